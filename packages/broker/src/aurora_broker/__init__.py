@@ -1,0 +1,72 @@
+"""Aurora paper broker: orders, fills, positions and cash in a durable SQLite journal.
+
+The names below are the public API; modules starting with ``_`` are private.
+Money is integer cents (see ``money``); prices are the data's raw floats.
+"""
+
+from aurora_broker.config import BrokerConfig, load_broker_config
+from aurora_broker.corpactions import CashDividend, CorporateAction, Split, split_order, split_position
+from aurora_broker.errors import ConfigMismatchError, JournalError, SessionOrderError
+from aurora_broker.events import (
+    BrokerEvent,
+    DividendCredited,
+    ExpiryReason,
+    OrderAccepted,
+    OrderAdjusted,
+    OrderCancelled,
+    OrderDenied,
+    OrderExpired,
+    OrderFilled,
+    SplitApplied,
+)
+from aurora_broker.exposure import SymbolExposure
+from aurora_broker.fillmodel import PRICE_TICK, FillModel, FillPlan
+from aurora_broker.interface import Broker
+from aurora_broker.journal import JOURNAL_NAME, Checkpoint, Journal
+from aurora_broker.messages import Account, Bar, Fill, Order, OrderStatus, Position, Side, SubmitOrder
+from aurora_broker.money import cents_to_usd, dec, to_cents, usd_to_cents
+from aurora_broker.paper import PaperBroker, SessionReport
+
+__all__ = [
+    "JOURNAL_NAME",
+    "PRICE_TICK",
+    "Account",
+    "Bar",
+    "Broker",
+    "BrokerConfig",
+    "BrokerEvent",
+    "CashDividend",
+    "Checkpoint",
+    "ConfigMismatchError",
+    "CorporateAction",
+    "DividendCredited",
+    "ExpiryReason",
+    "Fill",
+    "FillModel",
+    "FillPlan",
+    "Journal",
+    "JournalError",
+    "Order",
+    "OrderAccepted",
+    "OrderAdjusted",
+    "OrderCancelled",
+    "OrderDenied",
+    "OrderExpired",
+    "OrderFilled",
+    "OrderStatus",
+    "PaperBroker",
+    "Position",
+    "SessionOrderError",
+    "SessionReport",
+    "Side",
+    "SplitApplied",
+    "SubmitOrder",
+    "SymbolExposure",
+    "cents_to_usd",
+    "dec",
+    "load_broker_config",
+    "split_order",
+    "split_position",
+    "to_cents",
+    "usd_to_cents",
+]

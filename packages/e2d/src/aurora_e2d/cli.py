@@ -1,0 +1,94 @@
+"""The `aurora` console script.
+
+Each subcommand is a thin adapter: parse arguments, call one function of the
+package that owns the concept, map its outcome to an exit code (DESIGN.md §2).
+User errors become one line on stderr and exit 2, never a traceback. The
+gates package adds `gate`, `ratchet` and `promote` through the
+`aurora.commands` entry point, so e2d never imports gates.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from aurora_safety import ConfigError, KillSwitch, disengage, engage, kill_file_path
+
+from aurora_e2d.exitcodes import ExitCode
+
+app = typer.Typer(
+    name="aurora",
+    help="Aurora: ML trading pipeline from raw bars to paper-traded orders, behind hard gates.\n\n"
+    "Exit codes: 0 done, 1 a gate or check failed, 2 bad input or configuration, "
+    "3 halted by the kill switch, 4 halted by a circuit breaker.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+RunDirOption = Annotated[
+    Path | None,
+    typer.Option("--run-dir", help="Run directory; its kill.flag is one of the kill files."),
+]
+
+
+@app.command()
+def kill(
+    reason: Annotated[str, typer.Option(help="Why trading is being stopped (logged in the file).")] = "operator",
+    run_dir: RunDirOption = None,
+) -> None:
+    """Engage the kill switch: create the kill file ($AURORA_KILL_FILE, else <run-dir>/kill.flag, else ./kill.flag)."""
+    path = engage(kill_file_path(run_dir=run_dir), reason)
+    typer.echo(f"kill switch engaged: {path}")
+
+
+@app.command()
+def unkill(run_dir: RunDirOption = None) -> None:
+    """Remove kill files. Trading does not restart by itself: resume explicitly."""
+    candidates = [kill_file_path(run_dir=run_dir), Path.cwd() / "kill.flag"]
+    if run_dir is not None:
+        candidates.append(run_dir / "kill.flag")
+    removed = disengage(candidates)
+    for path in removed:
+        typer.echo(f"removed {path}")
+    status = KillSwitch(run_dir=run_dir).check()
+    if status.active:
+        typer.echo(f"kill switch still active: {status.trigger}", err=True)
+        raise typer.Exit(ExitCode.KILLED)
+    typer.echo("kill switch clear; nothing restarts by itself (use `aurora resume --run-dir D`).")
+
+
+def _load_plugins() -> None:
+    for ep in sorted(entry_points(group="aurora.commands"), key=lambda e: e.name):
+        ep.load()(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app and turn user errors into exit 2 with one line."""
+    _load_plugins()
+    try:
+        app(args=argv, prog_name="aurora", standalone_mode=False)
+    except typer.Exit as done:
+        return int(done.exit_code)
+    except (ConfigError, ValueError, OSError) as error:
+        # Bad input and unusable files are the user's to fix: one line, exit 2.
+        typer.echo(f"aurora: error: {error}", err=True)
+        return ExitCode.BAD_INPUT
+    except _click_errors() as error:
+        error.show()
+        return ExitCode.BAD_INPUT
+    return ExitCode.OK
+
+
+def _click_errors() -> type[Exception]:
+    import click
+
+    return click.ClickException
+
+
+if __name__ == "__main__":
+    sys.exit(main())

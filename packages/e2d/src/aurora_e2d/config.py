@@ -1,0 +1,110 @@
+"""The run configuration: one frozen, typed tree; the default needs no file.
+
+A config file is TOML with the sections below; any unknown field, wrong type
+or disabled limit is refused with one line naming the file, the field and
+the value (exit 2). The canonical JSON of the effective config is hashed
+into the manifest and the journal, so a run directory cannot be resumed
+under another config.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from aurora_safety import ConfigError, Limits, load_limits
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+__all__ = ["DEFAULT_SOURCE", "RunConfig", "load_config"]
+
+DEFAULT_SOURCE = "<defaults>"
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class DataConfig(BaseModel):
+    model_config = _FROZEN
+    sanity_mode: Literal["strict", "repair"] = "strict"
+    bad_tick_return_threshold: float = Field(0.5, gt=0, allow_inf_nan=False)
+
+
+class ModelConfig(BaseModel):
+    model_config = _FROZEN
+    min_train_years: int = Field(2, gt=0)
+    ridge_alpha: float = Field(1.0, gt=0, allow_inf_nan=False)
+
+
+class DecisionConfig(BaseModel):
+    model_config = _FROZEN
+    top_k: int = Field(2, gt=0)
+    max_weight: float = Field(0.5, gt=0, le=1, allow_inf_nan=False)
+    max_gross: float = Field(1.0, gt=0, le=2, allow_inf_nan=False)
+
+
+class ExecutionConfig(BaseModel):
+    model_config = _FROZEN
+    limit_offset_bps: float = Field(50.0, gt=0, allow_inf_nan=False)  # limit = close ± offset
+    commission_per_share_usd: float = Field(0.005, ge=0, allow_inf_nan=False)
+    min_commission_usd: float = Field(1.0, ge=0, allow_inf_nan=False)
+    slippage_bps: float = Field(2.0, ge=0, allow_inf_nan=False)
+    starting_cash_usd: float = Field(1_000_000.0, gt=0, allow_inf_nan=False)
+
+
+class RunConfig(BaseModel):
+    """Everything a run depends on besides the snapshot and the code."""
+
+    model_config = _FROZEN
+    start: date | None = None
+    end: date | None = None
+    data: DataConfig = DataConfig()
+    model: ModelConfig = ModelConfig()
+    decisions: DecisionConfig = DecisionConfig()
+    execution: ExecutionConfig = ExecutionConfig()
+    limits: Limits = Limits()
+    flags: dict[str, bool] = Field(default_factory=dict)
+
+    def canonical_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+    def config_hash(self) -> str:
+        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+
+def load_config(path: Path | None, **overrides: Any) -> RunConfig:
+    """Read a TOML config (or the defaults) and apply CLI overrides; one-line errors."""
+    source = str(path) if path is not None else DEFAULT_SOURCE
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError("config", "must be a readable TOML file", "missing", source) from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError("config", "must be a readable TOML file", type(error).__name__, source) from None
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError("config", "must be valid TOML", str(error), source) from None
+    data.update({key: value for key, value in overrides.items() if value is not None})
+    return _validate(data, source)
+
+
+def _validate(data: Mapping[str, Any], source: str) -> RunConfig:
+    sections = dict(data)
+    limits = load_limits(sections.pop("limits", {}), source)
+    for key in sections:
+        if key not in RunConfig.model_fields:
+            raise ConfigError.unknown_field(key, sections[key], source, list(RunConfig.model_fields))
+    try:
+        config = RunConfig.model_validate({**sections, "limits": limits}, strict=False)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        value = first.get("input")
+        raise ConfigError(field, first["msg"].lower(), value, source) from None
+    if config.start is not None and config.end is not None and config.start > config.end:
+        raise ConfigError("start", f"must not be after end ({config.end})", str(config.start), source)
+    return config

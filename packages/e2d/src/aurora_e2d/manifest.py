@@ -1,0 +1,89 @@
+"""manifest.json: what a run was made of and what it produced.
+
+Records the run id, package versions, git revision, the config and its hash,
+the effective flags, the input snapshot hash and, for every artifact, its
+path, sha256, row count and schema. The gates check the run directory
+against it, so every file that matters must be listed here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from aurora_e2d.artifacts import atomic_write_bytes, sha256_file
+
+MANIFEST = "manifest.json"
+AURORA_DISTRIBUTIONS = ("aurora-safety", "aurora-broker", "aurora-router", "aurora-e2d", "aurora-gates")
+THIRD_PARTY = ("polars", "pyarrow", "numpy", "scikit-learn", "onnxruntime", "skl2onnx", "skops", "exchange-calendars")
+
+
+def package_versions() -> dict[str, str]:
+    found = {}
+    for name in (*AURORA_DISTRIBUTIONS, *THIRD_PARTY):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return found
+
+
+def git_revision(cwd: Path) -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip() or None
+
+
+@dataclass
+class ArtifactRecord:
+    path: str  # relative to the run directory
+    sha256: str
+    rows: int | None
+    schema: dict[str, str] | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "sha256": self.sha256, "rows": self.rows, "schema": self.schema}
+
+
+@dataclass
+class Manifest:
+    run_id: str
+    config: Mapping[str, Any]
+    config_hash: str
+    flags: Mapping[str, bool]
+    snapshot_sha256: Mapping[str, str]
+    versions: Mapping[str, str] = field(default_factory=package_versions)
+    git_revision: str | None = None
+    artifacts: dict[str, ArtifactRecord] = field(default_factory=dict)
+
+    def record(self, run_dir: Path, name: str, rel_path: str, rows: int | None, schema: dict[str, str] | None) -> None:
+        self.artifacts[name] = ArtifactRecord(rel_path, sha256_file(run_dir / rel_path), rows, schema)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "git_revision": self.git_revision,
+            "versions": dict(self.versions),
+            "config": self.config,
+            "config_hash": self.config_hash,
+            "flags": dict(self.flags),
+            "snapshot": dict(self.snapshot_sha256),
+            "artifacts": {name: rec.as_dict() for name, rec in sorted(self.artifacts.items())},
+        }
+
+    def write(self, run_dir: Path) -> Path:
+        path = run_dir / MANIFEST
+        data = json.dumps(self.as_dict(), indent=2, sort_keys=True) + "\n"
+        atomic_write_bytes(path, data.encode())
+        return path
+
+
+def read_manifest(run_dir: Path) -> dict[str, Any]:
+    return json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))

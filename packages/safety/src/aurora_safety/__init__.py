@@ -1,0 +1,114 @@
+"""Aurora safety: kill switch, trading state, circuit breakers, limits config and feature flags.
+
+Depends on nothing else in Aurora; every other package builds on it. The
+names below are the public API; modules starting with ``_`` are private.
+"""
+
+from aurora_safety.board import BreakerBoard
+from aurora_safety.breakers import (
+    DEFAULT_MAX_RATE_LIMITED,
+    GATE_REASONS,
+    Breaker,
+    ConsecutiveRejectsBreaker,
+    DailyLossBreaker,
+    DrawdownBreaker,
+    RateBreaker,
+)
+from aurora_safety.checks import (
+    SIDES,
+    check_daily_notional,
+    check_gross_exposure,
+    check_order_notional,
+    check_order_qty,
+    check_position_notional,
+    check_price_band,
+    check_reference,
+    check_valid,
+)
+from aurora_safety.clock import Clock, SystemClock, TestClock
+from aurora_safety.config import ACTION_DEFAULTS, LIMIT_DEFAULTS, Limits, load_limits
+from aurora_safety.errors import AuroraError, ConfigError, UnknownBreakerError
+from aurora_safety.events import (
+    BreakerReset,
+    BreakerTripped,
+    Rejection,
+    StateChanged,
+)
+from aurora_safety.flags import (
+    FlagDeclaration,
+    FlagStatus,
+    declared_flags,
+    effective_flags,
+    load_declarations,
+    missing_adrs,
+    rollback_active,
+)
+from aurora_safety.guard import gate_order
+from aurora_safety.killswitch import (
+    KILL_FILE_NAME,
+    KillStatus,
+    KillSwitch,
+    disengage,
+    engage,
+    kill_file_candidates,
+    kill_file_path,
+)
+from aurora_safety.reasons import ReasonCode
+from aurora_safety.state import OrderEffect, TradingState, TradingStateMachine, severity
+from aurora_safety.throttle import SessionOrderCounter, TokenBucket
+
+__all__ = [
+    "ACTION_DEFAULTS",
+    "DEFAULT_MAX_RATE_LIMITED",
+    "GATE_REASONS",
+    "KILL_FILE_NAME",
+    "LIMIT_DEFAULTS",
+    "SIDES",
+    "AuroraError",
+    "Breaker",
+    "BreakerBoard",
+    "BreakerReset",
+    "BreakerTripped",
+    "Clock",
+    "ConfigError",
+    "ConsecutiveRejectsBreaker",
+    "DailyLossBreaker",
+    "DrawdownBreaker",
+    "FlagDeclaration",
+    "FlagStatus",
+    "KillStatus",
+    "KillSwitch",
+    "Limits",
+    "OrderEffect",
+    "RateBreaker",
+    "ReasonCode",
+    "Rejection",
+    "SessionOrderCounter",
+    "StateChanged",
+    "SystemClock",
+    "TestClock",
+    "TokenBucket",
+    "TradingState",
+    "TradingStateMachine",
+    "UnknownBreakerError",
+    "check_daily_notional",
+    "check_gross_exposure",
+    "check_order_notional",
+    "check_order_qty",
+    "check_position_notional",
+    "check_price_band",
+    "check_reference",
+    "check_valid",
+    "declared_flags",
+    "disengage",
+    "effective_flags",
+    "engage",
+    "gate_order",
+    "kill_file_candidates",
+    "kill_file_path",
+    "load_declarations",
+    "load_limits",
+    "missing_adrs",
+    "rollback_active",
+    "severity",
+]

@@ -1,0 +1,25 @@
+"""Shared fixtures and Hypothesis profiles for aurora_safety tests."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import settings
+
+from aurora_safety import Limits, TestClock
+
+# "mutation": deterministic and quick, for mutmut runs (TOOLING.md).
+settings.register_profile("mutation", derandomize=True, deadline=None, database=None, max_examples=30)
+settings.register_profile("default", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture
+def clock() -> TestClock:
+    return TestClock(start_ns=1_000_000_000)
+
+
+@pytest.fixture
+def limits() -> Limits:
+    return Limits()
