@@ -130,6 +130,13 @@ def run(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """`pre-commit run --all-files`: the same hooks a commit runs."""
     session.install("-c", str(CONSTRAINTS), "pre-commit", "pre-commit-uv")
-    session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure",
-                env={**SESSION_ENV, "PRE_COMMIT_HOME": os.environ.get(
-                    "PRE_COMMIT_HOME", str(ROOT / ".nox" / ".pre-commit-cache"))})
+    session.run(
+        "pre-commit",
+        "run",
+        "--all-files",
+        "--show-diff-on-failure",
+        env={
+            **SESSION_ENV,
+            "PRE_COMMIT_HOME": os.environ.get("PRE_COMMIT_HOME", str(ROOT / ".nox" / ".pre-commit-cache")),
+        },
+    )

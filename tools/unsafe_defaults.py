@@ -182,9 +182,7 @@ def check_env_reads(root: Path, files: list[Path]) -> list[str]:
 
 
 def _python_files(root: Path) -> list[Path]:
-    return sorted(
-        p for p in root.rglob("*.py") if not (EXCLUDED_DIRS & set(p.relative_to(root).parts))
-    )
+    return sorted(p for p in root.rglob("*.py") if not (EXCLUDED_DIRS & set(p.relative_to(root).parts)))
 
 
 def main(argv: list[str] | None = None) -> int:

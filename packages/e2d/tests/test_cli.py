@@ -15,7 +15,9 @@ AURORA = shutil.which("aurora")
 def aurora(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     assert AURORA is not None, "the aurora console script is not installed in this environment"
     base = {k: v for k, v in os.environ.items() if not k.startswith("AURORA_")}
-    return subprocess.run([AURORA, *args], cwd=cwd, env={**base, **(env or {})}, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [AURORA, *args], cwd=cwd, env={**base, **(env or {})}, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_help_lists_the_commands_that_exist(tmp_path: Path) -> None:

@@ -12,9 +12,12 @@ from pathlib import Path
 def test_gate_command_is_registered_and_documented(tmp_path: Path) -> None:
     aurora = shutil.which("aurora")
     assert aurora is not None
-    result = subprocess.run([aurora, "gate", "--help"], cwd=tmp_path, capture_output=True, text=True, env=dict(os.environ))
+    result = subprocess.run(
+        [aurora, "gate", "--help"], cwd=tmp_path, capture_output=True, text=True, env=dict(os.environ)
+    )
     assert result.returncode == 0, result.stderr
-    assert "l0" in result.stdout and "--run-dir" in result.stdout and "--json" in result.stdout
+    for text in ("l0", "--run-dir", "--json"):
+        assert text in result.stdout
 
 
 def test_gate_on_a_missing_run_dir_fails_with_exit_1_and_json(tmp_path: Path, repo_root: Path) -> None:
@@ -23,7 +26,10 @@ def test_gate_on_a_missing_run_dir_fails_with_exit_1_and_json(tmp_path: Path, re
     out = tmp_path / "l0.json"
     result = subprocess.run(
         [aurora, "gate", "l0", "--run-dir", str(tmp_path / "absent"), "--json", str(out)],
-        cwd=repo_root, capture_output=True, text=True, env=dict(os.environ),
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
     )
     assert result.returncode == 1, result.stdout + result.stderr
     report = json.loads(out.read_text())

@@ -16,9 +16,8 @@ from typing import Annotated
 
 import typer
 
-from aurora_safety import ConfigError, KillSwitch, disengage, engage, kill_file_path
-
 from aurora_e2d.exitcodes import ExitCode
+from aurora_safety import ConfigError, KillSwitch, disengage, engage, kill_file_path
 
 app = typer.Typer(
     name="aurora",
@@ -38,7 +37,9 @@ RunDirOption = Annotated[
 
 @app.command()
 def kill(
-    reason: Annotated[str, typer.Option(help="Why trading is being stopped (logged in the file).")] = "operator",
+    reason: Annotated[
+        str, typer.Option(help="Why trading is being stopped (logged in the file).")
+    ] = "operator",
     run_dir: RunDirOption = None,
 ) -> None:
     """Engage the kill switch: create the kill file ($AURORA_KILL_FILE, else <run-dir>/kill.flag, else ./kill.flag)."""

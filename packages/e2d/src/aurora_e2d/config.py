@@ -17,8 +17,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from aurora_safety import ConfigError, Limits, load_limits
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from aurora_safety import ConfigError, Limits, load_limits
 
 __all__ = ["DEFAULT_SOURCE", "RunConfig", "load_config"]
 
@@ -85,7 +86,9 @@ def load_config(path: Path | None, **overrides: Any) -> RunConfig:
         except FileNotFoundError:
             raise ConfigError("config", "must be a readable TOML file", "missing", source) from None
         except (OSError, UnicodeDecodeError) as error:
-            raise ConfigError("config", "must be a readable TOML file", type(error).__name__, source) from None
+            raise ConfigError(
+                "config", "must be a readable TOML file", type(error).__name__, source
+            ) from None
         except tomllib.TOMLDecodeError as error:
             raise ConfigError("config", "must be valid TOML", str(error), source) from None
     data.update({key: value for key, value in overrides.items() if value is not None})

@@ -20,7 +20,16 @@ from aurora_e2d.artifacts import atomic_write_bytes, sha256_file
 
 MANIFEST = "manifest.json"
 AURORA_DISTRIBUTIONS = ("aurora-safety", "aurora-broker", "aurora-router", "aurora-e2d", "aurora-gates")
-THIRD_PARTY = ("polars", "pyarrow", "numpy", "scikit-learn", "onnxruntime", "skl2onnx", "skops", "exchange-calendars")
+THIRD_PARTY = (
+    "polars",
+    "pyarrow",
+    "numpy",
+    "scikit-learn",
+    "onnxruntime",
+    "skl2onnx",
+    "skops",
+    "exchange-calendars",
+)
 
 
 def package_versions() -> dict[str, str]:
@@ -35,7 +44,9 @@ def package_versions() -> dict[str, str]:
 
 def git_revision(cwd: Path) -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, check=True
+        )
     except (OSError, subprocess.CalledProcessError):
         return None
     return out.stdout.strip() or None
@@ -63,7 +74,9 @@ class Manifest:
     git_revision: str | None = None
     artifacts: dict[str, ArtifactRecord] = field(default_factory=dict)
 
-    def record(self, run_dir: Path, name: str, rel_path: str, rows: int | None, schema: dict[str, str] | None) -> None:
+    def record(
+        self, run_dir: Path, name: str, rel_path: str, rows: int | None, schema: dict[str, str] | None
+    ) -> None:
         self.artifacts[name] = ArtifactRecord(rel_path, sha256_file(run_dir / rel_path), rows, schema)
 
     def as_dict(self) -> dict[str, Any]:

@@ -9,15 +9,19 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from aurora_gates.paths import repo_root
 from aurora_gates.registry import GateContext, Level
 from aurora_gates.runner import run_gate
-from aurora_gates.paths import repo_root
 
 
 def gate(
-    level: Annotated[Level, typer.Argument(help="Gate level: l0 (every PR), l1 (nightly), l2 (pre-promotion).")],
+    level: Annotated[
+        Level, typer.Argument(help="Gate level: l0 (every PR), l1 (nightly), l2 (pre-promotion).")
+    ],
     run_dir: Annotated[Path | None, typer.Option(help="Run directory whose artifacts are checked.")] = None,
-    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the results as JSON here.")] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Also write the results as JSON here.")
+    ] = None,
 ) -> None:
     """Run one gate level's checks, print a table; exit 1 on any failure."""
     context = GateContext(repo_root=repo_root(), run_dir=run_dir, environ=dict(os.environ))

@@ -114,7 +114,7 @@ def run_check(check: Check, context: GateContext) -> CheckResult:
         passed, reason = True, ""
     except CheckFailed as failure:
         evidence, passed, reason = dict(failure.evidence), False, failure.reason
-    except Exception as error:  # noqa: BLE001 - a check that cannot run fails, with its cause
+    except Exception as error:
         frame = traceback.extract_tb(error.__traceback__)[-1]
         evidence = {"error": type(error).__name__, "at": f"{Path(frame.filename).name}:{frame.lineno}"}
         passed, reason = False, f"check could not run: {type(error).__name__}: {error}"
