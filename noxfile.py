@@ -99,7 +99,7 @@ def install(session: nox.Session, short: str, *extras: str) -> None:
 
 
 def _pytest(session: nox.Session, *args: str) -> None:
-    session.run("pytest", "-q", "-p", "no:cacheprovider", *args, env=SESSION_ENV)
+    session.run("pytest", "-q", "-rs", "-p", "no:cacheprovider", *args, env=SESSION_ENV)
 
 
 @nox.session(name="unit")
@@ -124,6 +124,14 @@ def run(session: nox.Session) -> None:
     """The main job: `aurora run` on the bundled data (extra args pass through)."""
     install(session, "gates")
     session.run("aurora", "run", *session.posargs, env=SESSION_ENV)
+
+
+@nox.session
+def snapshot(session: nox.Session) -> None:
+    """Rebuild the pinned data snapshot from bokeh-sampledata and prove the same sha256."""
+    install(session, "e2d")
+    session.install("-c", str(CONSTRAINTS), "bokeh-sampledata")
+    session.run("python", "-m", "aurora_e2d.snapshot", "--check", env=SESSION_ENV)
 
 
 @nox.session

@@ -5,16 +5,19 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-AURORA = shutil.which("aurora")
+# The console script installed beside this interpreter (nox puts it on PATH too).
+AURORA = shutil.which("aurora", path=str(Path(sys.executable).parent))
 
 
 def aurora(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     assert AURORA is not None, "the aurora console script is not installed in this environment"
     base = {k: v for k, v in os.environ.items() if not k.startswith("AURORA_")}
+    base["COLUMNS"] = "200"  # rich wraps help text to the terminal width
     return subprocess.run(
         [AURORA, *args], cwd=cwd, env={**base, **(env or {})}, capture_output=True, text=True, timeout=120
     )

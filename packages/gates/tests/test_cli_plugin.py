@@ -6,11 +6,12 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 
 def test_gate_command_is_registered_and_documented(tmp_path: Path) -> None:
-    aurora = shutil.which("aurora")
+    aurora = shutil.which("aurora", path=str(Path(sys.executable).parent))
     assert aurora is not None
     result = subprocess.run(
         [aurora, "gate", "--help"], cwd=tmp_path, capture_output=True, text=True, env=dict(os.environ)
@@ -21,7 +22,7 @@ def test_gate_command_is_registered_and_documented(tmp_path: Path) -> None:
 
 
 def test_gate_on_a_missing_run_dir_fails_with_exit_1_and_json(tmp_path: Path, repo_root: Path) -> None:
-    aurora = shutil.which("aurora")
+    aurora = shutil.which("aurora", path=str(Path(sys.executable).parent))
     assert aurora is not None
     out = tmp_path / "l0.json"
     result = subprocess.run(
@@ -39,7 +40,7 @@ def test_gate_on_a_missing_run_dir_fails_with_exit_1_and_json(tmp_path: Path, re
 
 
 def test_unknown_level_is_a_usage_error(tmp_path: Path) -> None:
-    aurora = shutil.which("aurora")
+    aurora = shutil.which("aurora", path=str(Path(sys.executable).parent))
     assert aurora is not None
     result = subprocess.run([aurora, "gate", "l9"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 2

@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from aurora_e2d.exitcodes import ExitCode
-from aurora_safety import ConfigError, KillSwitch, disengage, engage, kill_file_path
+from aurora_safety import AuroraError, KillSwitch, disengage, engage, kill_file_path
 
 app = typer.Typer(
     name="aurora",
@@ -69,26 +69,19 @@ def _load_plugins() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app and turn user errors into exit 2 with one line."""
+    """Entry point: typer handles usage errors (exit 2); ours become one line and exit 2.
+
+    Every bad-input error Aurora raises derives from ``AuroraError`` (config,
+    input data, journal, orders file); anything else is a bug and keeps its
+    traceback.
+    """
     _load_plugins()
     try:
-        app(args=argv, prog_name="aurora", standalone_mode=False)
-    except typer.Exit as done:
-        return int(done.exit_code)
-    except (ConfigError, ValueError, OSError) as error:
-        # Bad input and unusable files are the user's to fix: one line, exit 2.
+        app(args=argv, prog_name="aurora")
+    except AuroraError as error:
         typer.echo(f"aurora: error: {error}", err=True)
         return ExitCode.BAD_INPUT
-    except _click_errors() as error:
-        error.show()
-        return ExitCode.BAD_INPUT
     return ExitCode.OK
-
-
-def _click_errors() -> type[Exception]:
-    import click
-
-    return click.ClickException
 
 
 if __name__ == "__main__":

@@ -1,0 +1,146 @@
+"""Stage 4: corporate-action normalisation into the ``bars`` artifact.
+
+Raw open/high/low/close/volume are kept untouched (orders, fills and cash use
+them); adjusted series are added beside them. ``close_tr`` is always the
+total-return close, back-adjusted with the source's own rule (a dividend D on
+ex-date e scales earlier prices by close_e / (close_e + D); a p:q split by
+q/p) and anchored so each symbol's last bar equals its raw close. The mode
+chooses what ``close_adj`` and ``volume_adj`` (the series features use) mean.
+Every expression runs ``.over("symbol")``: symbols are independent.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import assert_never
+
+import polars as pl
+import pyarrow as pa
+
+from aurora_e2d.errors import InputError
+from aurora_e2d.sessions import SESSION_PRICES_SCHEMA
+
+__all__ = ["BARS_SCHEMA", "Mode", "event_multipliers", "normalise"]
+
+
+class Mode(StrEnum):
+    RAW = "raw"  # close_adj = close, volume_adj = volume
+    SPLIT_ADJUSTED = "split_adjusted"  # close_adj = close / later splits, volume_adj = volume * later splits
+    TOTAL_RETURN = "total_return"  # close_adj = close_tr, volume_adj split-adjusted
+
+    @classmethod
+    def parse(cls, value: str | Mode) -> Mode:
+        try:
+            return cls(value)
+        except ValueError:
+            allowed = ", ".join(m.value for m in cls)
+            raise InputError.bad_value("corporate_actions.mode", f"one of {allowed}", value) from None
+
+
+_F64 = pa.float64()
+BARS_SCHEMA = pa.schema(
+    [
+        *(
+            SESSION_PRICES_SCHEMA.field(n)
+            for n in ("symbol", "date", "ts", "open", "high", "low", "close", "volume")
+        ),
+        pa.field("close_tr", _F64, nullable=False),  # total-return adjusted close, last bar = raw close
+        pa.field("close_adj", _F64, nullable=False),  # close as the mode adjusts it (features use this)
+        pa.field("volume_adj", pa.int64(), nullable=False),  # volume as the mode adjusts it
+    ]
+)
+_RAW = ["symbol", "date", "ts", "open", "high", "low", "close", "volume"]
+_KEY = ["symbol", "date"]
+
+
+def _frame(data: pl.DataFrame | pa.Table) -> pl.DataFrame:
+    frame = pl.from_arrow(data) if isinstance(data, pa.Table) else data
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def _validate_actions(actions: pl.DataFrame) -> None:
+    kinds = set(actions["kind"].unique().to_list())
+    if kinds - {"split", "dividend"}:
+        raise InputError.bad_value(
+            "actions.kind", "'split' or 'dividend'", sorted(kinds - {"split", "dividend"})[0]
+        )
+    bad_split = actions.filter((pl.col("kind") == "split") & ~(pl.col("split_ratio") > 0))
+    if bad_split.height:
+        row = bad_split.row(0, named=True)
+        raise InputError.bad_value(
+            f"actions {row['symbol']} {row['ex_date']} split_ratio", "> 0", row["split_ratio"]
+        )
+    bad_div = actions.filter((pl.col("kind") == "dividend") & ~(pl.col("dividend_usd") > 0))
+    if bad_div.height:
+        row = bad_div.row(0, named=True)
+        raise InputError.bad_value(
+            f"actions {row['symbol']} {row['ex_date']} dividend_usd", "> 0", row["dividend_usd"]
+        )
+
+
+def event_multipliers(bars: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
+    """Per (symbol, date) with an event: ``m_tr`` (total-return) and ``m_split`` price multipliers.
+
+    An event whose ex-date is not a bar applies at the next bar; events after
+    a symbol's last bar cannot be anchored and are ignored. Events are sorted
+    first, so their input order cannot change a single bit of the result.
+    """
+    _validate_actions(actions)
+    # join_asof needs both sides sorted by the date; the full key makes the event order canonical.
+    events = actions.sort(["ex_date", "symbol", "kind", "split_ratio", "dividend_usd"], nulls_last=True)
+    bar_close = bars.select("symbol", pl.col("date").alias("bar_date"), "close").sort("bar_date", "symbol")
+    matched = events.join_asof(
+        bar_close,
+        left_on="ex_date",
+        right_on="bar_date",
+        by="symbol",
+        strategy="forward",
+        check_sortedness=False,  # sorted globally by date above, hence within each symbol
+    ).filter(pl.col("bar_date").is_not_null())
+    split = pl.col("kind") == "split"
+    matched = matched.with_columns(
+        m_tr=pl.when(split)
+        .then(pl.col("split_ratio"))
+        .otherwise(1.0 + pl.col("dividend_usd") / pl.col("close")),
+        m_split=pl.when(split).then(pl.col("split_ratio")).otherwise(1.0),
+    )
+    return (
+        matched.group_by("symbol", "bar_date", maintain_order=True)
+        .agg(pl.col("m_tr").product(), pl.col("m_split").product())
+        .rename({"bar_date": "date"})
+    )
+
+
+def normalise(
+    bars: pl.DataFrame | pa.Table, actions: pl.DataFrame | pa.Table, mode: Mode | str
+) -> pl.DataFrame:
+    """Stage 4: ``BARS_SCHEMA`` rows sorted by (symbol, date); idempotent on its own output."""
+    mode = Mode.parse(mode)
+    raw = _frame(bars).select(_RAW).sort(_KEY)
+    mult = event_multipliers(raw, _frame(actions))
+    later = {  # product of the multipliers of all later bars of the same symbol
+        name: pl.col(name).cum_prod(reverse=True).shift(-1, fill_value=1.0).over("symbol")
+        for name in ("m_tr", "m_split")
+    }
+    frame = (
+        raw.lazy()
+        .join(mult.lazy(), on=_KEY, how="left", maintain_order="left")
+        .with_columns(pl.col("m_tr", "m_split").fill_null(1.0))
+        .with_columns(tr_factor=later["m_tr"], split_factor=later["m_split"])
+        .with_columns(close_tr=pl.col("close") / pl.col("tr_factor"))
+    )
+    split_volume = (pl.col("volume").cast(pl.Float64) * pl.col("split_factor")).round(0).cast(pl.Int64)
+    match mode:
+        case Mode.RAW:
+            adjusted = [pl.col("close").alias("close_adj"), pl.col("volume").alias("volume_adj")]
+        case Mode.SPLIT_ADJUSTED:
+            adjusted = [
+                (pl.col("close") / pl.col("split_factor")).alias("close_adj"),
+                split_volume.alias("volume_adj"),
+            ]
+        case Mode.TOTAL_RETURN:
+            adjusted = [pl.col("close_tr").alias("close_adj"), split_volume.alias("volume_adj")]
+        case _:
+            assert_never(mode)
+    return frame.with_columns(adjusted).select(BARS_SCHEMA.names).collect()

@@ -1,0 +1,54 @@
+"""Exceptions of the data stages: bad input versus a corrupt artifact.
+
+The CLI maps ``InputError`` to exit 2 with ``str(err)`` on one line. An
+``ArtifactError`` means a file we wrote cannot be trusted; the orchestrator
+recomputes it rather than reading it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aurora_safety.errors import AuroraError, format_value
+
+__all__ = ["ArtifactError", "InputError"]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+class InputError(AuroraError, ValueError):
+    """Bad input data or an unknown option; ``str`` is one line naming the thing."""
+
+    def __init__(self, subject: str, problem: str) -> None:
+        self.subject = subject
+        self.problem = problem
+        self.message = _one_line(f"{subject}: {problem}")
+        super().__init__(self.message)
+
+    @classmethod
+    def hash_mismatch(cls, path: Path, expected: str, actual: str) -> InputError:
+        """A pinned file whose bytes changed: both hashes, so the operator can tell which is which."""
+        return cls(str(path), f"sha256 mismatch: expected {expected}, actual {actual}")
+
+    @classmethod
+    def bad_value(cls, field: str, expectation: str, value: object) -> InputError:
+        """A parameter outside its domain, e.g. ``'mode' must be one of strict, repair, was 'fix'``."""
+        return cls(f"'{field}'", f"must be {expectation}, was {format_value(value)}")
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ArtifactError(AuroraError, ValueError):
+    """An artifact that is missing, unreadable or not of its declared schema."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        self.message = _one_line(f"{path}: {reason}")
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message

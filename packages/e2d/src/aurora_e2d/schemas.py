@@ -1,0 +1,53 @@
+"""Every Parquet artifact of a run, declared once: the writer and the gates use this.
+
+`finite` lists the float columns where NaN or ±inf is forbidden (the gates
+check it on the real files); `unique_by` is the artifact's key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from aurora_e2d.corpactions import BARS_SCHEMA
+from aurora_e2d.features import FEATURE_COLUMNS, FEATURES_SCHEMA
+
+
+@dataclass(frozen=True)
+class ArtifactSpec:
+    name: str
+    schema: pa.Schema
+    sort_by: tuple[str, ...]
+    unique_by: tuple[str, ...]
+    finite: tuple[str, ...] = ()
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.parquet"
+
+    def schema_strings(self) -> dict[str, str]:
+        return {field.name: str(field.type) for field in self.schema}
+
+
+def _specs() -> dict[str, ArtifactSpec]:
+    specs = [
+        ArtifactSpec(
+            "bars",
+            BARS_SCHEMA,
+            sort_by=("symbol", "date"),
+            unique_by=("symbol", "date"),
+            finite=("open", "high", "low", "close", "close_tr", "close_adj"),
+        ),
+        ArtifactSpec(
+            "features",
+            FEATURES_SCHEMA,
+            sort_by=("symbol", "date"),
+            unique_by=("symbol", "date"),
+            finite=FEATURE_COLUMNS,
+        ),
+    ]
+    return {spec.name: spec for spec in specs}
+
+
+ARTIFACTS: dict[str, ArtifactSpec] = _specs()

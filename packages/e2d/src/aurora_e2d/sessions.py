@@ -1,0 +1,109 @@
+"""Stage 3: stamp each daily bar with its XNYS session close as a UTC instant.
+
+A bar is only known once the session closes, and that instant moves with DST
+(20:00 or 21:00 UTC) and with early closes (17:00/18:00 UTC), so a plain date
+is not enough to order bars against decisions. Uses numpy/pyarrow only (no
+polars), so sanity may use it from a forked process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from functools import lru_cache
+from typing import NamedTuple
+
+import numpy as np
+import pyarrow as pa
+
+from aurora_e2d.errors import InputError
+from aurora_e2d.snapshot import PRICES_SCHEMA
+
+__all__ = [
+    "CALENDAR_NAME",
+    "SESSION_PRICES_SCHEMA",
+    "SessionCloses",
+    "attach_session_close",
+    "early_close_count",
+    "xnys_session_closes",
+]
+
+CALENDAR_NAME = "XNYS"
+TS_TYPE = pa.timestamp("us", tz="UTC")
+
+SESSION_PRICES_SCHEMA = pa.schema(
+    [
+        PRICES_SCHEMA.field("symbol"),
+        PRICES_SCHEMA.field("date"),
+        pa.field("ts", TS_TYPE, nullable=False),  # session close, UTC
+        *(PRICES_SCHEMA.field(name) for name in PRICES_SCHEMA.names[2:]),
+    ]
+)
+
+
+class SessionCloses(NamedTuple):
+    """XNYS sessions in a range: ``dates`` datetime64[D], ``closes`` datetime64[us] (UTC)."""
+
+    dates: np.ndarray
+    closes: np.ndarray
+
+
+@lru_cache(maxsize=8)
+def _closes(start: dt.date, end: dt.date) -> SessionCloses:
+    import exchange_calendars as xcals  # slow import; only when a calendar is needed
+
+    try:
+        with warnings.catch_warnings():
+            # exchange-calendars 4.13 trips a pandas 3.1 deprecation inside its constructor; not ours to fix.
+            warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
+            calendar = xcals.get_calendar(CALENDAR_NAME, start=start.isoformat(), end=end.isoformat())
+    except (ValueError, xcals.errors.CalendarError) as exc:
+        raise InputError(f"{CALENDAR_NAME} {start}..{end}", f"calendar unavailable ({exc})") from None
+    schedule = calendar.schedule.loc[start.isoformat() : end.isoformat()]
+    dates = schedule.index.to_numpy().astype("datetime64[D]")
+    closes = schedule["close"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[us]")
+    dates.setflags(write=False)
+    closes.setflags(write=False)
+    return SessionCloses(dates, closes)
+
+
+def xnys_session_closes(start: dt.date, end: dt.date) -> SessionCloses:
+    """Sessions of XNYS from ``start`` to ``end`` inclusive, with their closes (cached in memory only)."""
+    if start > end:
+        raise InputError("'start'", f"must be <= 'end' ({end}), was {start}")
+    return _closes(start, end)
+
+
+def attach_session_close(prices: pa.Table, closes: SessionCloses | None = None) -> pa.Table:
+    """Stage 3: insert ``ts`` (session close, timestamp[us, UTC]) after ``date``.
+
+    Every date must be a session: sanity removes or rejects the others first,
+    so a stray date here is bad input, not something to guess about.
+    """
+    dates = prices.column("date").to_numpy().astype("datetime64[D]")
+    if closes is None:
+        if len(dates) == 0:
+            raise InputError("prices", "no rows to stamp")
+        closes = xnys_session_closes(_as_date(dates.min()), _as_date(dates.max()))
+    pos = np.searchsorted(closes.dates, dates)
+    pos_clipped = np.minimum(pos, len(closes.dates) - 1)
+    bad = (pos >= len(closes.dates)) | (closes.dates[pos_clipped] != dates)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"prices {prices.column('symbol')[i].as_py()} {dates[i]}",
+            f"not an {CALENDAR_NAME} session ({int(bad.sum())} such rows)",
+        )
+    ts = pa.array(closes.closes[pos_clipped], type=pa.timestamp("us")).cast(TS_TYPE)
+    table = prices.select(PRICES_SCHEMA.names).add_column(2, "ts", ts)
+    return table.cast(SESSION_PRICES_SCHEMA)
+
+
+def _as_date(value: np.datetime64) -> dt.date:
+    return value.astype("datetime64[D]").astype(dt.date)
+
+
+def early_close_count(closes: SessionCloses) -> int:
+    """Sessions that close before 20:00 UTC (the regular close is 20:00 or 21:00 UTC)."""
+    hours = (closes.closes - closes.dates.astype("datetime64[us]")) // np.timedelta64(1, "h")
+    return int(np.count_nonzero(hours < 20))

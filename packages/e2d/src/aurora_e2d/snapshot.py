@@ -1,0 +1,275 @@
+"""Freeze the public bokeh-sampledata stock prices into the pinned snapshot.
+
+The 27 MB package is needed only here, to build or re-prove the snapshot;
+runs read the committed Parquet files and check their hashes against the lock.
+Nothing in the prices is changed but types (and snake_case column names).
+
+    python -m aurora_e2d.snapshot --check   # rebuild in a temp dir, compare with the lock
+    python -m aurora_e2d.snapshot --write   # rebuild goldens/snapshot/ in place
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from aurora_e2d import paths
+from aurora_e2d.artifacts import atomic_write_bytes, sha256_file, write_parquet
+from aurora_e2d.errors import InputError
+
+__all__ = [
+    "ACTIONS_FILE",
+    "ACTIONS_SCHEMA",
+    "PRICES_FILE",
+    "PRICES_SCHEMA",
+    "SOURCE_PACKAGE",
+    "SOURCE_RELPATH",
+    "build_snapshot",
+    "derive_corporate_actions",
+    "main",
+    "read_source_csv",
+    "source_csv_path",
+]
+
+SOURCE_PACKAGE = "bokeh-sampledata"
+SOURCE_RELPATH = "bokeh_sampledata/_data/stocks.csv.gz"
+PRICES_FILE = "stocks.parquet"
+ACTIONS_FILE = "corporate_actions.parquet"
+PROVENANCE_FILE = "PROVENANCE.md"
+LOCK_FORMAT_VERSION = 1
+
+PRICES_SCHEMA = pa.schema(
+    [
+        pa.field("symbol", pa.string(), nullable=False),
+        pa.field("date", pa.date32(), nullable=False),
+        pa.field("open", pa.float64(), nullable=False),
+        pa.field("high", pa.float64(), nullable=False),
+        pa.field("low", pa.float64(), nullable=False),
+        pa.field("close", pa.float64(), nullable=False),
+        pa.field("volume", pa.int64(), nullable=False),
+        pa.field("adj_close", pa.float64(), nullable=False),  # the source's split+dividend adjusted close
+    ]
+)
+ACTIONS_SCHEMA = pa.schema(
+    [
+        pa.field("symbol", pa.string(), nullable=False),
+        pa.field("ex_date", pa.date32(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),  # 'split' | 'dividend'
+        pa.field("split_ratio", pa.float64()),  # new shares per old share; null for dividends
+        pa.field("dividend_usd", pa.float64()),  # cash per share on the ex-date; null for splits
+    ]
+)
+_SOURCE_COLUMNS = {  # source name -> (our name, type)
+    "Ticker": ("symbol", pa.string()),
+    "Date": ("date", pa.date32()),
+    "Open": ("open", pa.float64()),
+    "High": ("high", pa.float64()),
+    "Low": ("low", pa.float64()),
+    "Close": ("close", pa.float64()),
+    "Volume": ("volume", pa.int64()),
+    "Adj Close": ("adj_close", pa.float64()),
+}
+EVENT_TOLERANCE = 1e-6  # |r - 1| above this is an ex-date; the smallest real event moves r by 1e-3
+_SPLIT_MAX_TERM = 10  # a split is r = p/q with p, q <= 10 (2:1, 3:2, 1:10 ...)
+
+
+def source_csv_path() -> Path:
+    """The CSV inside the installed bokeh-sampledata; ``InputError`` if it is not installed."""
+    from importlib.util import find_spec
+
+    spec = find_spec("bokeh_sampledata")
+    if spec is None or spec.origin is None:
+        raise InputError(SOURCE_PACKAGE, "not installed; it is needed only to rebuild the snapshot")
+    return Path(spec.origin).parent / "_data" / "stocks.csv.gz"
+
+
+def read_source_csv(csv_gz: Path) -> pa.Table:
+    """Parse the source with explicit types, renamed to PRICES_SCHEMA, sorted by symbol, date."""
+    options = pacsv.ConvertOptions(
+        column_types={src: typ for src, (_, typ) in _SOURCE_COLUMNS.items()},
+        include_columns=list(_SOURCE_COLUMNS),
+        strings_can_be_null=False,
+    )
+    table = pacsv.read_csv(csv_gz, convert_options=options)
+    table = table.rename_columns([_SOURCE_COLUMNS[n][0] for n in table.schema.names])
+    return table.cast(PRICES_SCHEMA).sort_by([("symbol", "ascending"), ("date", "ascending")])
+
+
+def _split_fraction(r: float) -> Fraction | None:
+    frac = Fraction(r).limit_denominator(_SPLIT_MAX_TERM)
+    if frac == 1 or frac.numerator > _SPLIT_MAX_TERM or abs(float(frac) - r) > EVENT_TOLERANCE:
+        return None
+    return frac
+
+
+def derive_corporate_actions(prices: pa.Table) -> pa.Table:
+    """Splits and cash dividends implied by the source's adjustment factor.
+
+    With f = adj_close / close and r = f_t / f_{t-1}, an ex-date is |r - 1| >
+    EVENT_TOLERANCE. A split has r = p/q (p/q new shares per old); otherwise the
+    source adjusted for a dividend D with f_{t-1} = f_t * close_t / (close_t + D),
+    so D = close_t * (r - 1) > 0, rounded to the cent.
+    """
+    rows: dict[str, list] = {name: [] for name in ACTIONS_SCHEMA.names}
+    symbols = prices.column("symbol").to_numpy(zero_copy_only=False)
+    dates = prices.column("date").to_pylist()
+    close = prices.column("close").to_numpy()
+    factor = prices.column("adj_close").to_numpy() / close
+    for i in range(1, len(symbols)):
+        if symbols[i] != symbols[i - 1]:
+            continue
+        r = factor[i] / factor[i - 1]
+        if abs(r - 1.0) <= EVENT_TOLERANCE:
+            continue
+        split = _split_fraction(r)
+        dividend = None if split is not None else round(float(close[i] * (r - 1.0)), 2)
+        if dividend is not None and dividend <= 0:
+            raise InputError(f"{symbols[i]} {dates[i]}", f"implied dividend must be > 0, was {dividend}")
+        rows["symbol"].append(str(symbols[i]))
+        rows["ex_date"].append(dates[i])
+        rows["kind"].append("split" if split is not None else "dividend")
+        rows["split_ratio"].append(None if split is None else float(split))
+        rows["dividend_usd"].append(dividend)
+    return pa.table(rows, schema=ACTIONS_SCHEMA)
+
+
+def _source_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(SOURCE_PACKAGE)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def build_snapshot(csv_gz: Path, out_dir: Path) -> dict:
+    """Write the prices, the actions table, the lock and the provenance note; return the lock."""
+    import pyarrow
+
+    prices = read_source_csv(csv_gz)
+    actions = derive_corporate_actions(prices)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for name, table, schema, keys in (
+        (PRICES_FILE, prices, PRICES_SCHEMA, ["symbol", "date"]),
+        (ACTIONS_FILE, actions, ACTIONS_SCHEMA, ["symbol", "ex_date"]),
+    ):
+        files[name] = {"rows": table.num_rows, "sha256": write_parquet(table, out_dir / name, schema, keys)}
+    lock = {
+        "format_version": LOCK_FORMAT_VERSION,
+        "source": {
+            "package": SOURCE_PACKAGE,
+            "version": _source_version(),
+            "path": SOURCE_RELPATH,
+            "sha256": sha256_file(csv_gz),
+        },
+        "writer": {"pyarrow": pyarrow.__version__},  # Parquet bytes depend on it
+        "files": files,
+    }
+    atomic_write_bytes(
+        out_dir / paths.LOCK_NAME, (json.dumps(lock, indent=2, sort_keys=True) + "\n").encode()
+    )
+    atomic_write_bytes(out_dir / PROVENANCE_FILE, _provenance(lock, prices, actions).encode())
+    return lock
+
+
+def _provenance(lock: dict, prices: pa.Table, actions: pa.Table) -> str:
+    src = lock["source"]
+    first, last = pc.min(prices.column("date")).as_py(), pc.max(prices.column("date")).as_py()
+    kinds = actions.column("kind").to_numpy(zero_copy_only=False)
+    symbols = ", ".join(sorted(set(prices.column("symbol").to_pylist())))
+    listing = "\n".join(
+        f"| `{name}` | {meta['rows']} | `{meta['sha256']}` |" for name, meta in sorted(lock["files"].items())
+    )
+    return f"""# Snapshot provenance
+
+Daily prices of {symbols}, {first} .. {last}.
+
+- **Source**: Quandl WIKI Prices (archived copy), as shipped in the PyPI package
+  `{src["package"]}` {src["version"]}, file `{src["path"]}`
+  (sha256 `{src["sha256"]}`).
+- **Licence**: public domain. The package's own dataset inventory
+  (`licenses/datasets.json`, module `stocks`) records "Public domain" and states that
+  the archived Quandl publisher page declares the WIKI data public domain and permits
+  copying, distribution and inclusion in commercial or noncommercial products. (The
+  package's BSD-3-Clause licence covers its code, not this data.)
+- **What was changed**: nothing but types. Columns were renamed to snake_case
+  (`Ticker` -> `symbol`, `Adj Close` -> `adj_close`), dates parsed to `date32`, prices
+  kept as `float64`, volume as `int64` (integral in the source); rows sorted by
+  symbol, date. Open/high/low/close/volume are unadjusted; `adj_close` is the source's
+  split- and dividend-adjusted close, which includes actions after {last}, so only its
+  returns (not its levels) are comparable.
+- **Corporate actions** (`{ACTIONS_FILE}`) are derived once from the same file:
+  f = adj_close / close, r = f_t / f_(t-1); an ex-date where |r - 1| > {EVENT_TOLERANCE};
+  a split where r is a simple fraction p/q (split_ratio = new shares per old); otherwise a
+  cash dividend D = close_ex * (r - 1), rounded to the cent.
+  {int((kinds == "split").sum())} splits, {int((kinds == "dividend").sum())} dividends.
+
+| file | rows | sha256 |
+|---|---|---|
+{listing}
+
+Written with pyarrow {lock["writer"]["pyarrow"]}; the Parquet bytes depend on that version.
+
+## Rebuild and prove
+
+    pip install {src["package"]}=={src["version"]}
+    python -m aurora_e2d.snapshot --check   # exit 0: same hashes as snapshot.lock.json
+    python -m aurora_e2d.snapshot --write   # only when deliberately re-freezing
+"""
+
+
+def _compare(expected: dict, actual: dict) -> list[str]:
+    problems = []
+    for key in ("source", "files", "writer"):
+        if expected.get(key) != actual.get(key):
+            problems.append(
+                f"{key}: lock {json.dumps(expected.get(key), sort_keys=True)} "
+                f"!= rebuilt {json.dumps(actual.get(key), sort_keys=True)}"
+            )
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``--check`` exits 0 when a rebuild matches the lock, 1 when it differs, 2 on bad input."""
+    parser = argparse.ArgumentParser(prog="python -m aurora_e2d.snapshot", description=__doc__.split("\n")[0])
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument(
+        "--check", action="store_true", help="rebuild into a temp dir and compare with the lock"
+    )
+    group.add_argument("--write", action="store_true", help="rebuild goldens/snapshot in place")
+    args = parser.parse_args(argv)
+    try:
+        csv_gz = source_csv_path()
+        target = paths.snapshot_dir()
+        if args.write:
+            lock = build_snapshot(csv_gz, target)
+            print(
+                f"wrote {target}: " + ", ".join(f"{n} {m['sha256'][:12]}" for n, m in lock["files"].items())
+            )
+            return 0
+        expected = json.loads((target / paths.LOCK_NAME).read_text())
+        with tempfile.TemporaryDirectory(prefix="aurora-snapshot-") as tmp:
+            actual = build_snapshot(csv_gz, Path(tmp))
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    problems = _compare(expected, actual)
+    for problem in problems:
+        print(f"snapshot differs: {problem}", file=sys.stderr)
+    if not problems:
+        hashes = ", ".join(f"{name} {meta['sha256']}" for name, meta in sorted(actual["files"].items()))
+        print(f"snapshot ok: {hashes}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,165 @@
+import datetime as dt
+import subprocess
+import sys
+import textwrap
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from aurora_e2d.artifacts import (
+    ArtifactError,
+    atomic_write_bytes,
+    canonical_table,
+    read_parquet,
+    read_table,
+    sha256_file,
+    validate_schema,
+    write_parquet,
+)
+
+SCHEMA = pa.schema(
+    [
+        pa.field("symbol", pa.string(), nullable=False),
+        pa.field("ts", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("x", pa.float64()),
+    ]
+)
+UTC = dt.UTC
+
+
+def _table(order=(0, 1, 2)) -> pa.Table:
+    rows = [
+        ("B", dt.datetime(2020, 1, 2, 21, tzinfo=UTC), 1.5),
+        ("A", dt.datetime(2020, 1, 3, 21, tzinfo=UTC), None),
+        ("A", dt.datetime(2020, 1, 2, 21, tzinfo=UTC), 2.5),
+    ]
+    rows = [rows[i] for i in order]
+    return pa.table(
+        {
+            "symbol": pa.array([r[0] for r in rows], pa.large_string()),
+            "ts": pa.array([r[1] for r in rows], pa.timestamp("ns", tz="UTC")),
+            "x": [r[2] for r in rows],
+        }
+    )
+
+
+class TestAtomicWrite:
+    def test_writes_and_replaces_without_temp_leftovers(self, tmp_path):
+        target = tmp_path / "sub" / "f.bin"
+        atomic_write_bytes(target, b"one")
+        atomic_write_bytes(target, b"two")
+        assert target.read_bytes() == b"two"
+        assert [p.name for p in target.parent.iterdir()] == ["f.bin"]
+        assert target.stat().st_mode & 0o777 == 0o644
+
+    def test_sha256_file(self, tmp_path):
+        (tmp_path / "f").write_bytes(b"abc")
+        assert (
+            sha256_file(tmp_path / "f") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        )
+
+
+class TestWriteParquet:
+    def test_canonical_types_sorted_no_metadata(self, tmp_path):
+        digest = write_parquet(
+            _table().replace_schema_metadata({"pandas": "x"}),
+            tmp_path / "a.parquet",
+            SCHEMA,
+            ["symbol", "ts"],
+        )
+        back = pq.read_table(tmp_path / "a.parquet")
+        assert back.schema.field("symbol").type == pa.string()
+        assert back.schema.field("ts").type == pa.timestamp("us", tz="UTC")
+        assert back.column("symbol").to_pylist() == ["A", "A", "B"]
+        assert back.column("x").to_pylist() == [2.5, None, 1.5]
+        assert back.schema.metadata is None or b"pandas" not in back.schema.metadata
+        assert digest == sha256_file(tmp_path / "a.parquet")
+
+    def test_input_order_and_chunking_do_not_change_bytes(self, tmp_path):
+        a = write_parquet(_table((0, 1, 2)), tmp_path / "a.parquet", SCHEMA, ["symbol", "ts"])
+        chunked = pa.concat_tables([_table((2, 0, 1)).slice(0, 1), _table((2, 0, 1)).slice(1)])
+        b = write_parquet(chunked, tmp_path / "b.parquet", SCHEMA, ["symbol", "ts"])
+        assert a == b
+
+    def test_polars_input_gives_same_bytes(self, tmp_path):
+        import polars as pl
+
+        a = write_parquet(_table(), tmp_path / "a.parquet", SCHEMA, ["symbol", "ts"])
+        b = write_parquet(pl.from_arrow(_table()), tmp_path / "b.parquet", SCHEMA, ["symbol", "ts"])
+        assert a == b
+
+    def test_byte_identical_across_processes(self, tmp_path):
+        code = textwrap.dedent(f"""
+            import datetime as dt, pyarrow as pa
+            from aurora_e2d.artifacts import write_parquet
+            import test_artifacts as t
+            print(write_parquet(t._table(), {str(tmp_path / "p.parquet")!r}, t.SCHEMA, ["symbol", "ts"]))
+        """)
+        here = write_parquet(_table(), tmp_path / "h.parquet", SCHEMA, ["symbol", "ts"])
+        env_path = str(__import__("pathlib").Path(__file__).parent)
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONPATH": env_path, "PYTHONHASHSEED": "123", "PATH": ""},
+        )
+        assert out.stdout.strip() == here
+
+    def test_naive_timestamp_refused(self, tmp_path):
+        t = _table().set_column(1, "ts", pa.array([dt.datetime(2020, 1, 1)] * 3, pa.timestamp("us")))
+        with pytest.raises(
+            ArtifactError, match=r"column 'ts': expected timestamp\[us, tz=UTC\], actual timestamp\[us\]"
+        ):
+            write_parquet(t, tmp_path / "a.parquet", SCHEMA, ["symbol"])
+        assert not (tmp_path / "a.parquet").exists()
+
+    def test_missing_and_extra_columns(self, tmp_path):
+        with pytest.raises(ArtifactError, match=r"missing \['x'\], unexpected \['y'\]"):
+            canonical_table(_table().rename_columns(["symbol", "ts", "y"]), SCHEMA, ["symbol"])
+
+    def test_float_type_change_refused(self):
+        t = _table().set_column(2, "x", pa.array([1, 2, 3], pa.float32()))
+        with pytest.raises(ArtifactError, match="column 'x': expected double, actual float"):
+            canonical_table(t, SCHEMA, ["symbol", "ts"])
+
+    def test_duplicate_sort_key_refused_unless_allowed(self):
+        with pytest.raises(ArtifactError, match=r"sort key \['symbol'\] is not unique"):
+            canonical_table(_table(), SCHEMA, ["symbol"])
+        assert canonical_table(_table(), SCHEMA, ["symbol"], unique=False).num_rows == 3
+
+    def test_null_in_required_column_refused(self):
+        t = _table().set_column(0, "symbol", pa.array(["A", None, "B"]))
+        with pytest.raises(ArtifactError, match="column 'symbol': expected no nulls, found 1"):
+            canonical_table(t, SCHEMA, ["ts"], unique=False)
+
+
+class TestRead:
+    def test_roundtrip(self, tmp_path):
+        write_parquet(_table(), tmp_path / "a.parquet", SCHEMA, ["symbol", "ts"])
+        frame = read_parquet(tmp_path / "a.parquet", SCHEMA)
+        assert frame.columns == ["symbol", "ts", "x"]
+        assert str(frame.schema["ts"]) == "Datetime(time_unit='us', time_zone='UTC')"
+
+    def test_missing_file(self, tmp_path):
+        with pytest.raises(ArtifactError, match=r"a\.parquet: missing"):
+            read_table(tmp_path / "a.parquet", SCHEMA)
+
+    def test_corrupt_file(self, tmp_path):
+        (tmp_path / "a.parquet").write_bytes(b"not parquet")
+        with pytest.raises(ArtifactError, match="unreadable Parquet"):
+            read_table(tmp_path / "a.parquet", SCHEMA)
+
+    def test_wrong_schema_names_artifact_column_and_types(self, tmp_path):
+        pq.write_table(_table(), tmp_path / "a.parquet")
+        with pytest.raises(ArtifactError) as info:
+            read_table(tmp_path / "a.parquet", SCHEMA)
+        assert (
+            str(info.value)
+            == f"{tmp_path / 'a.parquet'}: column 'symbol': expected string, actual large_string"
+        )
+
+    def test_validate_schema_column_order(self):
+        with pytest.raises(ArtifactError, match=r"bars: columns \['ts', 'symbol', 'x'\]"):
+            validate_schema(_table().select(["ts", "symbol", "x"]), SCHEMA, "bars")
