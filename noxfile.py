@@ -14,6 +14,7 @@ fails. CI and people call exactly these sessions.
 from __future__ import annotations
 
 import os
+import shutil
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ import nox
 
 ROOT = Path(__file__).parent
 CONSTRAINTS = ROOT / "constraints.txt"
+REPORTS = ROOT / "reports"  # gate results, benchmark figures (git-ignored)
 
 # uv builds a fresh environment 5-15x faster than venv here; fall back to
 # virtualenv on a machine where only `pip install nox` was run.
@@ -98,6 +100,14 @@ def install(session: nox.Session, short: str, *extras: str) -> None:
     session.install("-c", str(CONSTRAINTS), *args)
 
 
+def _fresh_run_dir(name: str) -> Path:
+    """A run directory for a gate session, emptied first so nothing is reused by accident."""
+    run_dir = ROOT / "runs" / f"gate-{name}"
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    return run_dir
+
+
 def _pytest(session: nox.Session, *args: str) -> None:
     session.run("pytest", "-q", "-rs", "-p", "no:cacheprovider", *args, env=SESSION_ENV)
 
@@ -116,7 +126,18 @@ def l0(session: nox.Session) -> None:
     install(session, "gates", "test")
     session.install("-c", str(CONSTRAINTS), "pytest", "pre-commit")
     _pytest(session, str(ROOT / "tests"))
-    session.run("aurora", "--help", silent=True, env=SESSION_ENV)
+    run_dir = _fresh_run_dir("l0")
+    session.run("aurora", "run", "--run-dir", str(run_dir), env=SESSION_ENV)
+    session.run(
+        "aurora",
+        "gate",
+        "l0",
+        "--run-dir",
+        str(run_dir),
+        "--json",
+        str(REPORTS / "gate-l0.json"),
+        env=SESSION_ENV,
+    )
 
 
 @nox.session

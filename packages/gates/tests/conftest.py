@@ -1,8 +1,54 @@
+"""Fixtures shared by the gate tests: one real `aurora run` per test session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
-    return Path(__file__).resolve().parents[3]
+    return REPO_ROOT
+
+
+def aurora_exe() -> str:
+    exe = shutil.which("aurora", path=str(Path(sys.executable).parent))
+    assert exe is not None, "the aurora console script is not installed in this environment"
+    return exe
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AURORA_")}
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def real_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real run of the whole pipeline on the bundled snapshot (never modified)."""
+    run_dir = tmp_path_factory.mktemp("real") / "run"
+    result = subprocess.run(
+        [aurora_exe(), "run", "--run-dir", str(run_dir)],
+        cwd=REPO_ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return run_dir
+
+
+@pytest.fixture
+def run_copy(real_run: Path, tmp_path: Path) -> Path:
+    """A private copy of the real run for a drill to break."""
+    target = tmp_path / "run"
+    shutil.copytree(real_run, target)
+    return target

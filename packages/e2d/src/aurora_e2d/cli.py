@@ -10,6 +10,7 @@ gates package adds `gate`, `ratchet` and `promote` through the
 from __future__ import annotations
 
 import sys
+from datetime import date
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated
@@ -17,7 +18,7 @@ from typing import Annotated
 import typer
 
 from aurora_e2d.exitcodes import ExitCode
-from aurora_safety import AuroraError, KillSwitch, disengage, engage, kill_file_path
+from aurora_safety import AuroraError, ConfigError, KillSwitch, disengage, engage, kill_file_path
 
 app = typer.Typer(
     name="aurora",
@@ -33,6 +34,40 @@ RunDirOption = Annotated[
     Path | None,
     typer.Option("--run-dir", help="Run directory; its kill.flag is one of the kill files."),
 ]
+
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="TOML config; the defaults need no file.")
+]
+
+
+@app.command()
+def run(
+    config: ConfigOption = None,
+    run_dir: Annotated[
+        Path | None, typer.Option("--run-dir", help="Run directory (default: runs/<run_id>).")
+    ] = None,
+    start: Annotated[str | None, typer.Option(help="First trading session, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last session used at all, YYYY-MM-DD.")] = None,
+) -> None:
+    """E2D + paper trading replay over the bundled real data, checkpointed every session."""
+    from aurora_e2d.config import load_config
+    from aurora_e2d.job import run_job
+
+    settings = load_config(config, start=_date("--start", start), end=_date("--end", end))
+    result = run_job(settings, run_dir)
+    typer.echo(f"{result.message}: {result.run_dir}")
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
+
+
+def _date(option: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(option, "must be a date YYYY-MM-DD", value, "command line") from None
 
 
 @app.command()

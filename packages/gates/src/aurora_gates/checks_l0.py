@@ -227,7 +227,10 @@ def _value(column: pa.ChunkedArray, index: int) -> str:
 )
 def flags(ctx: GateContext) -> dict[str, Any]:
     try:
-        declarations = load_declarations()
+        if ctx.flags_file is None:
+            declarations = load_declarations()
+        else:
+            declarations = load_declarations(ctx.flags_file.read_text(encoding="utf-8"), str(ctx.flags_file))
     except ConfigError as error:
         raise CheckFailed(f"flag declarations refused: {error}") from None
     for flag in declarations:
@@ -239,7 +242,7 @@ def flags(ctx: GateContext) -> dict[str, Any]:
     manifest = _manifest(run_dir)
     asked = manifest.get("config", {}).get("flags", {})
     try:
-        expected = effective_flags(asked, environ=ctx.environ)
+        expected = effective_flags(asked, environ=ctx.environ, declarations=declarations)
     except ConfigError as error:
         raise CheckFailed(f"flags in the run's config or environment are invalid: {error}") from None
     recorded = manifest.get("flags")

@@ -40,6 +40,7 @@ class GateContext:
     repo_root: Path
     run_dir: Path | None = None
     environ: Mapping[str, str] = field(default_factory=dict)
+    flags_file: Path | None = None  # a flag declaration file to audit instead of the installed one
 
     def require_run_dir(self) -> Path:
         if self.run_dir is None:

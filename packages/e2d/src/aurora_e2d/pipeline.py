@@ -1,0 +1,135 @@
+"""The E2D pipeline: stages 1-7 in order, each writing one checkpointed artifact.
+
+    1 ingest      verify the pinned snapshot            (trace only)
+    2 sanity      strict/repair checks                  (trace: every count)
+    3 calendar    XNYS session close as `ts`            -> bars
+    4 corp. act.  close_tr, close_adj                   -> bars
+    5 features    lagged float32 features + label       -> features
+    6 model       walk-forward fits, ONNX predictions   -> predictions
+    7 decisions   target weights with a risk veto       -> decisions
+
+Stages 3-4 share one artifact (`bars`). A stage whose recorded inputs hash
+and output bytes still match is skipped on a rerun or resume; anything else
+is recomputed. Execution (stage 8) is the run loop, in runloop.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from aurora_e2d import __version__
+from aurora_e2d.artifacts import read_parquet, write_parquet
+from aurora_e2d.config import RunConfig
+from aurora_e2d.corpactions import Mode, normalise
+from aurora_e2d.errors import InputError
+from aurora_e2d.features import compute_features
+from aurora_e2d.ingest import Snapshot, load_snapshot
+from aurora_e2d.sanity import run_sanity
+from aurora_e2d.schemas import ARTIFACTS
+from aurora_e2d.sessions import attach_session_close, xnys_session_closes
+from aurora_e2d.stagecache import StageCache, input_hash
+from aurora_e2d.trace import Trace
+
+
+@dataclass
+class StageOutputs:
+    """What the stages produced: frames for the next stage, hashes for the manifest."""
+
+    frames: dict[str, pl.DataFrame] = field(default_factory=dict)
+    sha256: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    snapshot: Snapshot | None = None
+
+
+class StageRunner:
+    """Runs one stage with its checkpoint: reuse verified output, else compute and write."""
+
+    def __init__(self, run_dir: Path, trace: Trace) -> None:
+        self.run_dir = run_dir
+        self.trace = trace
+        self.cache = StageCache(run_dir)
+        self.outputs = StageOutputs()
+
+    def run(
+        self,
+        name: str,
+        params: dict[str, Any],
+        upstream: tuple[str, ...],
+        compute: Callable[[], pl.DataFrame | pa.Table],
+    ) -> pl.DataFrame:
+        spec = ARTIFACTS[name]
+        inputs = input_hash(name, __version__, params, {u: self.outputs.sha256[u] for u in upstream})
+        with self.trace.span(f"stage:{name}", stage=name, inputs_hash=inputs) as out:
+            sha = self.cache.fresh(name, inputs, spec.file)
+            if sha is not None:
+                frame = read_parquet(self.run_dir / spec.file, spec.schema)
+                out["reused"] = True
+            else:
+                table = compute()
+                sha = write_parquet(table, self.run_dir / spec.file, spec.schema, list(spec.sort_by))
+                frame = read_parquet(self.run_dir / spec.file, spec.schema)
+                self.cache.record(name, inputs, sha)
+                out["reused"] = False
+            out.update(sha256=sha, rows=frame.height)
+        self.outputs.frames[name] = frame
+        self.outputs.sha256[name] = sha
+        self.outputs.rows[name] = frame.height
+        return frame
+
+
+def data_window(snapshot: Snapshot, config: RunConfig) -> tuple[date, date]:
+    """The sessions the run trades: the config's window, checked against the data."""
+    bounds = pc.min_max(snapshot.prices.column("date"))
+    first, last = bounds["min"].as_py(), bounds["max"].as_py()
+    start = config.start or first
+    end = config.end or last
+    if start < first or start > last:
+        raise InputError.bad_value("start", f"a date within the bundled data ({first}..{last})", str(start))
+    if end < first or end > last:
+        raise InputError.bad_value("end", f"a date within the bundled data ({first}..{last})", str(end))
+    if start > end:
+        raise InputError.bad_value("start", f"a date not after end ({end})", str(start))
+    return start, end
+
+
+def run_data_stages(runner: StageRunner, config: RunConfig) -> tuple[date, date]:
+    """Stages 1-5. Returns the trading window."""
+    with runner.trace.span("stage:ingest", stage="ingest") as out:
+        snapshot = load_snapshot()
+        out.update(prices_sha256=snapshot.prices_sha256, actions_sha256=snapshot.actions_sha256)
+    runner.outputs.snapshot = snapshot
+    start, end = data_window(snapshot, config)
+    # Nothing after `end` may reach any stage: a shorter run is a run that
+    # happened earlier, not a peek at the future.
+    prices = snapshot.prices.filter(pc.less_equal(snapshot.prices.column("date"), pa.scalar(end)))
+    if prices.num_rows == 0:
+        raise InputError.bad_value("end", "a window with data", str(end))
+    first = pc.min(prices.column("date")).as_py()
+    closes = xnys_session_closes(first, end)
+    data_params = {
+        "snapshot": snapshot.lock_sha256,
+        "end": end.isoformat(),
+        "sanity_mode": config.data.sanity_mode,
+        "mode": Mode.TOTAL_RETURN.value,
+    }
+
+    def bars() -> pl.DataFrame:
+        with runner.trace.span("stage:sanity", stage="sanity") as sanity_out:
+            clean, report = run_sanity(
+                prices, config.data.sanity_mode, sessions=closes.dates, actions=snapshot.actions
+            )
+            sanity_out.update(report.as_dict())
+        stamped = attach_session_close(clean, closes)
+        return normalise(stamped, snapshot.actions, Mode.TOTAL_RETURN)
+
+    bars_frame = runner.run("bars", data_params, (), bars)
+    runner.run("features", {}, ("bars",), lambda: compute_features(bars_frame))
+    return start, end
