@@ -10,7 +10,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import pytest
 
 from aurora_gates import REGISTRY, CheckResult, GateContext, Level, run_check, run_gate
 

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aurora_safety import effective_flags
-
 from aurora_e2d.artifacts import atomic_write_bytes
 from aurora_e2d.config import RunConfig
 from aurora_e2d.errors import InputError
@@ -23,6 +21,7 @@ from aurora_e2d.paths import repo_root
 from aurora_e2d.pipeline import StageRunner, run_data_stages
 from aurora_e2d.schemas import ARTIFACTS
 from aurora_e2d.trace import Trace
+from aurora_safety import effective_flags
 
 CONFIG_FILE = "config.json"
 
