@@ -59,6 +59,7 @@ __all__ = [
     "SessionOrderError",
     "SessionReport",
     "Side",
+    "Split",
     "SplitApplied",
     "SubmitOrder",
     "SymbolExposure",

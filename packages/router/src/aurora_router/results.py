@@ -1,0 +1,112 @@
+"""Router outcomes and the sink that journals them.
+
+Every submit and cancel yields a ``RouteResult``; the router hands each one
+(and every state change or breaker trip it causes) to a ``ResultSink``, so
+the run loop can journal them inside its session transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from aurora_broker import Journal, Order, SubmitOrder
+from aurora_safety import BreakerTripped, Rejection, StateChanged
+
+__all__ = ["JournalSink", "ListSink", "ResultSink", "RouteAction", "RouteResult", "RouteStatus"]
+
+
+class RouteStatus(StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class RouteAction(StrEnum):
+    SUBMIT = "submit"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True, slots=True)
+class RouteResult:
+    """One answer of the router; ``order`` is the broker's state when it got that far."""
+
+    client_order_id: str
+    status: RouteStatus
+    rejection: Rejection | None = None
+    order: Order | None = None
+    action: RouteAction = RouteAction.SUBMIT
+
+    @property
+    def accepted(self) -> bool:
+        return self.status is RouteStatus.ACCEPTED
+
+    @property
+    def reason(self) -> str:
+        """The reason code, or '' when accepted (the CSV's ``reason`` column)."""
+        return "" if self.rejection is None else str(self.rejection.reason)
+
+
+class ResultSink(Protocol):
+    """Receives everything the router decides, in order."""
+
+    def route_result(self, result: RouteResult, order: SubmitOrder | None) -> None: ...
+
+    def state_changed(self, event: StateChanged) -> None: ...
+
+    def breaker_tripped(self, event: BreakerTripped) -> None: ...
+
+
+class ListSink:
+    """Keeps everything in memory (tests, ``aurora route`` without a run dir)."""
+
+    def __init__(self) -> None:
+        self.results: list[tuple[RouteResult, SubmitOrder | None]] = []
+        self.events: list[StateChanged | BreakerTripped] = []
+
+    def route_result(self, result: RouteResult, order: SubmitOrder | None) -> None:
+        self.results.append((result, order))
+
+    def state_changed(self, event: StateChanged) -> None:
+        self.events.append(event)
+
+    def breaker_tripped(self, event: BreakerTripped) -> None:
+        self.events.append(event)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+class JournalSink:
+    """Writes each result and event to the journal (inside the caller's transaction, if any)."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+
+    def route_result(self, result: RouteResult, order: SubmitOrder | None) -> None:
+        rejection = result.rejection
+        fields = {}
+        if order is not None:
+            fields = {
+                "strategy": _text(order.strategy),
+                "symbol": _text(order.symbol),
+                "side": _text(order.side),
+                "quantity": order.quantity if isinstance(order.quantity, int) else None,
+                "limit_price": order.limit_price if isinstance(order.limit_price, float | int) else None,
+                "session": order.session if hasattr(order.session, "isoformat") else None,
+            }
+        self.journal.record_route_result(
+            str(result.client_order_id),
+            str(result.status),
+            None if rejection is None else str(rejection.reason),
+            None if rejection is None else rejection.as_dict()["values"],
+            action=str(result.action),
+            **fields,
+        )  # type: ignore[arg-type]
+
+    def state_changed(self, event: StateChanged) -> None:
+        self.journal.record_state_change(event)
+
+    def breaker_tripped(self, event: BreakerTripped) -> None:
+        self.journal.record_breaker_event(event)

@@ -1,0 +1,40 @@
+"""Fixtures for router tests: a real journal and kill switch in tmp_path, a TestClock, a reference book."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aurora_broker import BrokerConfig, Journal, PaperBroker
+from aurora_router import ListSink, ReferenceBook, Router
+from aurora_safety import BreakerBoard, KillSwitch, Limits, TestClock, TradingStateMachine
+from router_factories import NOW_NS, REF, SYMBOLS, Rig, RigFactory
+
+
+@pytest.fixture
+def make_rig(tmp_path: Path) -> RigFactory:
+    count = 0
+
+    def build(limits: Limits | None = None, *, watch: bool = True, **limit_fields: object) -> Rig:
+        nonlocal count
+        count += 1
+        run_dir = tmp_path / f"run{count}"
+        run_dir.mkdir()
+        limits = limits or Limits(**limit_fields)  # type: ignore[arg-type]
+        clock = TestClock(0)
+        journal = Journal.open(run_dir, "h", clock=clock)
+        broker = PaperBroker(journal, BrokerConfig(), limits, clock)
+        book = ReferenceBook(SYMBOLS)
+        book.update_many(dict.fromkeys(SYMBOLS, REF), NOW_NS)
+        state, breakers, sink = TradingStateMachine(), BreakerBoard.from_limits(limits), ListSink()
+        kill = KillSwitch(run_dir=run_dir, cwd=run_dir, environ={})
+        router = Router(broker, limits, kill, state, breakers, clock, book, sink, watch_kill_files=watch)
+        return Rig(router, broker, journal, state, breakers, clock, book, sink, run_dir)
+
+    return build
+
+
+@pytest.fixture
+def rig(make_rig: RigFactory) -> Rig:
+    return make_rig()

@@ -1,0 +1,52 @@
+"""Shared values and the test rig of the router tests (a unique module name, so tests of several
+packages can run in one pytest process)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from aurora_broker import Journal, PaperBroker, Side, SubmitOrder
+from aurora_router import ListSink, ReferenceBook, Router
+from aurora_safety import BreakerBoard, TestClock, TradingStateMachine
+
+SESSION = date(2013, 2, 28)
+NOW_NS = 1_362_085_200 * 10**9  # 2013-02-28 21:00 UTC: the session close
+SYMBOLS = ("AAPL", "MSFT", "IBM")
+REF = 100.0
+
+
+def make_order(
+    coid: str = "o1",
+    symbol: str = "AAPL",
+    side: Side | str = Side.BUY,
+    quantity: int = 10,
+    limit_price: float = REF,
+    session: date = SESSION,
+) -> SubmitOrder:
+    return SubmitOrder(
+        client_order_id=coid,
+        symbol=symbol,
+        side=side,
+        quantity=quantity,  # type: ignore[arg-type]
+        limit_price=limit_price,
+        session=session,
+    )
+
+
+@dataclass
+class Rig:
+    router: Router
+    broker: PaperBroker
+    journal: Journal
+    state: TradingStateMachine
+    breakers: BreakerBoard
+    clock: TestClock
+    book: ReferenceBook
+    sink: ListSink
+    run_dir: Path
+
+
+RigFactory = Callable[..., Rig]

@@ -1,0 +1,24 @@
+"""The benchmark runs and reports the figures ``nox -s bench`` prints."""
+
+from __future__ import annotations
+
+import pytest
+
+from aurora_router.bench import measure
+
+
+def test_measure_reports_every_path() -> None:
+    result = measure(200)
+    assert result["n_orders"] == 200
+    modes = {k for k in result if k.startswith("kill_")}
+    assert "kill_stat" in modes
+    for mode in modes:
+        for path in ("routed", "direct_broker", "checks_only"):
+            figures = result[mode][path]
+            assert set(figures) == {"p50_us", "p99_us", "mean_us", "orders_per_sec"}
+            assert 0 < figures["p50_us"] <= figures["p99_us"]
+
+
+def test_too_few_orders_is_refused() -> None:
+    with pytest.raises(ValueError, match="'n_orders' must be >= 100"):
+        measure(10)
