@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from aurora_e2d.errors import ArtifactError
+from aurora_e2d.faults import fault_point
 
 if TYPE_CHECKING:
     import polars as pl
@@ -68,6 +69,7 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        fault_point("mid_artifact")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -9,14 +9,20 @@ gates package adds `gate`, `ratchet` and `promote` through the
 
 from __future__ import annotations
 
+import io
+import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
+from aurora_e2d.artifacts import atomic_write_bytes
 from aurora_e2d.exitcodes import ExitCode
 from aurora_safety import AuroraError, ConfigError, KillSwitch, disengage, engage, kill_file_path
 
@@ -55,10 +61,111 @@ def run(
     from aurora_e2d.job import run_job
 
     settings = load_config(config, start=_date("--start", start), end=_date("--end", end))
-    result = run_job(settings, run_dir)
-    typer.echo(f"{result.message}: {result.run_dir}")
+    with _progress() as progress:
+        result = run_job(settings, run_dir, progress)
+    _finish(result)
+
+
+@app.command()
+def resume(
+    run_dir: Annotated[Path, typer.Option("--run-dir", help="The run directory to continue.")],
+) -> None:
+    """Continue a killed, crashed or halted run from its last committed session."""
+    from aurora_e2d.job import resume_job
+
+    with _progress() as progress:
+        result = resume_job(run_dir, progress)
+    _finish(result)
+
+
+@app.command()
+def status(
+    run_dir: Annotated[Path, typer.Option("--run-dir", help="The run directory to inspect.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")] = False,
+) -> None:
+    """Progress, trading state, breakers, kill state, positions, cash, equity; never changes the run."""
+    from aurora_e2d.status import collect_status, render_status
+
+    info = collect_status(run_dir)
+    if as_json:
+        typer.echo(json.dumps(info, indent=2, sort_keys=True))
+    else:
+        render_status(info, Console())
+
+
+@app.command()
+def route(
+    orders_csv: Annotated[Path, typer.Argument(help="CSV: client_order_id,symbol,side,quantity,limit_price")],
+    config: ConfigOption = None,
+    run_dir: Annotated[
+        Path | None, typer.Option("--run-dir", help="Route against this run's account (a scratch copy).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write results CSV here (default stdout).")
+    ] = None,
+) -> None:
+    """Push hand-written orders through the same router and broker; CSV client_order_id,status,reason."""
+    from aurora_e2d.config import load_config
+    from aurora_e2d.job import load_run_config
+    from aurora_e2d.route import route_orders
+
+    settings = load_run_config(run_dir) if run_dir is not None and config is None else load_config(config)
+    if out is None:
+        route_orders(orders_csv, settings, run_dir, sys.stdout)
+        return
+    buffer = io.StringIO()
+    route_orders(orders_csv, settings, run_dir, buffer)
+    atomic_write_bytes(out, buffer.getvalue().encode())
+
+
+breaker_app = typer.Typer(
+    help="Circuit-breaker operator actions (logged in the run's journal).", no_args_is_help=True
+)
+app.add_typer(breaker_app, name="breaker")
+
+
+@breaker_app.command("reset")
+def breaker_reset(
+    name: Annotated[str, typer.Argument(help="drawdown, daily_loss, consecutive_rejects or order_rate")],
+    reason: Annotated[str, typer.Option(help="Why it is safe to trade again (journaled).")],
+    run_dir: Annotated[Path, typer.Option("--run-dir", help="The halted run directory.")],
+) -> None:
+    """Clear a tripped breaker (an explicit, journaled operator action); then `aurora resume`."""
+    from aurora_e2d.operator import reset_breaker
+
+    event = reset_breaker(run_dir, name, reason)
+    typer.echo(f"breaker {event.breaker} reset ({reason}); continue with: aurora resume --run-dir {run_dir}")
+
+
+def _finish(result) -> None:
+    stream_err = result.exit_code != 0
+    typer.echo(f"{result.message}: {result.run_dir}", err=stream_err)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[int, int], None] | None]:
+    """A session progress bar on a terminal; silent when output is not a TTY."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("sessions", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
 
 
 def _date(option: str, value: str | None) -> date | None:

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aurora_safety import ConfigError, Limits, load_limits
 
-__all__ = ["DEFAULT_SOURCE", "RunConfig", "load_config"]
+__all__ = ["DEFAULT_SOURCE", "RunConfig", "load_config", "validate_config"]
 
 DEFAULT_SOURCE = "<defaults>"
 
@@ -92,10 +92,11 @@ def load_config(path: Path | None, **overrides: Any) -> RunConfig:
         except tomllib.TOMLDecodeError as error:
             raise ConfigError("config", "must be valid TOML", str(error), source) from None
     data.update({key: value for key, value in overrides.items() if value is not None})
-    return _validate(data, source)
+    return validate_config(data, source)
 
 
-def _validate(data: Mapping[str, Any], source: str) -> RunConfig:
+def validate_config(data: Mapping[str, Any], source: str) -> RunConfig:
+    """A config from plain data (a TOML table or a run's frozen config.json)."""
     sections = dict(data)
     limits = load_limits(sections.pop("limits", {}), source)
     for key in sections:

@@ -1,29 +1,42 @@
-"""One `aurora run`: prepare the run directory, run the stages, write the manifest.
+"""One `aurora run` / `aurora resume`: run dir, stages, execution loop, artifacts, manifest.
 
 The run directory holds everything a run produced (DESIGN.md §5). Its config
 is frozen into `config.json` at creation; a rerun or resume of the same
-directory must use the same config (hash checked), so nothing committed is
-ever reinterpreted under other settings.
+directory must use the same config (hash checked here and by the journal),
+so nothing committed is ever reinterpreted under other settings.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aurora_e2d.artifacts import atomic_write_bytes
-from aurora_e2d.config import RunConfig
+from aurora_e2d.artifacts import atomic_write_bytes, write_parquet
+from aurora_e2d.config import RunConfig, load_config, validate_config
+from aurora_e2d.derive import equity_frame, fills_frame, orders_frame, positions_frame
 from aurora_e2d.errors import InputError
+from aurora_e2d.exitcodes import ExitCode
 from aurora_e2d.manifest import Manifest, git_revision
+from aurora_e2d.model import ModelKind
 from aurora_e2d.paths import repo_root
-from aurora_e2d.pipeline import StageRunner, run_data_stages
+from aurora_e2d.pipeline import MODELS_DIR, StageRunner, run_data_stages, run_model_stages
+from aurora_e2d.runloop import ExecutionLoop, LoopOutcome, LoopStatus, build_sessions, peak_rss_mb
 from aurora_e2d.schemas import ARTIFACTS
+from aurora_e2d.summary import frictionless_metrics, performance, run_metrics, write_summary
 from aurora_e2d.trace import Trace
 from aurora_safety import effective_flags
 
 CONFIG_FILE = "config.json"
+JOURNAL_FILE = "journal.sqlite"
+_EXIT = {
+    LoopStatus.COMPLETED: ExitCode.OK,
+    LoopStatus.KILLED: ExitCode.KILLED,
+    LoopStatus.HALTED: ExitCode.BREAKER,
+}
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -42,18 +55,17 @@ def new_run_id(config: RunConfig) -> str:
 def prepare_run_dir(config: RunConfig, run_dir: Path | None) -> tuple[Path, str]:
     """Create (or re-open) a run directory whose frozen config equals `config`."""
     if run_dir is None:
-        run_id = new_run_id(config)
-        run_dir = Path("runs") / run_id
+        run_dir = Path("runs") / new_run_id(config)
     frozen = run_dir / CONFIG_FILE
     if frozen.is_file():
-        saved = json.loads(frozen.read_text(encoding="utf-8"))
+        saved = _read_frozen(frozen)
         if saved.get("config_hash") != config.config_hash():
             raise InputError(
                 str(frozen),
-                f"run directory was created with config {saved.get('config_hash', '?')[:12]}, "
+                f"run directory was created with config {str(saved.get('config_hash', '?'))[:12]}, "
                 f"this run asks for {config.config_hash()[:12]}; use a new --run-dir or the original config",
             )
-        return run_dir, saved["run_id"]
+        return run_dir, str(saved["run_id"])
     run_dir.mkdir(parents=True, exist_ok=True)
     run_id = run_dir.name
     payload = {
@@ -65,13 +77,95 @@ def prepare_run_dir(config: RunConfig, run_dir: Path | None) -> tuple[Path, str]
     return run_dir, run_id
 
 
-def run_job(config: RunConfig, run_dir: Path | None) -> RunResult:
+def _read_frozen(path: Path) -> dict:
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        saved["run_id"], saved["config"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise InputError(str(path), f"unreadable run config ({type(error).__name__})") from None
+    return saved
+
+
+def load_run_config(run_dir: Path) -> RunConfig:
+    """The config a run directory was created with (for resume and status)."""
+    frozen = run_dir / CONFIG_FILE
+    if not frozen.is_file():
+        raise InputError(str(run_dir), "not an Aurora run directory (no config.json)")
+    return validate_config(_read_frozen(frozen)["config"], str(frozen))
+
+
+def _remove_stale_temp_files(run_dir: Path) -> None:
+    """A crash mid-write leaves `.name.xxxx.tmp`; the atomic rename never happened, so drop it."""
+    for stale in run_dir.rglob(".*.tmp"):
+        stale.unlink(missing_ok=True)
+
+
+def run_job(config: RunConfig, run_dir: Path | None, progress: Progress | None = None) -> RunResult:
     flags = effective_flags(config.flags)
     run_dir, run_id = prepare_run_dir(config, run_dir)
+    _remove_stale_temp_files(run_dir)
     trace = Trace(run_dir / "trace.jsonl", run_id)
     runner = StageRunner(run_dir, trace)
-    run_data_stages(runner, config)
+    start, end = run_data_stages(runner, config)
+    run_model_stages(runner, config, ModelKind.from_flag(flags.get("hgb_model", False)), start, end)
 
+    frames = runner.outputs.frames
+    snapshot = runner.outputs.snapshot
+    assert snapshot is not None
+    sessions = build_sessions(frames["bars"], frames["decisions"], snapshot.actions)
+    symbols = sorted(frames["bars"]["symbol"].unique().to_list())
+    loop = ExecutionLoop(run_dir, config, symbols)
+    try:
+        with trace.span("stage:execution", stage="execution") as out:
+            outcome = loop.run(sessions, progress)
+            out.update(
+                status=str(outcome.status), sessions_done=outcome.sessions_done, message=outcome.message
+            )
+        with trace.span("stage:artifacts", stage="artifacts") as out:
+            _derive_artifacts(runner, loop)
+            out.update(rows={k: runner.outputs.rows[k] for k in ("orders", "fills", "positions", "equity")})
+    finally:
+        loop.close()
+    _write_summary(runner, run_id, outcome)
+    _write_manifest(runner, run_id, config, flags)
+    return RunResult(
+        run_dir, run_id, _EXIT[outcome.status], f"run {run_id} {outcome.status}: {outcome.message}"
+    )
+
+
+def _derive_artifacts(runner: StageRunner, loop: ExecutionLoop) -> None:
+    bars = runner.outputs.frames["bars"]
+    ts_by_day = dict(zip(bars["date"].to_list(), bars["ts"].to_list(), strict=True))
+    derived = {
+        "orders": orders_frame(loop.journal),
+        "fills": fills_frame(loop.journal, ts_by_day),
+        "positions": positions_frame(loop.journal, ts_by_day),
+        "equity": equity_frame(loop.journal, ts_by_day),
+    }
+    for name, frame in derived.items():
+        spec = ARTIFACTS[name]
+        sha = write_parquet(frame, runner.run_dir / spec.file, spec.schema, list(spec.sort_by))
+        runner.outputs.frames[name] = frame
+        runner.outputs.sha256[name] = sha
+        runner.outputs.rows[name] = frame.height
+
+
+def _write_summary(runner: StageRunner, run_id: str, outcome: LoopOutcome) -> None:
+    frames = runner.outputs.frames
+    payload = {
+        "run_id": run_id,
+        "status": str(outcome.status),
+        "message": outcome.message,
+        "sessions": {"done": outcome.sessions_done, "total": outcome.sessions_total},
+        "metrics": run_metrics(frames["equity"], frames["orders"], frames["predictions"], frames["features"]),
+        "frictionless": frictionless_metrics(frames["decisions"], frames["bars"]),
+        "performance": performance(outcome.latencies_ms, peak_rss_mb()),
+    }
+    write_summary(runner.run_dir, payload)
+
+
+def _write_manifest(runner: StageRunner, run_id: str, config: RunConfig, flags: dict[str, bool]) -> None:
+    run_dir = runner.run_dir
     snapshot = runner.outputs.snapshot
     assert snapshot is not None
     manifest = Manifest(
@@ -88,6 +182,17 @@ def run_job(config: RunConfig, run_dir: Path | None) -> RunResult:
     for name, rows in runner.outputs.rows.items():
         spec = ARTIFACTS[name]
         manifest.record(run_dir, name, spec.file, rows, spec.schema_strings())
-    manifest.record(run_dir, "config", CONFIG_FILE, None, None)
+    for extra in (CONFIG_FILE, "summary.json", JOURNAL_FILE):
+        manifest.record(run_dir, extra, extra, None, None)
+    for path in sorted((run_dir / MODELS_DIR).iterdir()):
+        rel = f"{MODELS_DIR}/{path.name}"
+        manifest.record(run_dir, rel, rel, None, None)
     manifest.write(run_dir)
-    return RunResult(run_dir, run_id, 0, f"run {run_id} complete")
+
+
+def resume_job(run_dir: Path, progress: Progress | None = None) -> RunResult:
+    config = load_run_config(run_dir)
+    return run_job(config, run_dir, progress)
+
+
+__all__ = ["RunResult", "load_config", "load_run_config", "resume_job", "run_job"]

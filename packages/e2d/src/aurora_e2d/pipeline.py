@@ -15,6 +15,7 @@ is recomputed. Execution (stage 8) is the run loop, in runloop.py.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,12 +27,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from aurora_e2d import __version__
-from aurora_e2d.artifacts import read_parquet, write_parquet
+from aurora_e2d.artifacts import atomic_write_bytes, read_parquet, write_parquet
 from aurora_e2d.config import RunConfig
 from aurora_e2d.corpactions import Mode, normalise
+from aurora_e2d.decisions import decide
 from aurora_e2d.errors import InputError
-from aurora_e2d.features import compute_features
+from aurora_e2d.features import FEATURE_COLUMNS, LABEL_HORIZON, compute_features
 from aurora_e2d.ingest import Snapshot, load_snapshot
+from aurora_e2d.model import ModelKind, fit_walk_forward, predict_walk_forward
 from aurora_e2d.sanity import run_sanity
 from aurora_e2d.schemas import ARTIFACTS
 from aurora_e2d.sessions import attach_session_close, xnys_session_closes
@@ -133,3 +136,67 @@ def run_data_stages(runner: StageRunner, config: RunConfig) -> tuple[date, date]
     bars_frame = runner.run("bars", data_params, (), bars)
     runner.run("features", {}, ("bars",), lambda: compute_features(bars_frame))
     return start, end
+
+
+MODELS_DIR = "models"
+
+
+def run_model_stages(
+    runner: StageRunner, config: RunConfig, model_kind: ModelKind, start: date, end: date
+) -> None:
+    """Stages 6-7: walk-forward ONNX predictions, then decisions inside the trading window."""
+    features = runner.outputs.frames["features"]
+    model_params = {
+        "kind": model_kind.value,
+        "ridge_alpha": config.model.ridge_alpha,
+        "min_train_years": config.model.min_train_years,
+        "label_horizon": LABEL_HORIZON,
+        "features": list(FEATURE_COLUMNS),
+    }
+
+    def predictions() -> pl.DataFrame:
+        fitted = fit_walk_forward(
+            features,
+            FEATURE_COLUMNS,
+            model_kind=model_kind,
+            label_horizon=LABEL_HORIZON,
+            min_train_years=config.model.min_train_years,
+            ridge_alpha=config.model.ridge_alpha,
+        )
+        result = predict_walk_forward(fitted, features)
+        _write_model_exports(runner.run_dir, result.exports, fitted.metadata())
+        return result.predictions
+
+    predicted = runner.run("predictions", model_params, ("features",), predictions)
+    if not (runner.run_dir / MODELS_DIR / "folds.json").is_file():
+        raise InputError(str(runner.run_dir / MODELS_DIR), "model exports missing while predictions exist")
+    decision_params = {
+        "top_k": config.decisions.top_k,
+        "max_weight": config.decisions.max_weight,
+        "max_gross": config.decisions.max_gross,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+    }
+
+    def decisions() -> pl.DataFrame:
+        window = predicted.filter(pl.col("date").is_between(start, end))
+        return decide(
+            window,
+            top_k=config.decisions.top_k,
+            max_weight=config.decisions.max_weight,
+            max_gross=config.decisions.max_gross,
+        )
+
+    runner.run("decisions", decision_params, ("predictions",), decisions)
+
+
+def _write_model_exports(run_dir: Path, exports: tuple, folds: list[dict[str, Any]]) -> None:
+    """Each fold's ONNX and skops bytes, plus fold metadata and export parity per fold."""
+    target = run_dir / MODELS_DIR
+    target.mkdir(exist_ok=True)
+    for export in exports:
+        atomic_write_bytes(target / f"fold-{export.year}.onnx", export.onnx)
+        atomic_write_bytes(target / f"fold-{export.year}.skops", export.skops)
+    summary = {"folds": folds, "parity": [export.parity for export in exports]}
+    text = json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n"
+    atomic_write_bytes(target / "folds.json", text.encode())

@@ -11,6 +11,13 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from aurora_e2d.corpactions import BARS_SCHEMA
+from aurora_e2d.decisions import (
+    DECISIONS_SCHEMA,
+    DECISIONS_SORT_KEY,
+    PREDICTIONS_SCHEMA,
+    PREDICTIONS_SORT_KEY,
+)
+from aurora_e2d.derive import EQUITY_SCHEMA, FILLS_SCHEMA, ORDERS_SCHEMA, POSITIONS_SCHEMA
 from aurora_e2d.features import FEATURE_COLUMNS, FEATURES_SCHEMA
 
 
@@ -45,6 +52,30 @@ def _specs() -> dict[str, ArtifactSpec]:
             sort_by=("symbol", "date"),
             unique_by=("symbol", "date"),
             finite=FEATURE_COLUMNS,
+        ),
+        ArtifactSpec(
+            "predictions",
+            PREDICTIONS_SCHEMA,
+            sort_by=PREDICTIONS_SORT_KEY,
+            unique_by=PREDICTIONS_SORT_KEY,
+            finite=("prediction",),
+        ),
+        ArtifactSpec(
+            "decisions",
+            DECISIONS_SCHEMA,
+            sort_by=DECISIONS_SORT_KEY,
+            unique_by=DECISIONS_SORT_KEY,
+            finite=("prediction", "target_weight"),
+        ),
+        ArtifactSpec("orders", ORDERS_SCHEMA, sort_by=("client_order_id",), unique_by=("client_order_id",)),
+        ArtifactSpec("fills", FILLS_SCHEMA, sort_by=("fill_id",), unique_by=("fill_id",), finite=("price",)),
+        ArtifactSpec("positions", POSITIONS_SCHEMA, sort_by=("date", "symbol"), unique_by=("date", "symbol")),
+        ArtifactSpec(
+            "equity",
+            EQUITY_SCHEMA,
+            sort_by=("date",),
+            unique_by=("date",),
+            finite=("cash_usd", "market_value_usd", "equity", "gross_exposure", "turnover"),
         ),
     ]
     return {spec.name: spec for spec in specs}

@@ -1,0 +1,232 @@
+"""Model export: ONNX for predictions, skops for a safe native reload, and the input guard.
+
+ONNX checks neither column names, order nor NaN/inf (a permuted frame
+silently mispredicts), so every matrix passes ``FeatureGuard`` before any
+model sees it. onnxruntime runs with one intra-op and one inter-op thread:
+with two it is not bit-stable for HGB (TOOLING.md). skops files are loaded
+with an explicit list of trusted types, never ``trusted=True``, pickle or
+joblib. The ONNX bytes are normalised (fixed graph name, no doc string,
+deduplicated opsets) so the same model gives the same file; skops bytes
+differ on every dump, so hash predictions, not skops files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import polars as pl
+import skops.io as sio
+from skl2onnx import to_onnx
+from skl2onnx.common.data_types import FloatTensorType
+
+from aurora_e2d.decisions import quantise, target_weights
+
+__all__ = [
+    "GRAPH_NAME",
+    "INPUT_NAME",
+    "MAX_ABS_FEATURE",
+    "NON_FEATURE_COLUMNS",
+    "PARITY_ATOL",
+    "PARITY_RTOL",
+    "SKOPS_TRUSTED_TYPES",
+    "TARGET_OPSET",
+    "ExportParityError",
+    "FeatureGuard",
+    "ModelInputError",
+    "OnnxModel",
+    "load_skops",
+    "onnx_bytes",
+    "parity_report",
+    "save_skops",
+    "skops_bytes",
+]
+
+INPUT_NAME = "features"
+GRAPH_NAME = "aurora_model"
+TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}  # pinned so a newer onnx cannot change the graph silently
+NON_FEATURE_COLUMNS = ("symbol", "date", "ts", "label")  # the only other columns a features frame may carry
+MAX_ABS_FEATURE = 1e6  # returns, ratios, RSI and z-scores: anything larger is a broken upstream
+PARITY_ATOL = 1e-7  # |onnx - in-memory| <= ATOL + RTOL * |in-memory|; measured ~1e-8 (float32 output)
+PARITY_RTOL = 1e-5
+# Types skops must be told to trust for our two models (everything else it loads is on its default list).
+SKOPS_TRUSTED_TYPES = ("sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",)
+
+
+class ModelInputError(ValueError):
+    """A feature matrix the model must not see: wrong columns, order, dtype or values."""
+
+
+class ExportParityError(RuntimeError):
+    """The ONNX or skops export predicts differently from the fitted model."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureGuard:
+    """The declared feature names and order; checks frames and matrices before any model."""
+
+    feature_columns: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        names = tuple(self.feature_columns)
+        if not names or len(set(names)) != len(names):
+            raise ValueError(f"'feature_columns' must be non-empty and unique, was {names!r}")
+        object.__setattr__(self, "feature_columns", names)
+
+    def check_columns(self, columns: Sequence[str]) -> None:
+        """Names and order must equal the declared ones exactly."""
+        actual, expected = list(columns), list(self.feature_columns)
+        missing = [c for c in expected if c not in actual]
+        extra = [c for c in actual if c not in expected]
+        if missing:
+            raise ModelInputError(f"features: missing column {missing[0]!r} (expected {expected})")
+        if extra:
+            raise ModelInputError(f"features: unexpected column {extra[0]!r} (expected {expected})")
+        for i, (got, want) in enumerate(zip(actual, expected, strict=True)):
+            if got != want:
+                raise ModelInputError(
+                    f"features: column {i} is {got!r}, expected {want!r} (declared order {expected})"
+                )
+
+    def check_values(self, matrix: np.ndarray) -> np.ndarray:
+        """A 2-D float32 matrix of the declared width with finite, sane values; returned C-contiguous."""
+        if not isinstance(matrix, np.ndarray) or matrix.dtype != np.float32:
+            raise ModelInputError(
+                f"features: expected a float32 matrix, got {getattr(matrix, 'dtype', type(matrix))}"
+            )
+        width = len(self.feature_columns)
+        if matrix.ndim != 2 or matrix.shape[1] != width:
+            raise ModelInputError(f"features: expected shape (n, {width}), got {matrix.shape}")
+        bad = ~np.isfinite(matrix) | (np.abs(matrix) > MAX_ABS_FEATURE)
+        if bad.any():
+            row, col = (int(i) for i in np.argwhere(bad)[0])
+            value = float(matrix[row, col])
+            what = "not finite" if not np.isfinite(value) else f"beyond ±{MAX_ABS_FEATURE:g}"
+            raise ModelInputError(
+                f"features: row {row} column {self.feature_columns[col]!r} is {value!r} ({what}; {int(bad.sum())} bad values)"
+            )
+        return np.ascontiguousarray(matrix)
+
+    def matrix(self, frame: pl.DataFrame) -> np.ndarray:
+        """The checked float32 C-contiguous model input of a features frame."""
+        self.check_columns([c for c in frame.columns if c not in NON_FEATURE_COLUMNS])
+        for name in self.feature_columns:
+            if frame.schema[name] != pl.Float32:
+                raise ModelInputError(f"features: column {name!r} must be Float32, was {frame.schema[name]}")
+        matrix = frame.select(self.feature_columns).to_numpy(order="c")
+        return self.check_values(np.asarray(matrix, dtype=np.float32))
+
+
+def onnx_bytes(model: Any, n_features: int) -> bytes:
+    """The fitted model as deterministic ONNX bytes, input ``INPUT_NAME`` float32 (n, n_features)."""
+    proto = to_onnx(
+        model, initial_types=[(INPUT_NAME, FloatTensorType([None, n_features]))], target_opset=TARGET_OPSET
+    )
+    proto.graph.name = GRAPH_NAME
+    proto.doc_string = ""
+    opsets: dict[str, int] = {}
+    for entry in proto.opset_import:
+        opsets[entry.domain] = max(entry.version, opsets.get(entry.domain, 0))
+    del proto.opset_import[:]
+    for domain in sorted(opsets):
+        proto.opset_import.append(onnx.helper.make_opsetid(domain, opsets[domain]))
+    onnx.checker.check_model(proto)
+    return proto.SerializeToString(deterministic=True)
+
+
+class OnnxModel:
+    """An onnxruntime session pinned to one thread, behind a ``FeatureGuard``."""
+
+    def __init__(self, data: bytes, guard: FeatureGuard) -> None:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+        self.guard = guard
+
+    def predict(self, matrix: np.ndarray) -> np.ndarray:
+        """float32 predictions, one per row; an empty batch gives an empty array."""
+        matrix = self.guard.check_values(matrix)
+        if matrix.shape[0] == 0:
+            return np.zeros(0, dtype=np.float32)
+        (out,) = self.session.run(None, {INPUT_NAME: matrix})
+        return np.asarray(out, dtype=np.float32).reshape(-1)
+
+
+def skops_bytes(model: Any) -> bytes:
+    return sio.dumps(model)
+
+
+def save_skops(model: Any, path: Path | str) -> None:
+    sio.dump(model, path)
+
+
+def load_skops(source: bytes | Path | str) -> Any:
+    """Reload a skops model trusting only the default types plus ``SKOPS_TRUSTED_TYPES``."""
+    trusted = list(SKOPS_TRUSTED_TYPES)
+    if isinstance(source, bytes):
+        return sio.loads(source, trusted=trusted)
+    return sio.load(source, trusted=trusted)
+
+
+def _predict_any(model: Any, matrix: np.ndarray) -> np.ndarray:
+    if isinstance(model, OnnxModel):
+        return model.predict(matrix).astype(np.float64)
+    if isinstance(model, ort.InferenceSession):
+        if matrix.shape[0] == 0:
+            return np.zeros(0)
+        return np.asarray(model.run(None, {INPUT_NAME: matrix})[0], dtype=np.float64).reshape(-1)
+    if matrix.shape[0] == 0:
+        return np.zeros(0)
+    return np.asarray(model.predict(matrix), dtype=np.float64).reshape(-1)
+
+
+def _max_abs(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.max(np.abs(a - b))) if a.size else 0.0
+
+
+def parity_report(
+    model: Any,
+    onnx_session: OnnxModel | ort.InferenceSession,
+    skops_model: Any,
+    X: np.ndarray,
+    *,
+    keys: tuple[np.ndarray, np.ndarray] | None = None,
+) -> dict[str, Any]:
+    """Compare in-memory, ONNX and skops predictions on ``X``.
+
+    skops must be bit-identical to the in-memory model; ONNX within
+    ``PARITY_ATOL + PARITY_RTOL * |prediction|``. With ``keys`` = (sessions,
+    symbols) per row, ``decisions_identical`` compares the real decisions
+    (ranks and weights); without, it asks the sufficient condition that the
+    quantised predictions are identical.
+    """
+    memory, onnx_pred, skops_pred = (_predict_any(m, X) for m in (model, onnx_session, skops_model))
+    excess = np.abs(onnx_pred - memory) - (PARITY_ATOL + PARITY_RTOL * np.abs(memory))
+    if keys is None:
+        same = bool(np.array_equal(quantise(onnx_pred), quantise(memory)))
+        same = same and bool(np.array_equal(quantise(skops_pred), quantise(memory)))
+    else:
+        results = [target_weights(keys[0], keys[1], p) for p in (memory, onnx_pred, skops_pred)]
+        same = all(
+            np.array_equal(r[0], results[0][0]) and np.array_equal(r[1], results[0][1]) for r in results[1:]
+        )
+    onnx_ok = bool((excess <= 0).all())
+    skops_exact = bool(np.array_equal(skops_pred, memory))
+    return {
+        "rows": int(X.shape[0]),
+        "onnx_vs_memory_max_abs": _max_abs(onnx_pred, memory),
+        "skops_vs_memory_max_abs": _max_abs(skops_pred, memory),
+        "onnx_vs_skops_max_abs": _max_abs(onnx_pred, skops_pred),
+        "tolerance_atol": PARITY_ATOL,
+        "tolerance_rtol": PARITY_RTOL,
+        "onnx_within_tolerance": onnx_ok,
+        "skops_bit_identical": skops_exact,
+        "decisions_identical": same,
+        "ok": onnx_ok and skops_exact and same,
+    }
