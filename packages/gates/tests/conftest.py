@@ -35,7 +35,7 @@ def real_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real run of the whole pipeline on the bundled snapshot (never modified)."""
     run_dir = tmp_path_factory.mktemp("real") / "run"
     result = subprocess.run(
-        [aurora_exe(), "run", "--run-dir", str(run_dir)],
+        [aurora_exe(), "run", "--run-dir", str(run_dir), "--start", "2012-01-03"],  # a real run, short window
         cwd=REPO_ROOT,
         env=clean_env(),
         capture_output=True,
