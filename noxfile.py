@@ -108,6 +108,14 @@ def _fresh_run_dir(name: str) -> Path:
     return run_dir
 
 
+def install_all_with_tests(session: nox.Session, *extra: str) -> None:
+    """Every package with its test extras, in one install call (gate sessions)."""
+    args: list[str] = []
+    for name in _closure("gates"):
+        args += ["-e", f"{PACKAGES[name].path}[test]"]
+    session.install("-c", str(CONSTRAINTS), *args, *extra)
+
+
 def _pytest(session: nox.Session, *args: str) -> None:
     session.run("pytest", "-q", "-rs", "-p", "no:cacheprovider", *args, env=SESSION_ENV)
 
@@ -138,6 +146,90 @@ def l0(session: nox.Session) -> None:
         str(REPORTS / "gate-l0.json"),
         env=SESSION_ENV,
     )
+
+
+@nox.session
+def l1(session: nox.Session) -> None:
+    """Nightly: every suite at full breadth (l1-marked crash recovery, 500-example
+    Hypothesis profile), mutation testing, then `aurora gate l1` on that evidence."""
+    install_all_with_tests(session, "mutmut", "bokeh-sampledata")
+    out = REPORTS / "l1"
+    if out.exists():
+        shutil.rmtree(out)  # tonight's evidence only: a stale report must not pass
+    out.mkdir(parents=True)
+    tests = [str(PACKAGES[name].path / "tests") for name in sorted(PACKAGES)]
+    session.run(
+        "pytest",
+        "-q",
+        "-rs",
+        "-p",
+        "no:cacheprovider",
+        "--junitxml",
+        str(out / "junit.xml"),
+        *tests,
+        env={**SESSION_ENV, "HYPOTHESIS_PROFILE": "nightly"},
+        success_codes=[0, 1],
+    )
+    session.run(
+        "python",
+        "-m",
+        "aurora_gates.mutation",
+        "--package",
+        str(PACKAGES["e2d"].path),
+        "--report",
+        str(out / "mutation.json"),
+        "--threshold",
+        "0.8",
+        env=SESSION_ENV,
+        success_codes=[0, 1],
+    )
+    # The gate decides: it fails on any test failure, skip or a low mutation score.
+    session.run("aurora", "gate", "l1", "--json", str(REPORTS / "gate-l1.json"), env=SESSION_ENV)
+
+
+@nox.session
+def l2(session: nox.Session) -> None:
+    """Pre-promotion: a fresh run, then `aurora gate l2` (ratchet vs goldens, cross-process
+    determinism) and `aurora promote` (the checklist, written to reports/promotion.*)."""
+    install(session, "gates")
+    session.install("-c", str(CONSTRAINTS), "nox")  # promote checks runbook sessions with `nox --list`
+    run_dir = _fresh_run_dir("l2")  # runs/gate-l2: `aurora ratchet`'s default run directory
+    session.run("aurora", "run", "--run-dir", str(run_dir), env=SESSION_ENV)
+    session.run(
+        "aurora",
+        "gate",
+        "l2",
+        "--run-dir",
+        str(run_dir),
+        "--json",
+        str(REPORTS / "gate-l2.json"),
+        env=SESSION_ENV,
+    )
+    session.run("aurora", "promote", env=SESSION_ENV)
+
+
+@nox.session(name="rollback-test")
+def rollback_test(session: nox.Session) -> None:
+    """With each flag on the run differs; with AURORA_ROLLBACK=1 on top it equals the
+    flags-off golden byte for byte (docs/runbooks/rollback.md is this procedure)."""
+    install(session, "gates")
+    session.run(
+        "python",
+        "-m",
+        "aurora_gates.rollback",
+        "--work-dir",
+        str(ROOT / "runs" / "rollback"),
+        "--report",
+        str(REPORTS / "rollback-test.json"),
+        env=SESSION_ENV,
+    )
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks: figures and ratios printed (and reports/bench-e2d.json), no pass/fail timing."""
+    install(session, "e2d")
+    session.run("python", str(ROOT / "benchmarks" / "bench_e2d.py"), *session.posargs, env=SESSION_ENV)
 
 
 @nox.session

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from aurora_broker import BrokerConfig, Journal, PaperBroker
 from aurora_safety import Limits, TestClock
 from broker_factories import HASH, BrokerFactory
+
+# "nightly" (nox -s l1) explores far more examples than the per-PR default.
+settings.register_profile("nightly", max_examples=500, deadline=None)  # nox -s l1
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from aurora_safety import Limits, TestClock
 # "mutation": deterministic and quick, for mutmut runs (TOOLING.md).
 settings.register_profile("mutation", derandomize=True, deadline=None, database=None, max_examples=30)
 settings.register_profile("default", deadline=None)
+settings.register_profile("nightly", max_examples=500, deadline=None)  # nox -s l1
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 

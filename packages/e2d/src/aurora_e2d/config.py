@@ -80,7 +80,9 @@ def load_config(path: Path | None, **overrides: Any) -> RunConfig:
     """Read a TOML config (or the defaults) and apply CLI overrides; one-line errors."""
     source = str(path) if path is not None else DEFAULT_SOURCE
     data: dict[str, Any] = {}
-    if path is not None:
+    if path is not None and path.suffix == ".json":
+        data = _frozen_json(path, source)
+    elif path is not None:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -93,6 +95,20 @@ def load_config(path: Path | None, **overrides: Any) -> RunConfig:
             raise ConfigError("config", "must be valid TOML", str(error), source) from None
     data.update({key: value for key, value in overrides.items() if value is not None})
     return validate_config(data, source)
+
+
+def _frozen_json(path: Path, source: str) -> dict[str, Any]:
+    """A run directory's config.json: rerun exactly what another run ran."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        config = data["config"]
+    except FileNotFoundError:
+        raise ConfigError("config", "must be a readable file", "missing", source) from None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ConfigError("config", "must be a run's config.json", type(error).__name__, source) from None
+    if not isinstance(config, dict):
+        raise ConfigError("config", "must be a table", type(config).__name__, source)
+    return dict(config)
 
 
 def validate_config(data: Mapping[str, Any], source: str) -> RunConfig:

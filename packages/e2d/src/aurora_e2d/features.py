@@ -71,12 +71,15 @@ def _exprs() -> list[pl.Expr]:
     return [e.over("symbol").alias(n) for n, e in exprs.items()]
 
 
-def features_plan(bars: pl.LazyFrame) -> pl.LazyFrame:
-    """The lazy plan from bars (``BARS_SCHEMA``) to ``FEATURES_SCHEMA`` rows."""
+def features_plan(bars: pl.LazyFrame, *, presorted: bool = False) -> pl.LazyFrame:
+    """The lazy plan from bars (``BARS_SCHEMA``) to ``FEATURES_SCHEMA`` rows.
+
+    ``presorted`` skips the (symbol, date) sort when the caller has checked it.
+    """
     c = pl.col("close_adj")
+    ordered = bars if presorted else bars.sort("symbol", "date")
     return (
-        bars.sort("symbol", "date")
-        .with_columns(
+        ordered.with_columns(
             *_exprs(),
             label=(c.shift(-LABEL_HORIZON) / c - 1.0).over("symbol"),
             _row=pl.int_range(pl.len()).over("symbol"),
@@ -90,7 +93,13 @@ def compute_features(bars: pl.DataFrame | pl.LazyFrame | pa.Table) -> pl.DataFra
     """Stage 5: features of every symbol after its warm-up, sorted by (symbol, date)."""
     if isinstance(bars, pa.Table):
         bars = pl.from_arrow(bars)  # type: ignore[assignment]
-    return features_plan(bars.lazy()).collect()
+    if isinstance(bars, pl.LazyFrame):
+        return features_plan(bars).collect()
+    # Bars usually arrive sorted (normalise and the canonical artifact sort them);
+    # a vectorised check is far cheaper than the sort it saves (a third of the stage).
+    s, d = pl.col("symbol"), pl.col("date")
+    unsorted = bars.select(((s < s.shift(1)) | ((s == s.shift(1)) & (d <= d.shift(1)))).any()).item()
+    return features_plan(bars.lazy(), presorted=not unsorted).collect()
 
 
 def compute_features_pandas(bars: pd.DataFrame) -> pd.DataFrame:
