@@ -276,3 +276,67 @@ class TestSummarise:
         assert out["sharpe_ratio"] == pytest.approx(float(empyrical.sharpe_ratio(REAL_LOOKING)), rel=RTOL)
         assert out["max_drawdown"] < 0
         assert out["ic"] is None
+
+
+# Added for mutation testing (aurora_gates.mutation): each test pins a contract a surviving mutant broke.
+EDGE_SERIES = [
+    [],
+    [0.01],
+    [0.0, 0.0],
+    [0.01, 0.01, 0.01],
+    [-0.01, -0.01],
+    [np.nan],
+    [np.nan, np.nan],
+    [-1.5, 0.1, 0.0, 0.0, 0.0],
+    [np.inf],
+    [-1.0, 0.5],
+    [0.01, np.nan, -0.02],
+]
+SERIES_FUNCTIONS = (
+    m.annual_return,
+    m.annual_volatility,
+    m.sharpe_ratio,
+    m.sortino_ratio,
+    m.downside_risk,
+    m.max_drawdown,
+    m.calmar_ratio,
+    m.hit_rate,
+    m.turnover,
+)
+
+
+class TestNumericContracts:
+    @pytest.mark.parametrize("returns", EDGE_SERIES, ids=repr)
+    def test_edge_data_never_warns(self, returns):
+        """Nothing raises on data, not even under -W error: empty, NaN, 0/0 and x/0 are handled, not warned."""
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for fn in SERIES_FUNCTIONS:
+                fn(returns)
+            assert math.isnan(m.ic([1, 1, 1], [5, 5, 5], [1, 2, 3]))  # constant side: 0/0 never computed
+            assert math.isnan(m.ic([], [], []))
+
+    def test_float32_input_is_computed_in_float64(self):
+        r32 = REAL_LOOKING.astype(np.float32)
+        for fn in SERIES_FUNCTIONS:
+            assert fn(r32) == fn(r32.astype(np.float64)), fn.__name__
+
+    def test_infinite_return_gives_nan_drawdown(self):
+        assert math.isnan(m.max_drawdown([np.inf]))  # inf/inf peak: no drawdown defined, and no error
+        assert math.isnan(m.calmar_ratio([np.inf]))
+
+    def test_calmar_is_nan_when_infinite(self):
+        with np.errstate(over="ignore"):
+            assert m.annual_return([1000.0, -0.1]) == math.inf
+            assert math.isnan(m.calmar_ratio([1000.0, -0.1]))
+
+    def test_average_ranks_are_one_based_and_ties_share_the_mean(self):
+        assert m._average_ranks(np.array([3.0, 1.0, 1.0, 2.0])).tolist() == [4.0, 1.5, 1.5, 3.0]
+        assert m._average_ranks(np.array([2.0, 2.0, 2.0])).tolist() == [2.0, 2.0, 2.0]
+
+    def test_pearson_of_small_spreads(self):
+        a, b = np.array([0.0, 0.1, 0.2]), np.array([0.0, 0.1, 0.3])  # sqrt(sum da² · sum db²) < 1
+        assert m._pearson(a, b) == pytest.approx(np.corrcoef(a, b)[0, 1], rel=1e-12)
+        assert math.isnan(m._pearson(np.ones(3), a))

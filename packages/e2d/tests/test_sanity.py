@@ -348,3 +348,84 @@ class TestReporting:
     def test_module_never_imports_polars(self):
         code = "import sys, aurora_e2d.sanity; sys.exit('polars' in sys.modules)"
         assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
+
+
+class TestMutationFound:
+    """Added for mutation testing (aurora_gates.mutation): each pins a contract a surviving mutant broke."""
+
+    def test_null_message_names_the_schema_check(self):
+        t = table(clean())
+        t = t.set_column(5, PRICES_SCHEMA.field("close").with_nullable(True), pa.array([1.0, None, 1.0, 1.0]))
+        with pytest.raises(InputError) as info:
+            run_sanity(t, "strict", sessions=SESSIONS)
+        assert str(info.value) == "sanity check 'schema': column 'close' has 1 nulls"
+
+    def test_strict_message_joins_rows_with_semicolons(self):
+        rows = clean(3)
+        rows[0]["volume"] = rows[2]["volume"] = 0
+        assert strict_error(rows) == (
+            "sanity check 'zero_volume': 2 offending rows; first: "
+            "A 2020-01-01 open=10.0 high=11.0 low=9.0 close=10.0 volume=0; "
+            "A 2020-01-03 open=10.0 high=11.0 low=9.0 close=10.0 volume=0"
+        )
+
+    def test_duplicate_and_disorder_in_a_later_symbol(self):
+        rows = [*clean(2, "A"), *clean(3, "B"), bar("B", 1, v=999)]
+        out, report = repair(rows)
+        assert report.counts == counts(duplicate_key=1, non_monotonic=1)
+        assert out.column("volume").to_pylist() == [100] * 5
+        rows = [*clean(2, "A"), bar("B", 0), bar("B", 2), bar("B", 1)]
+        assert repair(rows)[1].counts == counts(non_monotonic=1)
+
+    def test_many_interleaved_symbols_in_order_are_fine(self):
+        """Input order within a symbol needs a stable sort (numpy's default argsort is not, beyond a few rows)."""
+        rows = [bar(symbol, i) for i in range(20) for symbol in ("B", "A", "C")]
+        out, report = run_sanity(table(rows), "strict", sessions=SESSIONS)
+        assert report.counts == ZERO
+        assert out.num_rows == 60
+
+    def test_return_of_exactly_the_threshold_is_not_a_bad_tick(self):
+        assert abs(4.0 / 10.0 - 1.0) == sanity.BAD_TICK_THRESHOLD  # exact in binary floating point
+        rows = clean(3)
+        rows[1] = bar("A", 1, o=4.0, h=4.0, lo=4.0, c=4.0)
+        rows[2] = bar("A", 2, o=4.0, h=4.0, lo=4.0, c=4.0)
+        assert repair(rows)[1].counts == ZERO
+        _, report = run_sanity(table(rows), "strict", sessions=SESSIONS)  # not even flagged
+        assert report.counts == ZERO
+
+    def test_reversal_exactly_at_the_threshold_of_the_last_kept_bar_is_kept(self):
+        rows = [bar("A", 0), *(bar("A", i, o=c, h=c, lo=c, c=c) for i, c in ((1, 30.0), (2, 4.0)))]
+        out, report = repair(rows)
+        assert out.column("close").to_pylist() == [10.0, 4.0]
+        assert report.counts == counts(bad_tick=1, missing_session=1)
+
+    def test_two_bar_spike_dropped_and_reversal_kept(self):
+        closes = [10.0, 30.0, 100.0, 10.0]  # each spike bar is re-tested against the last kept bar
+        rows = [bar("A", i, o=c, h=c, lo=c, c=c) for i, c in enumerate(closes)]
+        out, report = repair(rows)
+        assert out.column("close").to_pylist() == [10.0, 10.0]
+        assert report.counts == counts(bad_tick=2, missing_session=2)
+
+    @pytest.mark.parametrize(
+        "sessions",
+        [S, [str(d) for d in S], SESSIONS.astype("datetime64[ns]")],
+        ids=["dates", "iso-strings", "datetime64-ns"],
+    )
+    def test_sessions_are_normalised_to_days(self, sessions):
+        rows = [bar("A", i) for i in (0, 1, 3)]
+        out, report = run_sanity(table(rows), "repair", sessions=sessions)
+        assert report.counts == counts(missing_session=1)
+        assert out.num_rows == 3
+        with pytest.raises(InputError) as info:
+            run_sanity(table(rows), "strict", sessions=sessions)
+        assert (
+            str(info.value)
+            == "sanity check 'missing_session': 1 offending rows; first: A 2020-01-03 (no row)"
+        )
+
+    def test_row_level_finder_refuses_other_checks(self):
+        f = sanity._to_frame(table(clean()))
+        with pytest.raises(AssertionError, match=r"^MISSING_SESSION is not a row-level check$"):
+            sanity._find(Check.MISSING_SESSION, f, SESSIONS, set())
+        with pytest.raises(AssertionError, match="bogus"):
+            sanity._find("bogus", f, SESSIONS, set())

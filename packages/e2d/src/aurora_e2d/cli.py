@@ -118,6 +118,16 @@ def route(
     atomic_write_bytes(out, buffer.getvalue().encode())
 
 
+@app.command()
+def report(run_dir: Annotated[Path, typer.Option("--run-dir", help="The run directory to report on.")]) -> None:
+    """Write <run-dir>/report.html: self-contained (plots inline, no network), also written by every run."""
+    from aurora_e2d.job import load_run_config
+    from aurora_e2d.report import write_report
+
+    load_run_config(run_dir)  # a clear exit 2 for a directory that is not a run
+    typer.echo(f"wrote {write_report(run_dir)}")
+
+
 breaker_app = typer.Typer(
     help="Circuit-breaker operator actions (logged in the run's journal).", no_args_is_help=True
 )

@@ -22,6 +22,7 @@ from aurora_e2d.exitcodes import ExitCode
 from aurora_e2d.manifest import Manifest, git_revision
 from aurora_e2d.model import ModelKind
 from aurora_e2d.paths import repo_root
+from aurora_e2d.report import REPORT, write_report
 from aurora_e2d.pipeline import MODELS_DIR, StageRunner, run_data_stages, run_model_stages
 from aurora_e2d.runloop import ExecutionLoop, LoopOutcome, LoopStatus, build_sessions, peak_rss_mb
 from aurora_e2d.schemas import ARTIFACTS
@@ -127,7 +128,11 @@ def run_job(config: RunConfig, run_dir: Path | None, progress: Progress | None =
     finally:
         loop.close()
     _write_summary(runner, run_id, outcome)
-    _write_manifest(runner, run_id, config, flags)
+    manifest = _write_manifest(runner, run_id, config, flags)
+    with trace.span("stage:report", stage="report"):
+        write_report(run_dir)  # reads the manifest, so it comes after it ...
+    manifest.record(run_dir, "report", REPORT, None, None)  # ... and is then listed in it
+    manifest.write(run_dir)
     return RunResult(
         run_dir, run_id, _EXIT[outcome.status], f"run {run_id} {outcome.status}: {outcome.message}"
     )
@@ -164,7 +169,7 @@ def _write_summary(runner: StageRunner, run_id: str, outcome: LoopOutcome) -> No
     write_summary(runner.run_dir, payload)
 
 
-def _write_manifest(runner: StageRunner, run_id: str, config: RunConfig, flags: dict[str, bool]) -> None:
+def _write_manifest(runner: StageRunner, run_id: str, config: RunConfig, flags: dict[str, bool]) -> Manifest:
     run_dir = runner.run_dir
     snapshot = runner.outputs.snapshot
     assert snapshot is not None
@@ -188,6 +193,7 @@ def _write_manifest(runner: StageRunner, run_id: str, config: RunConfig, flags: 
         rel = f"{MODELS_DIR}/{path.name}"
         manifest.record(run_dir, rel, rel, None, None)
     manifest.write(run_dir)
+    return manifest
 
 
 def resume_job(run_dir: Path, progress: Progress | None = None) -> RunResult:

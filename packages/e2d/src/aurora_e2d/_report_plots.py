@@ -1,0 +1,245 @@
+"""The report's figures: matplotlib (Agg) rendered to inline SVG with fixed ids and no metadata.
+
+Every function takes plain arrays prepared by ``report`` and returns an
+``<svg>`` fragment ready to paste into HTML: no XML prolog, no namespace URLs,
+ids prefixed per figure so several figures can share one page. The hash salt
+and the absence of a date make the bytes depend on the data only.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "equity_figure",
+    "exposure_figure",
+    "fills_figure",
+    "pnl_figure",
+    "symbol_colors",
+]
+
+_WIDTH_IN = 11.0
+_RC = {
+    "svg.hashsalt": "aurora-report",  # clip-path/marker ids from content, not from a random salt
+    "svg.fonttype": "none",  # text stays text: no embedded glyphs, no external fonts
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
+    "font.size": 10.0,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#e3e6ea",
+    "grid.linewidth": 0.7,
+    "axes.edgecolor": "#9aa0a6",
+    "axes.titlesize": 11.0,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "legend.frameon": False,
+    "path.simplify_threshold": 0.2,
+}
+_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
+_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+_EQUITY = "#1f4e79"
+_LOSS = "#c0392b"
+_PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.S)
+_SVG_OPEN = re.compile(r"<svg\b[^>]*>")
+_VIEWBOX = re.compile(r'viewBox="[^"]*"')
+_PATH_DATA = re.compile(r' d="([^"]*)"')
+_DECIMALS = re.compile(r"-?\d+\.\d{2,}")
+
+
+def _compact(match: re.Match[str]) -> str:
+    """Path data at 0.1 pt (the page is 792 pt wide): a third of the bytes, no visible change."""
+    d = _DECIMALS.sub(lambda m: f"{float(m.group(0)):.1f}", match.group(1))
+    return ' d="' + " ".join(d.split()) + '"'
+
+
+def symbol_colors(symbols: Sequence[str]) -> dict[str, str]:
+    """One stable colour per symbol (sorted order), shared by every figure."""
+    return {s: _PALETTE[i % len(_PALETTE)] for i, s in enumerate(sorted(symbols))}
+
+
+def _new(rows: int, height_ratios: Sequence[float], height_in: float) -> tuple[Figure, list]:
+    # A bare Figure (no pyplot): no global figure registry, no GUI backend; Agg/SVG canvases only.
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(_WIDTH_IN, height_in), layout="constrained")
+    axes = fig.subplots(rows, 1, sharex=True, height_ratios=list(height_ratios), squeeze=False)
+    return fig, [row[0] for row in axes]
+
+
+def _styled(draw):
+    """Run a figure builder under the report's rcParams only (the caller's rcParams stay untouched)."""
+
+    def wrapper(*args, **kwargs) -> str:
+        import matplotlib
+
+        with matplotlib.rc_context(_RC):
+            return draw(*args, **kwargs)
+
+    wrapper.__name__, wrapper.__doc__ = draw.__name__, draw.__doc__
+    return wrapper
+
+
+def _svg(fig: Figure, prefix: str) -> str:
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata=_METADATA)
+    text = _PROLOG.sub("", buffer.getvalue(), count=1)
+    opening = _SVG_OPEN.search(text)
+    assert opening is not None, "matplotlib wrote no <svg> element"
+    viewbox = _VIEWBOX.search(opening.group(0))
+    new_open = f'<svg class="plot" role="img" {viewbox.group(0) if viewbox else ""}>'
+    text = text[: opening.start()] + new_open + text[opening.end() :]
+    text = _PATH_DATA.sub(_compact, text)
+    text = text.replace(' id="', f' id="{prefix}-').replace('href="#', f'href="#{prefix}-')
+    return text.replace("url(#", f"url(#{prefix}-").strip()
+
+
+def _legend(ax, handles: list | None = None, labels: list | None = None, offset: float = 1.01) -> None:
+    """Legends sit outside, right of the plot, so they never hide data; every figure shares the width."""
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(offset, 1.0), fontsize=9, borderaxespad=0.0)
+
+
+def _pct_axis(ax, decimals: int = 0) -> None:
+    from matplotlib.ticker import PercentFormatter
+
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=decimals))
+
+
+def _usd_axis(ax) -> None:
+    """Dollar ticks in $M or $k with just enough decimals to print every tick exactly (call after plotting)."""
+    from matplotlib.ticker import FuncFormatter
+
+    ticks = [float(t) for t in ax.get_yticks()]
+    step = abs(ticks[1] - ticks[0]) if len(ticks) > 1 else 1e6
+    unit, suffix = (1e6, "M") if step >= 1e5 else (1e3, "k") if step >= 100 else (1.0, "")
+    decimals = next((d for d in range(4) if all(abs(round(t / unit, d) - t / unit) < 1e-9 for t in ticks)), 3)
+
+    def fmt(value: float, _pos: int) -> str:
+        sign = "-" if value < 0 else ""
+        return "$0" if value == 0 else f"{sign}${abs(value) / unit:,.{decimals}f}{suffix}"
+
+    ax.yaxis.set_major_formatter(FuncFormatter(fmt))
+
+
+@_styled
+def equity_figure(
+    dates: Sequence[date], equity: np.ndarray, benchmark: np.ndarray | None, benchmark_label: str
+) -> str:
+    """Equity (and a buy-and-hold reference) on top, drawdown from the running peak below."""
+    fig, (top, bottom) = _new(2, (3.0, 1.3), 5.4)
+    top.plot(dates, equity, color=_EQUITY, linewidth=1.4, label="strategy\n(after costs)")
+    if benchmark is not None:
+        top.plot(dates, benchmark, color="#9aa0a6", linewidth=1.0, linestyle="--", label=benchmark_label)
+    top.axhline(equity[0], color="#555555", linewidth=0.6, linestyle=":")
+    top.set_title("Equity")
+    _legend(top)
+    _usd_axis(top)
+    peak = np.maximum.accumulate(equity)
+    drawdown = equity / peak - 1.0
+    bottom.fill_between(dates, drawdown, 0.0, color=_LOSS, alpha=0.35, linewidth=0)
+    bottom.plot(dates, drawdown, color=_LOSS, linewidth=0.8)
+    worst = int(np.argmin(drawdown))
+    bottom.annotate(
+        f"max {drawdown[worst]:.1%}",
+        (dates[worst], drawdown[worst]),
+        xytext=(6, 4),
+        textcoords="offset points",
+        color=_LOSS,
+        fontsize=9,
+    )
+    bottom.set_title("Drawdown from running peak")
+    _pct_axis(bottom)
+    return _svg(fig, "eq")
+
+
+@_styled
+def exposure_figure(
+    dates: Sequence[date],
+    gross: np.ndarray,
+    net: np.ndarray,
+    weight_dates: Sequence[date],
+    weights: Mapping[str, np.ndarray],
+    colors: Mapping[str, str],
+    weights_title: str,
+) -> str:
+    """Gross and net exposure on top; per-symbol weights stacked below (long positions above 0)."""
+    fig, (top, bottom) = _new(2, (1.4, 2.0), 5.4)
+    top.plot(dates, gross, color="#34495e", linewidth=0.9, label="gross")
+    top.plot(dates, net, color="#16a085", linewidth=0.9, linestyle="--", label="net")
+    top.axhline(1.0, color="#c0392b", linewidth=0.7, linestyle=":", label="100%")
+    top.set_title("Exposure (fraction of equity, each session)")
+    _legend(top)
+    _pct_axis(top)
+    names = sorted(weights)
+    longs = [np.clip(weights[s], 0.0, None) for s in names]
+    shorts = [np.clip(weights[s], None, 0.0) for s in names]
+    dates = weight_dates
+    if names:
+        bottom.stackplot(
+            dates, *longs, labels=names, colors=[colors[s] for s in names], alpha=0.85, linewidth=0
+        )
+        if any(np.any(x < 0) for x in shorts):
+            bottom.stackplot(dates, *shorts, colors=[colors[s] for s in names], alpha=0.5, linewidth=0)
+        handles, labels = bottom.get_legend_handles_labels()
+        _legend(bottom, handles[::-1], labels[::-1])  # top of the stack first, as drawn
+    bottom.set_title(weights_title)
+    _pct_axis(bottom)
+    return _svg(fig, "ex")
+
+
+@_styled
+def pnl_figure(dates: Sequence[date], cumulative: Mapping[str, np.ndarray], colors: Mapping[str, str]) -> str:
+    """Cumulative P&L in USD per symbol (trading + dividends - commissions), one line each."""
+    fig, (ax,) = _new(1, (1.0,), 3.6)
+    for symbol in sorted(cumulative):
+        series = cumulative[symbol]
+        ax.plot(dates, series, color=colors[symbol], linewidth=1.2, label=f"{symbol} {series[-1]:+,.0f}")
+    ax.axhline(0.0, color="#555555", linewidth=0.6)
+    ax.set_title("Cumulative P&L by symbol (USD)")
+    _legend(ax)
+    _usd_axis(ax)
+    return _svg(fig, "pl")
+
+
+@_styled
+def fills_figure(months: Sequence[date], counts: Mapping[str, np.ndarray], fill_rate: np.ndarray) -> str:
+    """Orders per month by final status (stacked bars) with the month's fill rate on the right axis."""
+    fig, (ax,) = _new(1, (1.0,), 3.4)
+    status_colors = {"FILLED": "#2e86c1", "EXPIRED": "#f5b041", "CANCELLED": "#aab7b8", "REJECTED": "#c0392b"}
+    base = np.zeros(len(months))
+    width = 25.0 if len(months) > 1 else 20.0
+    for status, color in status_colors.items():
+        values = counts.get(status)
+        if values is None or not np.any(values):
+            continue
+        ax.bar(months, values, bottom=base, width=width, color=color, label=status.lower(), align="edge")
+        base = base + values
+    ax.set_ylabel("orders per month")
+    ax.set_title("Orders by outcome per month, and fill rate")
+    rate_ax = ax.twinx()
+    centres = [m + timedelta(days=width / 2) for m in months]
+    marker = "." if len(months) < 40 else None
+    rate_ax.plot(
+        centres, fill_rate, color="#1b2631", linewidth=1.0, marker=marker, label="fill rate\n(right axis)"
+    )
+    rate_ax.set_ylim(0.0, 1.05)
+    rate_ax.grid(False)
+    rate_ax.spines["right"].set_visible(True)
+    _pct_axis(rate_ax)
+    handles, labels = ax.get_legend_handles_labels()
+    rate_handles, rate_labels = rate_ax.get_legend_handles_labels()
+    _legend(ax, handles[::-1] + rate_handles, labels[::-1] + rate_labels, offset=1.075)
+    ax.set_ylim(0.0, max(float(base.max(initial=0.0)) * 1.1, 1.0))
+    return _svg(fig, "fi")

@@ -1,0 +1,253 @@
+"""``report.html``: one self-contained page that explains a run to someone who has not read the code.
+
+Inline SVG plots (matplotlib, Agg/SVG, fixed hash salt, no dates), inline CSS
+and one line of inline JS; no network, no external fonts. The bytes depend
+only on the run directory, the repo's goldens and gate reports, and the path
+of the run (it appears in the resume command).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from aurora_e2d import _report_data as data
+from aurora_e2d import _report_html as h
+from aurora_e2d import _report_plots as plots
+from aurora_e2d.artifacts import atomic_write_bytes
+
+__all__ = ["REPORT", "format_metric", "render_report", "write_report"]
+
+REPORT = "report.html"
+_PERCENT = {"annual_return", "annual_volatility", "max_drawdown", "turnover", "hit_rate", "fill_rate"}
+_FOUR_DECIMALS = {"ic"}
+# name -> what it means, in one line for a reader who has not read the code (empyrical definitions).
+HEADLINE = {
+    "annual_return": "compound annual growth of equity (252 sessions a year)",
+    "annual_volatility": "standard deviation of daily returns x sqrt(252)",
+    "sharpe_ratio": "annualised mean / volatility of daily returns (risk-free 0)",
+    "sortino_ratio": "like Sharpe, but only downside volatility counts",
+    "max_drawdown": "worst fall from a running equity peak",
+    "calmar_ratio": "annual return / |max drawdown|",
+    "turnover": "average traded value per session, as a fraction of equity",
+    "hit_rate": "fraction of sessions with a positive return",
+    "ic": "information coefficient: rank correlation of predictions with next returns",
+    "fill_rate": "filled orders / all orders (the rest expired or were cancelled/rejected)",
+}
+
+
+def format_metric(name: str, value: Any) -> str:
+    """How the report prints a summary metric: percentages for return-like ones, else 2 or 4 decimals."""
+    if value is None or not isinstance(value, int | float) or not math.isfinite(value):
+        return "n/a"
+    if name in _PERCENT:
+        return f"{value * 100:.2f}%"
+    if name in _FOUR_DECIMALS:
+        return f"{value:.4f}"
+    return f"{value:.2f}"
+
+
+def _repo(repo_root: Path | None) -> Path | None:
+    if repo_root is not None:
+        return repo_root
+    from aurora_e2d.errors import InputError
+    from aurora_e2d.paths import repo_root as find
+
+    try:
+        return find()
+    except InputError:
+        return None  # outside the repository: no goldens, no gate reports
+
+
+def _headline(summary: Mapping[str, Any], goldens: Mapping[str, data.GoldenMetric]) -> str:
+    metrics = summary.get("metrics", {})
+    frictionless = summary.get("frictionless", {})
+    rows = []
+    for name, meaning in HEADLINE.items():
+        value = metrics.get(name)
+        golden = goldens.get(name)
+        before = frictionless.get(name)
+        rows.append(
+            (
+                f"<b>{escape(name)}</b><div class='small'>{escape(meaning)}</div>",
+                f'<span class="num" data-metric="{escape(name)}">{format_metric(name, value)}</span>',
+                format_metric(name, before) if before is not None else "",
+                format_metric(name, golden.value) if golden and golden.value is not None else "—",
+                f"{format_metric(name, golden.tolerance)} ({golden.direction} is better)" if golden else "—",
+                h.badge(golden.verdict(value) if golden else "no golden"),
+            )
+        )
+    table = h.table(("metric", "this run", "before costs", "golden", "tolerance", "ratchet"), rows, "metrics")
+    source = "goldens/metrics.json" if goldens else "no goldens/metrics.json found"
+    sessions = summary.get("sessions", {})
+    partial = ""
+    if sessions.get("done") != sessions.get("total"):
+        partial = (
+            f"<b>The run stopped after {sessions.get('done')} of {sessions.get('total')} sessions</b>: "
+            "the metrics cover only those, and annualised figures over a short span mean little. "
+        )
+    return (
+        f"{table}<p class='caption'>{partial}Metrics from <code>summary.json</code> (after commissions and slippage); "
+        f"&ldquo;before costs&rdquo; is the same strategy without frictions. Golden values and tolerances from "
+        f"<code>{escape(source)}</code>: a metric passes when it is not worse than its golden by more than the "
+        f"tolerance (absolute, in the metric's unit); &ldquo;no golden&rdquo; means none is pinned yet.</p>"
+    )
+
+
+def _cards(summary: Mapping[str, Any], s: data.Series | None) -> str:
+    m = summary.get("metrics", {})
+    sessions = summary.get("sessions", {})
+    cards = [
+        ("status", escape(str(summary.get("status", "?")))),
+        ("sessions", f"{sessions.get('done', '?')} / {sessions.get('total', '?')}"),
+    ]
+    if s is not None:
+        cards += [
+            ("final equity", f"${s.equity[-1]:,.0f}"),
+            ("total return", f"{s.equity[-1] / s.equity[0] - 1:.2%}"),
+        ]
+    for name in ("annual_return", "sharpe_ratio", "max_drawdown", "fill_rate"):
+        cards.append((name.replace("_", " "), format_metric(name, m.get(name))))
+    return (
+        '<div class="cards">'
+        + "".join(
+            f'<div class="card"><div class="k">{k}</div><div class="v">{v}</div></div>' for k, v in cards
+        )
+        + "</div>"
+    )
+
+
+def _plots(s: data.Series) -> str:
+    colors = plots.symbol_colors(list(s.weights) or list(s.pnl))
+    n = len(s.dates)
+    start, end = s.dates[0].isoformat(), s.dates[-1].isoformat()
+    long_only = "; the book is long-only, so the two lines coincide" if bool((s.net == s.gross).all()) else ""
+    weekly = ", averaged over each calendar week (daily values in positions.parquet)" if s.weekly else ""
+    wtitle = "Weight of each symbol" + (" (weekly mean)" if s.weekly else "")
+    out = [
+        "<h2 id='equity'>Equity and drawdown</h2>",
+        h.figure(
+            plots.equity_figure(s.dates, s.equity, s.benchmark, "equal-weight\nbuy & hold"),
+            f"Top: account equity (cash + positions at the close) over {n} sessions, {start} to {end}, after "
+            "commissions and slippage; the dotted line is the starting equity. The dashed grey line is a "
+            "reference, not the strategy: every symbol held in equal weight, rebalanced daily, on total-return "
+            "closes, without costs. Bottom: how far equity is below its highest value so far.",
+        ),
+        "<h2 id='exposure'>Exposure and weights</h2>",
+        h.figure(
+            plots.exposure_figure(s.dates, s.gross, s.net, s.weight_dates, s.weight_values, colors, wtitle),
+            "Top: gross exposure (sum of |position value|) and net exposure (longs minus shorts) as a fraction "
+            f"of equity at each close{long_only}. Above 100% the account is borrowing (negative cash), e.g. "
+            "when a sell expired unfilled but the buy replacing it filled. Bottom: each symbol's weight = "
+            f"quantity &times; closing mark / equity, stacked{weekly}; the space up to 100% is cash.",
+        ),
+    ]
+    if s.pnl:
+        rows = [
+            (
+                escape(sym),
+                *(f"{p[k]:+,.0f}" for k in ("trading", "dividends", "commissions", "total")),
+                f"{p['total'] / s.equity[0]:+.2%}",
+            )
+            for sym, p in sorted(s.pnl_parts.items(), key=lambda kv: -kv[1]["total"])
+        ]
+        total = sum(p["total"] for p in s.pnl_parts.values())
+        out += [
+            "<h2 id='pnl'>P&amp;L by symbol</h2>",
+            h.figure(
+                plots.pnl_figure(s.dates, s.pnl, colors),
+                "Definition: P&amp;L of a symbol up to a session = cash received from its sells &minus; cash paid "
+                "for its buys (at fill prices, so slippage is included) &minus; its commissions + its dividends "
+                "and cash in lieu + the position still held &times; that session's closing mark. It is realised "
+                "plus unrealised P&amp;L; the symbols sum to the change in equity.",
+            ),
+            h.table(
+                ("symbol", "trading USD", "dividends USD", "commissions USD", "total USD", "of start equity"),
+                rows,
+                "num-right",
+            ),
+            f"<p class='caption'>Sum over symbols {total:+,.0f} USD; equity change "
+            f"{s.equity[-1] - s.equity[0]:+,.0f} USD.</p>",
+        ]
+    if s.months:
+        totals = ", ".join(f"{k.lower()} {v:,}" for k, v in sorted(s.order_totals.items()))
+        out += [
+            "<h2 id='fills'>Fills and expiries</h2>",
+            h.figure(
+                plots.fills_figure(s.months, s.month_counts, s.month_fill_rate),
+                "Bars: orders placed in each month by how they ended: a limit order whose price is not reached "
+                "expires unfilled. Line (right axis): the month's fill rate = filled / all "
+                f"orders. Whole run: {escape(totals)}.",
+            ),
+        ]
+    return "\n".join(out)
+
+
+def render_report(run_dir: Path, repo_root: Path | None = None) -> str:
+    """The report's HTML text for ``run_dir`` (see ``write_report``)."""
+    run_dir = Path(run_dir)
+    repo = _repo(repo_root)
+    manifest = data.read_json(run_dir / "manifest.json")
+    summary = data.read_json(run_dir / "summary.json")
+    s = data.series(run_dir)
+    events = data.timeline(run_dir)
+    halt = data.banner(run_dir, summary, events)
+    current, stale = data.gate_reports(repo, manifest.get("git_revision"))
+    run_id = escape(str(manifest.get("run_id", run_dir.name)))
+    span = (
+        f"{s.dates[0].isoformat()} → {s.dates[-1].isoformat()}" if s is not None else "no session committed"
+    )
+    parts = [
+        f"<h1>Aurora run report: {run_id}</h1>",
+        f"<p class='sub'>{escape(span)} &middot; status {h.badge(str(summary.get('status')))} &middot; "
+        f"{escape(str(summary.get('message', '')))}</p>",
+    ]
+    if halt is not None:
+        parts.append(
+            f'<div class="banner" id="halt-banner"><h2>{escape(halt.title)}</h2>'
+            + "".join(f"<p>{escape(w)}</p>" for w in halt.why)
+            + "<p><b>To continue the run</b>, after checking that it is safe, run in this order:</p>"
+            + f"<pre>{escape(chr(10).join(halt.commands))}</pre></div>"
+        )
+    parts += [
+        "<nav>" + "".join(f"<a href='#{a}'>{t}</a>" for a, t in h.NAV) + "</nav>",
+        _cards(summary, s),
+        "<h2 id='metrics'>Headline metrics</h2>",
+        _headline(summary, data.load_goldens(repo)),
+        _plots(s) if s is not None else "<p>No committed session yet: nothing to plot.</p>",
+        "<h2 id='timeline'>Timeline: trading state, breakers, kill switch</h2>",
+        h.timeline(events),
+        "<p class='caption'>From <code>journal.sqlite</code>: every change of trading state "
+        "(ACTIVE / REDUCING / HALTED) with its reason, every circuit-breaker trip (with the values that "
+        "tripped it) and operator reset, and halts caused by the kill switch.</p>",
+        "<h2 id='flags'>Feature flags</h2>",
+        h.flags(manifest),
+        "<h2 id='manifest'>Manifest: what this run was made of</h2>",
+        h.manifest(manifest, summary),
+        "<h2 id='gates'>Gate results for this revision</h2>",
+        h.gates(current, stale, manifest.get("git_revision")),
+        "<p class='caption'>Generated by <code>aurora report</code> from the files of the run directory; "
+        "self-contained (no network).</p>",
+    ]
+    body = "\n".join(parts)
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Aurora report {run_id}</title><style>{h.CSS}</style></head>\n"
+        f"<body><main>\n{body}\n</main>\n"
+        '<script>document.body.dataset.ready = "1";</script>\n</body></html>\n'
+    )
+
+
+def write_report(run_dir: Path, repo_root: Path | None = None) -> Path:
+    """Write ``<run_dir>/report.html`` atomically and return its path.
+
+    ``repo_root`` locates ``goldens/metrics.json`` and ``reports/gate-*.json``;
+    by default the repository this package runs from (none outside it).
+    """
+    path = Path(run_dir) / REPORT
+    atomic_write_bytes(path, render_report(Path(run_dir), repo_root).encode("utf-8"))
+    return path

@@ -1,0 +1,128 @@
+"""report.html in a real browser: headless Chromium loads it offline, runs its script, draws its plots.
+
+Skipped (with the reason in the pytest summary) only where Chromium is not
+installed; `.ci/run` installs the Debian package so CI always runs it. The
+screenshot is kept as a test artifact at ``reports/report-screenshot.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aurora_e2d.paths import repo_root
+from aurora_e2d.report import REPORT, format_metric, write_report
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+)
+WINDOW = "--window-size=1280,5200"  # tall enough for the whole report of a run
+AURORA = shutil.which("aurora", path=str(Path(sys.executable).parent))
+SCREENSHOT = Path("reports") / "report-screenshot.png"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="chromium not installed: apt-get install chromium"
+)
+
+
+def chromium(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """One headless Chromium on a new, empty profile; console messages go to stderr."""
+    profile.mkdir(parents=True)
+    return subprocess.run(
+        [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *args, page.resolve().as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def console_problems(stderr: str) -> list[str]:
+    """Every page console line (Chromium logs them all as CONSOLE) and every uncaught exception."""
+    return [line for line in stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    assert AURORA is not None, "the aurora console script is not installed in this environment"
+    run_dir = tmp_path_factory.mktemp("browser") / "run"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AURORA_")}
+    result = subprocess.run(
+        [AURORA, "run", "--run-dir", str(run_dir), "--start", "2012-01-01", "--end", "2013-03-01"],
+        cwd=repo_root(),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return write_report(run_dir)
+
+
+@pytest.fixture(scope="module")
+def dom(report: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    result = chromium(report, tmp_path_factory.mktemp("chromium") / "profile", "--dump-dom")
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout, result.stderr
+
+
+def test_the_console_check_catches_errors(tmp_path: Path) -> None:
+    """The harness itself: a page with a console error and an uncaught exception is caught."""
+    bad = tmp_path / "bad.html"
+    bad.write_text('<html><body><script>console.error("boom"); notDefined();</script></body></html>')
+    result = chromium(bad, tmp_path / "profile", "--dump-dom")
+    problems = console_problems(result.stderr)
+    assert any("boom" in p for p in problems)
+    assert any("Uncaught ReferenceError" in p for p in problems)
+
+
+def test_loads_without_console_errors_and_its_script_ran(dom: tuple[str, str]) -> None:
+    html, stderr = dom
+    assert console_problems(stderr) == []
+    assert re.search(r'<body[^>]*\bdata-ready="1"', html), "the inline script did not run"
+
+
+def test_shows_the_headline_numbers_from_summary(report: Path, dom: tuple[str, str]) -> None:
+    html, _ = dom
+    summary = json.loads((report.parent / "summary.json").read_text())
+    for name, value in summary["metrics"].items():
+        assert f'data-metric="{name}">{format_metric(name, value)}</span>' in html, name
+    done, total = summary["sessions"]["done"], summary["sessions"]["total"]
+    assert f"{done} / {total}" in html
+
+
+def test_plots_are_rendered_with_content(dom: tuple[str, str]) -> None:
+    html, _ = dom
+    svgs = re.findall(r"<svg\b.*?</svg>", html, re.S)
+    assert len(svgs) == 4
+    for svg in svgs:
+        assert 'viewBox="0 0 ' in svg
+        assert sum(len(d) for d in re.findall(r' d="([^"]*)"', svg)) > 2_000
+
+
+def test_screenshot_is_saved_as_an_artifact(report: Path, tmp_path: Path) -> None:
+    shot = tmp_path / REPORT.replace(".html", ".png")
+    result = chromium(report, tmp_path / "profile", f"--screenshot={shot}", WINDOW)
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(data) > 100_000  # a blank 1280x5200 page compresses to a few kB
+    target = repo_root() / SCREENSHOT
+    target.parent.mkdir(exist_ok=True)
+    shutil.copyfile(shot, target)
