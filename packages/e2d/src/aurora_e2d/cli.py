@@ -119,7 +119,9 @@ def route(
 
 
 @app.command()
-def report(run_dir: Annotated[Path, typer.Option("--run-dir", help="The run directory to report on.")]) -> None:
+def report(
+    run_dir: Annotated[Path, typer.Option("--run-dir", help="The run directory to report on.")],
+) -> None:
     """Write <run-dir>/report.html: self-contained (plots inline, no network), also written by every run."""
     from aurora_e2d.job import load_run_config
     from aurora_e2d.report import write_report

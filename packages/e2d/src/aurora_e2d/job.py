@@ -22,8 +22,8 @@ from aurora_e2d.exitcodes import ExitCode
 from aurora_e2d.manifest import Manifest, git_revision
 from aurora_e2d.model import ModelKind
 from aurora_e2d.paths import repo_root
-from aurora_e2d.report import REPORT, write_report
 from aurora_e2d.pipeline import MODELS_DIR, StageRunner, run_data_stages, run_model_stages
+from aurora_e2d.report import REPORT, write_report
 from aurora_e2d.runloop import ExecutionLoop, LoopOutcome, LoopStatus, build_sessions, peak_rss_mb
 from aurora_e2d.schemas import ARTIFACTS
 from aurora_e2d.summary import frictionless_metrics, performance, run_metrics, write_summary
