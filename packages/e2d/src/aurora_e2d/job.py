@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from aurora_e2d.alerts import AlertSink
 from aurora_e2d.artifacts import atomic_write_bytes, write_parquet
 from aurora_e2d.config import RunConfig, load_config, validate_config
 from aurora_e2d.derive import equity_frame, fills_frame, orders_frame, positions_frame
@@ -115,7 +116,7 @@ def run_job(config: RunConfig, run_dir: Path | None, progress: Progress | None =
     assert snapshot is not None
     sessions = build_sessions(frames["bars"], frames["decisions"], snapshot.actions)
     symbols = sorted(frames["bars"]["symbol"].unique().to_list())
-    loop = ExecutionLoop(run_dir, config, symbols)
+    loop = ExecutionLoop(run_dir, config, symbols, trace, AlertSink(run_dir, run_id))
     try:
         with trace.span("stage:execution", stage="execution") as out:
             outcome = loop.run(sessions, progress)
@@ -133,6 +134,7 @@ def run_job(config: RunConfig, run_dir: Path | None, progress: Progress | None =
         write_report(run_dir)  # reads the manifest, so it comes after it ...
     manifest.record(run_dir, "report", REPORT, None, None)  # ... and is then listed in it
     manifest.write(run_dir)
+    trace.close()
     return RunResult(
         run_dir, run_id, _EXIT[outcome.status], f"run {run_id} {outcome.status}: {outcome.message}"
     )

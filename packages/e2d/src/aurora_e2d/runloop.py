@@ -37,10 +37,12 @@ from aurora_broker import (
     PaperBroker,
     Split,
 )
+from aurora_e2d.alerts import AlertSink, ObservingSink, observe_state_change, observe_trip
 from aurora_e2d.config import RunConfig
 from aurora_e2d.decisions import STRATEGY
 from aurora_e2d.faults import fault_point
 from aurora_e2d.orderplan import Target, plan_orders
+from aurora_e2d.trace import Trace
 from aurora_router import JournalSink, ReferenceBook, Router
 from aurora_safety import (
     BreakerBoard,
@@ -146,9 +148,13 @@ def broker_config(config: RunConfig) -> BrokerConfig:
 class ExecutionLoop:
     """Owns the journal, broker, router and breakers of one run directory."""
 
-    def __init__(self, run_dir: Path, config: RunConfig, symbols: list[str]) -> None:
+    def __init__(
+        self, run_dir: Path, config: RunConfig, symbols: list[str], trace: Trace, alerts: AlertSink
+    ) -> None:
         self.run_dir = run_dir
         self.config = config
+        self.trace = trace
+        self.alerts = alerts
         self.clock = ReplayClock()
         self.journal = Journal.open(run_dir, config.config_hash())  # wall-clock commit times
         self.broker = PaperBroker(self.journal, broker_config(config), config.limits, self.clock)
@@ -168,7 +174,7 @@ class ExecutionLoop:
             self.board,
             self.clock,
             self.book,
-            sink=JournalSink(self.journal),
+            sink=ObservingSink(JournalSink(self.journal), trace, alerts),
         )
         self.router.seed(self.journal.routed_client_order_ids())
 
@@ -181,9 +187,15 @@ class ExecutionLoop:
         event = self.state.transition(to, reason, ts_ns)
         if event is not None:
             self.journal.record_state_change(event)
+            observe_state_change(event, self.trace, self.alerts)
+
+    def _alert_kill(self, trigger: str) -> None:
+        self.alerts.alert("kill", f"kill switch active ({trigger})", trigger=trigger)
+        self.trace.event("kill", trigger=trigger)
 
     def _halt_for_kill(self, trigger: str, ts_ns: int) -> None:
         """Cancel what is open and record the halt, in one transaction (cancels always pass)."""
+        self._alert_kill(trigger)
         with self.journal.session_transaction():
             self.router.cancel_all()
             self._move_state(TradingState.HALTED, f"kill switch: {trigger}", ts_ns)
@@ -212,7 +224,9 @@ class ExecutionLoop:
                     LoopStatus.KILLED, f"kill switch active ({kill.trigger})", done, total, tuple(latencies)
                 )
             last = index == len(pending) - 1 and session is sessions[-1]
-            outcome, latency = self._run_session(session, place_orders=not last)
+            with self.trace.span("session", session=session.day) as out:
+                outcome, latency = self._run_session(session, place_orders=not last)
+                out.update(state=str(self.state.state))
             latencies.append(latency)
             done += 1
             if progress is not None:
@@ -243,6 +257,7 @@ class ExecutionLoop:
             self.book.update_many({s: b.close for s, b in session.bars.items()}, session.ts_ns)
             for trip in self.board.on_equity(report.account.equity_cents / 100.0, session.day, session.ts_ns):
                 self.journal.record_breaker_event(trip)
+                observe_trip(trip, self.trace, self.alerts)
             required = self.board.state_required()
             if required is not self.state.state and required is not TradingState.ACTIVE:
                 self._move_state(required, _trip_reason(self.board), session.ts_ns)
@@ -267,6 +282,7 @@ class ExecutionLoop:
                         fault_point("between_submit_and_fill")
             kill = self.router.kill_status()
             if kill.active:
+                self._alert_kill(str(kill.trigger))
                 self.router.cancel_all()
                 self._move_state(TradingState.HALTED, f"kill switch: {kill.trigger}", session.ts_ns)
                 halt = (LoopStatus.KILLED, f"kill switch active ({kill.trigger})")
