@@ -78,7 +78,9 @@ class TestAgainstEmpyrical:
     @given(
         st.lists(
             st.one_of(
-                st.floats(-0.3, 0.3, allow_nan=False, allow_subnormal=False),
+                # |r| >= 1e-9: with returns of ~1e-14 both libraries divide float noise by float
+                # noise (a Calmar of two 1e-12 quantities), so agreement is not defined there.
+                st.floats(-0.3, 0.3, allow_nan=False, allow_subnormal=False).filter(lambda r: abs(r) >= 1e-9),
                 st.just(float("nan")),
                 st.just(0.0),
             ),

@@ -68,18 +68,24 @@ class TestL1Suite:
 
 class TestMutationScore:
     def test_at_the_threshold_passes(self, tmp_path: Path) -> None:
-        report = {"score": 0.8, "killed": 8, "survived": 2, "timeout": 0, "skipped": 0, "total": 10}
+        report = {
+            "score": 0.8,
+            "counts": {"killed": 8, "survived": 2, "timeout": 0, "skipped": 0, "total": 10},
+        }
         result = run_check(REGISTRY.get("mutation_score"), _repo(tmp_path, mutation=report))
         assert result.passed, result.reason
 
     def test_under_the_threshold_fails(self, tmp_path: Path) -> None:
-        report = {"score": 0.79, "killed": 79, "survived": 21, "timeout": 0, "skipped": 0, "total": 100}
+        report = {
+            "score": 0.79,
+            "counts": {"killed": 79, "survived": 21, "timeout": 0, "skipped": 0, "total": 100},
+        }
         result = run_check(REGISTRY.get("mutation_score"), _repo(tmp_path, mutation=report))
         assert not result.passed
         assert result.reason == "mutation score 79.0% is under 80%"
 
     def test_zero_mutants_fails(self, tmp_path: Path) -> None:
-        report = {"score": 1.0, "total": 0}
+        report = {"score": 1.0, "counts": {"total": 0}}
         result = run_check(REGISTRY.get("mutation_score"), _repo(tmp_path, mutation=report))
         assert not result.passed
         assert result.reason == "mutation testing produced no mutant"

@@ -58,9 +58,10 @@ def run(
 ) -> None:
     """E2D + paper trading replay over the bundled real data, checkpointed every session."""
     from aurora_e2d.config import load_config
-    from aurora_e2d.job import run_job
 
     settings = load_config(config, start=_date("--start", start), end=_date("--end", end))
+    from aurora_e2d.job import run_job  # the heavy stack loads only for a valid config
+
     with _progress() as progress:
         result = run_job(settings, run_dir, progress)
     _finish(result)

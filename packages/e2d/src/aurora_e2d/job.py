@@ -9,6 +9,7 @@ so nothing committed is ever reinterpreted under other settings.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,10 +21,11 @@ from aurora_e2d.config import RunConfig, load_config, validate_config
 from aurora_e2d.derive import equity_frame, fills_frame, orders_frame, positions_frame
 from aurora_e2d.errors import InputError
 from aurora_e2d.exitcodes import ExitCode
+from aurora_e2d.ingest import load_snapshot
 from aurora_e2d.manifest import Manifest, git_revision
 from aurora_e2d.model import ModelKind
 from aurora_e2d.paths import repo_root
-from aurora_e2d.pipeline import MODELS_DIR, StageRunner, run_data_stages, run_model_stages
+from aurora_e2d.pipeline import MODELS_DIR, StageRunner, data_window, run_data_stages, run_model_stages
 from aurora_e2d.report import REPORT, write_report
 from aurora_e2d.runloop import ExecutionLoop, LoopOutcome, LoopStatus, build_sessions, peak_rss_mb
 from aurora_e2d.schemas import ARTIFACTS
@@ -103,8 +105,22 @@ def _remove_stale_temp_files(run_dir: Path) -> None:
 
 
 def run_job(config: RunConfig, run_dir: Path | None, progress: Progress | None = None) -> RunResult:
+    """Run (or continue) a run; bad input leaves no half-made run directory behind."""
     flags = effective_flags(config.flags)
+    data_window(load_snapshot(), config)  # a window outside the data is refused before anything is written
+    created = run_dir is None or not run_dir.exists()
     run_dir, run_id = prepare_run_dir(config, run_dir)
+    try:
+        return _run(config, flags, run_dir, run_id, progress)
+    except InputError:
+        if created:  # only a directory this call created, never one the user had
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+
+
+def _run(
+    config: RunConfig, flags: dict[str, bool], run_dir: Path, run_id: str, progress: Progress | None
+) -> RunResult:
     _remove_stale_temp_files(run_dir)
     trace = Trace(run_dir / "trace.jsonl", run_id)
     runner = StageRunner(run_dir, trace)
@@ -115,6 +131,8 @@ def run_job(config: RunConfig, run_dir: Path | None, progress: Progress | None =
     snapshot = runner.outputs.snapshot
     assert snapshot is not None
     sessions = build_sessions(frames["bars"], frames["decisions"], snapshot.actions)
+    if not sessions:  # e.g. a weekend, or before the first walk-forward fold: nothing to trade
+        raise InputError.bad_value("start", f"a window with a trading session (end {end})", str(start))
     symbols = sorted(frames["bars"]["symbol"].unique().to_list())
     loop = ExecutionLoop(run_dir, config, symbols, trace, AlertSink(run_dir, run_id))
     try:

@@ -77,12 +77,13 @@ def mutation_score(ctx: GateContext) -> dict[str, Any]:
         score = float(report["score"])
     except (ValueError, KeyError, TypeError) as error:
         raise CheckFailed(f"{path.name}: unreadable mutation report ({type(error).__name__})") from None
+    counts = report.get("counts", report)  # aurora_gates.mutation nests the mutmut counts
     evidence = {
         "score": round(score, 4),
         "threshold": MUTATION_THRESHOLD,
-        **{k: report.get(k) for k in ("killed", "survived", "timeout", "skipped", "total") if k in report},
+        **{k: counts.get(k) for k in ("killed", "survived", "timeout", "skipped", "total") if k in counts},
     }
-    if not report.get("total"):
+    if not counts.get("total"):
         raise CheckFailed("mutation testing produced no mutant", **evidence)
     if score < MUTATION_THRESHOLD:
         raise CheckFailed(f"mutation score {score:.1%} is under {MUTATION_THRESHOLD:.0%}", **evidence)

@@ -1,0 +1,295 @@
+"""Run the real `aurora` console script in subprocesses, and read what it left behind.
+
+Shared by the process-level tests (recovery, kill switch, ledger, determinism,
+CLI). Everything here is real: the console script installed beside this
+interpreter, run from the repository root (so the pinned snapshot is found),
+with an environment stripped of every ``AURORA_*`` variable and then given
+only what a test adds explicitly. Every subprocess has a timeout, so a hung
+run fails the test instead of hanging CI.
+
+``PYTHONDONTWRITEBYTECODE`` is dropped from the child environment: with it,
+every child recompiles every imported module (about 4.5 s instead of 2 s per
+process on this machine, TOOLING.md); byte-code caching does not change what
+a run computes.
+
+No polars here and no fork of the test process: children are fresh
+interpreters (TOOLING.md "Forking and polars").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+AURORA = shutil.which("aurora", path=str(Path(sys.executable).parent))
+
+# ~187 sessions (2012-06-01 .. 2013-03-01): a whole run in ~3 s on this machine.
+SHORT_WINDOW = ("--start", "2012-06-01", "--end", "2013-03-01")
+SHORT_SESSIONS = 187
+# The artifacts DESIGN.md §6 requires byte for byte after a crash and resume.
+EXECUTION_ARTIFACTS = ("decisions", "orders", "fills", "positions", "equity")
+ALL_ARTIFACTS = ("bars", "features", "predictions", *EXECUTION_ARTIFACTS)
+# Journal columns that hold wall time (DESIGN.md §6: wall time only in commit stamps).
+WALL_CLOCK_COLUMNS = {"checkpoints": ("committed_at_ns",), "meta": ("created_at_ns",)}
+JOURNAL_TABLES = (
+    "meta",
+    "account",
+    "cash_ledger",
+    "orders",
+    "order_events",
+    "fills",
+    "positions",
+    "position_snapshots",
+    "equity_snapshots",
+    "corporate_action_events",
+    "trading_state_events",
+    "breaker_events",
+    "breaker_state",
+    "decisions",
+    "route_results",
+    "checkpoints",
+)
+
+RUN_TIMEOUT = 300  # s: a full default run takes ~10-20 s; a hang must fail, not block CI
+QUICK_TIMEOUT = 120  # s: commands that do not run the pipeline
+
+
+# ------------------------------------------------------------------ processes
+def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This environment without AURORA_* (and byte-code suppression), plus ``extra``."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("AURORA_") and k != "PYTHONDONTWRITEBYTECODE"
+    }
+    env["COLUMNS"] = "200"  # rich wraps tables/help to the terminal width
+    env.update(extra or {})
+    return env
+
+
+def argv(args: Iterable[str]) -> list[str]:
+    assert AURORA is not None, "the aurora console script is not installed beside this interpreter"
+    return [AURORA, *[str(a) for a in args]]
+
+
+def aurora(
+    *args: str | Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float = RUN_TIMEOUT,
+    cwd: Path = REPO_ROOT,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``aurora ARGS`` to completion; ``env`` adds to the stripped environment."""
+    return subprocess.run(
+        argv(args),  # type: ignore[arg-type]
+        cwd=cwd,
+        env=child_env(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def spawn(
+    *args: str | Path, env: Mapping[str, str] | None = None, cwd: Path = REPO_ROOT
+) -> subprocess.Popen[str]:
+    """Start ``aurora ARGS`` without waiting (for kills from outside); finish with ``finish``."""
+    return subprocess.Popen(
+        argv(args),  # type: ignore[arg-type]
+        cwd=cwd,
+        env=child_env(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish(proc: subprocess.Popen[str], timeout: float = RUN_TIMEOUT) -> tuple[int, str, str]:
+    """Wait for a spawned process (killing it if it overruns); returns (returncode, stdout, stderr)."""
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        pytest.fail(f"aurora did not finish within {timeout} s: {proc.args}\n{err[-2000:]}")
+    return proc.returncode, out, err
+
+
+def sigkill(proc: subprocess.Popen[str]) -> None:
+    """SIGKILL the run from outside (no handler, no cleanup can run); ignore if already gone."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(proc.pid, signal.SIGKILL)
+
+
+def resume_until_done(run_dir: Path, *, attempts: int = 5) -> list[int]:
+    """``aurora resume`` until it exits 0 (a SIGKILLed resume is resumed again); the return codes."""
+    codes: list[int] = []
+    for _ in range(attempts):
+        result = aurora("resume", "--run-dir", run_dir)
+        codes.append(result.returncode)
+        if result.returncode == 0:
+            return codes
+        assert result.returncode == -signal.SIGKILL, (
+            f"resume exited {result.returncode} (not 0, not SIGKILL):\n{result.stderr[-3000:]}"
+        )
+    pytest.fail(f"resume did not complete in {attempts} attempts: {codes}")
+
+
+def wait_for(predicate, *, timeout: float, interval: float = 0.005, proc=None) -> bool:
+    """Poll ``predicate`` until true (True) or timeout / the process exited (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        if proc is not None and proc.poll() is not None:
+            return bool(predicate())
+        time.sleep(interval)
+    return False
+
+
+# ------------------------------------------------------------ shared baselines
+@dataclass(frozen=True)
+class TimedRun:
+    """An uninterrupted run and its timeline, in seconds after the process was spawned."""
+
+    run_dir: Path
+    t_config: float  # config.json visible: the run directory is frozen, stages start
+    t_journal: float  # journal.sqlite visible: execution starts
+    t_executed: float  # orders.parquet visible: execution over, the derived artifacts follow
+    t_end: float  # the process exited 0
+
+
+def timed_run(run_dir: Path, *args: str, env: Mapping[str, str] | None = None) -> TimedRun:
+    """``aurora run --run-dir RUN_DIR ARGS`` to completion (exit 0), timing its phases."""
+    started = time.monotonic()
+    proc = spawn("run", "--run-dir", run_dir, *args, env=env)
+    wait_for(lambda: (run_dir / "config.json").exists(), timeout=RUN_TIMEOUT, proc=proc)
+    t_config = time.monotonic() - started
+    wait_for(lambda: (run_dir / "journal.sqlite").exists(), timeout=RUN_TIMEOUT, proc=proc)
+    t_journal = time.monotonic() - started
+    wait_for(lambda: (run_dir / "orders.parquet").exists(), timeout=RUN_TIMEOUT, proc=proc)
+    t_executed = time.monotonic() - started
+    code, _, err = finish(proc)
+    assert code == 0, err[-3000:]
+    return TimedRun(run_dir, t_config, t_journal, t_executed, time.monotonic() - started)
+
+
+_SHARED: dict[tuple[str, ...], TimedRun] = {}
+
+
+def shared_run(tmp_path_factory: pytest.TempPathFactory, *args: str) -> TimedRun:
+    """One uninterrupted ``aurora run ARGS`` per pytest session, shared by every module that asks.
+
+    Callers must treat the directory as read-only (copy it to change anything).
+    """
+    key = tuple(args)
+    if key not in _SHARED:
+        _SHARED[key] = timed_run(tmp_path_factory.mktemp("shared-run") / "run", *args)
+    return _SHARED[key]
+
+
+# --------------------------------------------------------------- inspection
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def artifact_hashes(run_dir: Path, names: Iterable[str] = ALL_ARTIFACTS) -> dict[str, str]:
+    return {name: sha256_file(run_dir / f"{name}.parquet") for name in names}
+
+
+def tree_hashes(run_dir: Path) -> dict[str, str]:
+    """sha256 of every file under ``run_dir`` (relative path -> hash)."""
+    return {str(p.relative_to(run_dir)): sha256_file(p) for p in sorted(run_dir.rglob("*")) if p.is_file()}
+
+
+def journal(run_dir: Path) -> sqlite3.Connection:
+    """Open the run's journal READ-ONLY: a test must never recover or checkpoint it itself."""
+    return sqlite3.connect(f"file:{run_dir / 'journal.sqlite'}?mode=ro", uri=True, timeout=10.0)
+
+
+def query(run_dir: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    conn = journal(run_dir)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def committed_sessions(run_dir: Path, *, live: bool = False) -> int:
+    """Checkpoints committed so far (0 while the journal does not exist yet).
+
+    ``live``: a run is still writing. Then the journal is read only once its WAL file
+    exists, i.e. after the writer has switched it to WAL mode: a reader holding a lock
+    while the writer switches modes could make that switch fail.
+    """
+    journal_file = run_dir / "journal.sqlite"
+    if not journal_file.is_file() or (live and not (run_dir / "journal.sqlite-wal").exists()):
+        return 0
+    try:
+        return query(run_dir, "SELECT COUNT(*) FROM checkpoints")[0][0]
+    except sqlite3.Error:  # schema not created yet
+        return 0
+
+
+def journal_content(run_dir: Path) -> dict[str, list[tuple]]:
+    """Every journal table, rows in primary-key order, wall-clock columns removed."""
+    conn = journal(run_dir)
+    try:
+        content = {}
+        for table in JOURNAL_TABLES:
+            columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+            keep = [c for c in columns if c not in WALL_CLOCK_COLUMNS.get(table, ())]
+            rows = conn.execute(f"SELECT {', '.join(keep)} FROM {table}").fetchall()
+            content[table] = sorted(rows, key=repr)  # a total order even with NULLs
+        return content
+    finally:
+        conn.close()
+
+
+def assert_exactly_once(run_dir: Path, expected_sessions: list[str]) -> None:
+    """Zero duplicate client order ids, zero double fills, no session missing or extra."""
+    dup_orders = query(
+        run_dir, "SELECT client_order_id FROM orders GROUP BY client_order_id HAVING COUNT(*) > 1"
+    )
+    assert dup_orders == [], f"duplicate client order ids in orders: {dup_orders[:5]}"
+    dup_submits = query(
+        run_dir,
+        "SELECT client_order_id, COUNT(*) FROM route_results WHERE action = 'submit'"
+        " GROUP BY client_order_id HAVING COUNT(*) > 1",
+    )
+    assert dup_submits == [], f"an order was routed twice: {dup_submits[:5]}"
+    double = query(
+        run_dir, "SELECT client_order_id, COUNT(*) FROM fills GROUP BY client_order_id HAVING COUNT(*) > 1"
+    )
+    assert double == [], f"orders filled more than once: {double[:5]}"
+    overfilled = query(
+        run_dir,
+        "SELECT o.client_order_id FROM orders o JOIN fills f USING (client_order_id)"
+        " GROUP BY o.client_order_id HAVING SUM(f.quantity) > MAX(o.quantity)",
+    )
+    assert overfilled == [], f"fills exceed the order quantity: {overfilled[:5]}"
+    for table in ("checkpoints", "equity_snapshots"):
+        sessions = [r[0] for r in query(run_dir, f"SELECT session FROM {table} ORDER BY session")]
+        missing = sorted(set(expected_sessions) - set(sessions))
+        extra = sorted(set(sessions) - set(expected_sessions))
+        assert not missing, f"{table}: sessions missing: {missing[:5]}"
+        assert not extra, f"{table}: sessions that should not be there: {extra[:5]}"
+        assert len(sessions) == len(expected_sessions)
+
+
+def decision_sessions(run_dir: Path) -> list[str]:
+    """The trading sessions of a run: the distinct decision dates, ISO strings, in order."""
+    import pyarrow.parquet as pq
+
+    dates = pq.read_table(run_dir / "decisions.parquet", columns=["date"]).column("date").to_pylist()
+    return sorted({d.isoformat() for d in dates})
