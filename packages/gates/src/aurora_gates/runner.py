@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
-
+from aurora_e2d.manifest import git_revision
 from aurora_gates.registry import REGISTRY, GateContext, Level, Registry, run_check
 from aurora_gates.report import GateReport
-
-
-def git_revision(repo_root: Path) -> str | None:
-    """The checked-out commit, or None outside a git work tree."""
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=repo_root, capture_output=True, text=True, check=True
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return out.stdout.strip() or None
 
 
 def run_gate(level: Level, context: GateContext, registry: Registry = REGISTRY) -> GateReport:
