@@ -10,6 +10,7 @@ gates package adds `gate`, `ratchet` and `promote` through the
 from __future__ import annotations
 
 import io
+import os
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -224,11 +225,11 @@ def _load_plugins() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: typer handles usage errors (exit 2); ours become one line and exit 2.
+    """Run one command and return its exit code (typer: usage errors exit 2).
 
     Every bad-input error Aurora raises derives from ``AuroraError`` (config,
-    input data, journal, orders file); anything else is a bug and keeps its
-    traceback.
+    input data, journal, orders file) and becomes one line and exit 2;
+    anything else is a bug and keeps its traceback.
     """
     _load_plugins()
     try:
@@ -236,8 +237,27 @@ def main(argv: list[str] | None = None) -> int:
     except AuroraError as error:
         typer.echo(f"aurora: error: {error}", err=True)
         return ExitCode.BAD_INPUT
+    except SystemExit as done:  # typer's normal way out, with the command's code
+        code = done.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
     return ExitCode.OK
 
 
+def entry() -> None:
+    """The console script: run, flush, and leave without interpreter finalization.
+
+    Native thread pools (onnxruntime, OpenMP, arrow) torn down during
+    finalization occasionally aborted the process ("terminate called without
+    an active exception", SIGABRT) after it had finished -- 3 of 8 concurrent
+    runs on a loaded 2-core machine -- turning an exit 2 into a crash. Every
+    file Aurora writes is closed and fsynced before this point (atomic
+    writes, journal transactions), so skipping finalization loses nothing.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
