@@ -10,8 +10,8 @@ gates package adds `gate`, `ratchet` and `promote` through the
 from __future__ import annotations
 
 import io
-import os
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
