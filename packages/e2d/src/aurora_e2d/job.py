@@ -21,7 +21,7 @@ from aurora_e2d.config import RunConfig, load_config, validate_config
 from aurora_e2d.derive import equity_frame, fills_frame, orders_frame, positions_frame
 from aurora_e2d.errors import InputError
 from aurora_e2d.exitcodes import ExitCode
-from aurora_e2d.ingest import load_snapshot
+from aurora_e2d.ingest import Snapshot, load_snapshot
 from aurora_e2d.manifest import Manifest, git_revision
 from aurora_e2d.model import ModelKind
 from aurora_e2d.paths import repo_root
@@ -107,11 +107,12 @@ def _remove_stale_temp_files(run_dir: Path) -> None:
 def run_job(config: RunConfig, run_dir: Path | None, progress: Progress | None = None) -> RunResult:
     """Run (or continue) a run; bad input leaves no half-made run directory behind."""
     flags = effective_flags(config.flags)
-    data_window(load_snapshot(), config)  # a window outside the data is refused before anything is written
+    snapshot = load_snapshot()  # stage 1: the pinned input, hash verified
+    data_window(snapshot, config)  # a window outside the data is refused before anything is written
     created = run_dir is None or not run_dir.exists()
     run_dir, run_id = prepare_run_dir(config, run_dir)
     try:
-        return _run(config, flags, run_dir, run_id, progress)
+        return _run(config, flags, snapshot, run_dir, run_id, progress)
     except InputError:
         if created:  # only a directory this call created, never one the user had
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -119,17 +120,20 @@ def run_job(config: RunConfig, run_dir: Path | None, progress: Progress | None =
 
 
 def _run(
-    config: RunConfig, flags: dict[str, bool], run_dir: Path, run_id: str, progress: Progress | None
+    config: RunConfig,
+    flags: dict[str, bool],
+    snapshot: Snapshot,
+    run_dir: Path,
+    run_id: str,
+    progress: Progress | None,
 ) -> RunResult:
     _remove_stale_temp_files(run_dir)
     trace = Trace(run_dir / "trace.jsonl", run_id)
     runner = StageRunner(run_dir, trace)
-    start, end = run_data_stages(runner, config)
+    start, end = run_data_stages(runner, config, snapshot)
     run_model_stages(runner, config, ModelKind.from_flag(flags.get("hgb_model", False)), start, end)
 
     frames = runner.outputs.frames
-    snapshot = runner.outputs.snapshot
-    assert snapshot is not None
     sessions = build_sessions(frames["bars"], frames["decisions"], snapshot.actions)
     if not sessions:  # e.g. a weekend, or before the first walk-forward fold: nothing to trade
         raise InputError.bad_value("start", f"a window with a trading session (end {end})", str(start))

@@ -33,7 +33,7 @@ from aurora_e2d.corpactions import Mode, normalise
 from aurora_e2d.decisions import decide
 from aurora_e2d.errors import InputError
 from aurora_e2d.features import FEATURE_COLUMNS, LABEL_HORIZON, compute_features
-from aurora_e2d.ingest import Snapshot, load_snapshot
+from aurora_e2d.ingest import Snapshot
 from aurora_e2d.model import ModelKind, fit_walk_forward, predict_walk_forward
 from aurora_e2d.sanity import run_sanity
 from aurora_e2d.schemas import ARTIFACTS
@@ -103,11 +103,9 @@ def data_window(snapshot: Snapshot, config: RunConfig) -> tuple[date, date]:
     return start, end
 
 
-def run_data_stages(runner: StageRunner, config: RunConfig) -> tuple[date, date]:
-    """Stages 1-5. Returns the trading window."""
-    with runner.trace.span("stage:ingest", stage="ingest") as out:
-        snapshot = load_snapshot()
-        out.update(prices_sha256=snapshot.prices_sha256, actions_sha256=snapshot.actions_sha256)
+def run_data_stages(runner: StageRunner, config: RunConfig, snapshot: Snapshot) -> tuple[date, date]:
+    """Stages 2-5 on the verified snapshot (stage 1, `load_snapshot`). Returns the trading window."""
+    runner.trace.event("ingest", prices_sha256=snapshot.prices_sha256, actions_sha256=snapshot.actions_sha256)
     runner.outputs.snapshot = snapshot
     start, end = data_window(snapshot, config)
     # Nothing after `end` may reach any stage: a shorter run is a run that

@@ -44,14 +44,13 @@ def collect_status(run_dir: Path) -> dict[str, Any]:
         breaker_events = journal.breaker_events()
     finally:
         journal.close()
-    total = _total_sessions(run_dir)
-    done = journal_done = 0
-    if checkpoint is not None:
-        done = journal_done = _sessions_through(run_dir, checkpoint.session)
+    days = _decision_days(run_dir)
+    total = len(days)
+    done = 0 if checkpoint is None else sum(1 for d in days if d <= checkpoint.session)
     kill = KillSwitch(run_dir=run_dir).check()
     state = TradingState(changes[-1]["to_state"]) if changes else TradingState.ACTIVE
     summary = _summary(run_dir)
-    finished = summary is not None and summary.get("status") == "completed" and journal_done == total
+    finished = summary is not None and summary.get("status") == "completed" and done == total
     return {
         "run_dir": str(run_dir),
         "run_id": run_dir.name,
@@ -80,18 +79,12 @@ def collect_status(run_dir: Path) -> dict[str, Any]:
     }
 
 
-def _total_sessions(run_dir: Path) -> int:
+def _decision_days(run_dir: Path) -> set[Any]:
+    """The run's trading sessions (one per decision date); empty before stage 7 wrote them."""
     path = run_dir / "decisions.parquet"
     if not path.is_file():
-        return 0
-    return len(set(pq.read_table(path, columns=["date"]).column("date").to_pylist()))
-
-
-def _sessions_through(run_dir: Path, day: Any) -> int:
-    path = run_dir / "decisions.parquet"
-    if not path.is_file():
-        return 0
-    return len({d for d in pq.read_table(path, columns=["date"]).column("date").to_pylist() if d <= day})
+        return set()
+    return set(pq.read_table(path, columns=["date"]).column("date").to_pylist())
 
 
 def _summary(run_dir: Path) -> dict[str, Any] | None:
