@@ -85,7 +85,7 @@ class BrokerStore:
     def cash_ledger(self) -> list[tuple[str | None, str, str, int]]:
         return [
             tuple(r)
-            for r in self.journal.query(  # type: ignore[misc]
+            for r in self.journal.query(
                 "SELECT session, kind, ref, amount_cents FROM cash_ledger ORDER BY seq"
             )
         ]
@@ -138,9 +138,10 @@ class BrokerStore:
                 strategy=st,
                 session=date.fromisoformat(se),
                 symbol=sy,
-                side=_side(si),
+                # A rejected order keeps the side it was given, valid or not (_side).
+                side=_side(si),  # type: ignore[arg-type]
                 quantity=q,
-                limit_price=lp,  # type: ignore[arg-type]
+                limit_price=lp,
                 status=OrderStatus(s),
                 filled_quantity=f,
                 rejection=_rejection(rj),

@@ -95,6 +95,7 @@ class PaperBroker(Broker):
     # ----------------------------------------------------------------- state
     def reload(self) -> None:
         """Rebuild memory from the journal (at start, and after a rolled-back transaction)."""
+        # The account row exists: __init__ creates it before the first reload.
         _, self._cash_cents, self._last_session = self.store.load_account()  # type: ignore[misc]
         self._positions = {p.symbol: p.quantity for p in self.store.load_positions() if p.quantity}
         self._marks = {
@@ -167,7 +168,8 @@ class PaperBroker(Broker):
                 client_order_id=repr(order.client_order_id),
                 expected="non-empty string",
             )
-        invalid = check_valid(order.quantity, order.limit_price, order.symbol, order.side, _ANY_SYMBOL)
+        # check_valid only tests membership (`in`); its parameter should be a Container[str].
+        invalid = check_valid(order.quantity, order.limit_price, order.symbol, order.side, _ANY_SYMBOL)  # type: ignore[arg-type]
         if invalid is not None:
             return invalid
         if self._last_session is not None and order.session < self._last_session:

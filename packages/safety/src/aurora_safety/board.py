@@ -104,4 +104,5 @@ class BreakerBoard:
             raise ConfigError("board.version", "must be 1", data["version"], check.SOURCE)
         saved = check.exact_keys("board.breakers", data["breakers"], set(_KINDS))
         built = {name: kind.from_dict(saved[name]) for name, kind in _KINDS.items()}
+        # Each field gets its own kind (_KINDS), which one dict value type cannot say.
         return cls(**built)  # type: ignore[arg-type]
