@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import stat
+import subprocess
 import sys
 import textwrap
 import time
@@ -18,6 +19,9 @@ import pytest
 
 from aurora_gates import mutation as mu
 from aurora_gates.mutation import Mutant, MutationError, MutationStats, evaluate, parse_results, parse_stats
+from aurora_gates.mutation import cli as mutation_cli
+from aurora_gates.mutation import run as mutation_run
+from aurora_gates.mutation.progress import Progress
 
 
 def write_stats(path: Path, **counts: object) -> Path:
@@ -146,18 +150,18 @@ class TestEvaluate:
 class TestParseResultsAndEquivalents:
     def test_results_lines(self):
         text = (
-            "    aurora_e2d.sanity.xǁSanityModeǁparse__mutmut_1: killed\n"
-            "    aurora_e2d.metrics.x_ic__mutmut_23: survived\n"
-            "    aurora_e2d.metrics.x_ic__mutmut_24: no tests\n"
-            "    aurora_e2d.metrics.x_ic__mutmut_25: timeout\n"
+            "    aurora_e2d.data.sanity.xǁSanityModeǁparse__mutmut_1: killed\n"
+            "    aurora_e2d.report.metrics.x_ic__mutmut_23: survived\n"
+            "    aurora_e2d.report.metrics.x_ic__mutmut_24: no tests\n"
+            "    aurora_e2d.report.metrics.x_ic__mutmut_25: timeout\n"
             "/some/file.py:12: UserWarning: not a result line\n"
             "\n"
         )
         assert parse_results(text) == {
-            "aurora_e2d.sanity.xǁSanityModeǁparse__mutmut_1": "killed",
-            "aurora_e2d.metrics.x_ic__mutmut_23": "survived",
-            "aurora_e2d.metrics.x_ic__mutmut_24": "no tests",
-            "aurora_e2d.metrics.x_ic__mutmut_25": "timeout",
+            "aurora_e2d.data.sanity.xǁSanityModeǁparse__mutmut_1": "killed",
+            "aurora_e2d.report.metrics.x_ic__mutmut_23": "survived",
+            "aurora_e2d.report.metrics.x_ic__mutmut_24": "no tests",
+            "aurora_e2d.report.metrics.x_ic__mutmut_25": "timeout",
         }
 
     def test_equivalents_file(self, tmp_path):
@@ -187,6 +191,12 @@ class TestParseResultsAndEquivalents:
         equivalents = mu.load_equivalents(path)
         assert equivalents, f"{path} is missing or empty"
         assert all(name.startswith("aurora_e2d.") and "__mutmut_" in name for name in equivalents)
+
+    def test_committed_safety_equivalents_file_is_valid(self):
+        path = Path(__file__).resolve().parents[2] / "safety" / mu.EQUIVALENTS_FILE
+        equivalents = mu.load_equivalents(path)
+        assert equivalents, f"{path} is missing or empty"
+        assert all(name.startswith("aurora_safety.") and "__mutmut_" in name for name in equivalents)
 
 
 # --------------------------------------------------------------------------- run_mutation with a fake mutmut
@@ -237,7 +247,7 @@ def fake(tmp_path, monkeypatch):
     script = tmp_path / "fakepython"
     script.write_text(FAKE_MUTMUT.format(python=sys.executable))
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setattr(mu, "mutmut_version", lambda: "3.8.1")
+    monkeypatch.setattr(mutation_run, "mutmut_version", lambda: "3.8.1")
 
     def run(mode: str, **kwargs):
         (tmp_path / "FAKE_MODE").write_text(mode)
@@ -305,19 +315,19 @@ class TestRunMutation:
         assert "did not finish before the overall timeout" in result.reason
 
     def test_missing_mutmut_fails(self, fake, monkeypatch):
-        monkeypatch.setattr(mu, "mutmut_version", lambda: None)
+        monkeypatch.setattr(mutation_run, "mutmut_version", lambda: None)
         result, report, _ = fake("ok")
         assert not result.passed
         assert "mutmut is not installed" in report["reason"]
 
     def test_wrong_mutmut_major_fails(self, fake, monkeypatch):
-        monkeypatch.setattr(mu, "mutmut_version", lambda: "2.5.1")
+        monkeypatch.setattr(mutation_run, "mutmut_version", lambda: "2.5.1")
         result, _, _ = fake("ok")
         assert not result.passed
         assert "needs mutmut 3.x" in result.reason
 
     def test_package_without_config_fails(self, tmp_path, monkeypatch):
-        monkeypatch.setattr(mu, "mutmut_version", lambda: "3.8.1")
+        monkeypatch.setattr(mutation_run, "mutmut_version", lambda: "3.8.1")
         (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
         result = mu.run_mutation(tmp_path, tmp_path / "r.json")
         assert not result.passed
@@ -330,7 +340,7 @@ class TestCli:
         fake("ok")  # writes FAKE_MODE=ok and checks the fixture works
         script = str(tmp_path / "fakepython")
         real = mu.run_mutation
-        monkeypatch.setattr(mu, "run_mutation", lambda *a, **k: real(*a, **{**k, "python": script}))
+        monkeypatch.setattr(mutation_cli, "run_mutation", lambda *a, **k: real(*a, **{**k, "python": script}))
         report = tmp_path / "cli.json"
         argv = ["--package", str(tmp_path / "pkg"), "--report", str(report)]
         assert mu.main([*argv, "--threshold", "0.7"]) == 0
@@ -341,11 +351,67 @@ class TestCli:
         assert mu.main([*argv, "--threshold", "0.8"]) == 1
         assert "mutation FAILED" in capsys.readouterr().out
 
+    def test_several_packages_write_one_report_each_and_fail_if_any_fails(
+        self, fake, tmp_path, monkeypatch, capsys
+    ):
+        fake("ok")
+        script = str(tmp_path / "fakepython")
+        real = mu.run_mutation
+        monkeypatch.setattr(mutation_cli, "run_mutation", lambda *a, **k: real(*a, **{**k, "python": script}))
+        second = tmp_path / "other"
+        second.mkdir()
+        (second / "pyproject.toml").write_text((tmp_path / "pkg" / "pyproject.toml").read_text())
+        out = tmp_path / "l1"
+        argv = ["--package", str(tmp_path / "pkg"), "--package", str(second), "--report-dir", str(out)]
+        assert mutation_cli.main([*argv, "--threshold", "0.7"]) == 0
+        assert sorted(p.name for p in out.glob("*.json")) == ["mutation-other.json", "mutation-pkg.json"]
+        assert json.loads((out / "mutation-other.json").read_text())["package"] == str(second)
+        assert capsys.readouterr().out.count("mutation PASSED: score 75.0% >= 70%") == 2
+        (second / "pyproject.toml").write_text('[project]\nname = "x"\n')  # its run now fails
+        assert mutation_cli.main([*argv, "--threshold", "0.7"]) == 1
+        printed = capsys.readouterr().out
+        assert "mutation PASSED: score 75.0% >= 70%" in printed
+        assert f"mutation FAILED: {second / 'pyproject.toml'} has no [tool.mutmut] section" in printed
+
+    def test_one_report_file_for_several_packages_is_a_usage_error(self, tmp_path, capsys):
+        argv = ["--package", "a", "--package", "b", "--report", str(tmp_path / "r.json")]
+        with pytest.raises(SystemExit) as exit_info:
+            mutation_cli.main(argv)
+        assert exit_info.value.code == 2
+        assert "'--report' and '--equivalents' take one '--package'" in capsys.readouterr().err
+
+    def test_thresholds_come_from_the_targets_unless_overridden(self):
+        assert mutation_cli.threshold_for(Path("packages/e2d"), None) == 0.8
+        assert mutation_cli.threshold_for(Path("packages/safety"), None) == 0.9
+        assert mutation_cli.threshold_for(Path("packages/unknown"), None) == mu.DEFAULT_THRESHOLD
+        assert mutation_cli.threshold_for(Path("packages/safety"), 0.5) == 0.5
+        assert [t.package for t in mu.TARGETS] == ["e2d", "safety"]
+
+    def test_python_dash_m_runs_the_cli(self, tmp_path):
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "aurora_gates.mutation",
+                "--package",
+                str(tmp_path),
+                "--report",
+                "x",
+                "--nope",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 2
+        assert "unrecognized arguments: --nope" in result.stderr
+        assert "Traceback" not in result.stderr
+
     def test_progress_is_silent_without_a_tty(self, tmp_path):
         import io
 
         stream = io.StringIO()
-        bar = mu._Progress(stream)
+        bar = Progress(stream)
         bar.update("1/2", force=True)
         bar.done()
         assert stream.getvalue() == ""

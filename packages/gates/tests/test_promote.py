@@ -78,6 +78,38 @@ def write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data))
 
 
+JUNIT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest" errors="0" failures="0" skipped="0" tests="1">
+<testcase classname="t" name="a"/></testsuite></testsuites>"""
+
+
+def mutation_report(score: float = 0.95) -> dict:
+    killed = round(score * 100)
+    return {
+        "score": score,
+        "counts": {"killed": killed, "survived": 100 - killed, "timeout": 0, "skipped": 0, "total": 100},
+        "survivors": [
+            {"name": f"m__mutmut_{i}", "status": "survived", "equivalent": "same value"}
+            for i in range(100 - killed)
+        ],
+    }
+
+
+def write_evidence(reports: Path) -> Path:
+    """Everything l0, l1 and rollback-test leave behind, laid out as reports/ is."""
+    write_json(reports / "gate-l0.json", gate_report("l0"))
+    write_json(reports / "gate-l1.json", gate_report("l1"))
+    write_json(
+        reports / "rollback-test.json",
+        {"revision": REVISION, "passed": True, "flags": ["hgb_model"], "verdicts": [{"passed": True}]},
+    )
+    (reports / "l1").mkdir(parents=True, exist_ok=True)
+    (reports / "l1" / "junit.xml").write_text(JUNIT)
+    for package in ("e2d", "safety"):
+        write_json(reports / "l1" / f"mutation-{package}.json", mutation_report())
+    return reports
+
+
 @pytest.fixture
 def repo(tmp_path: Path, repo_root: Path) -> Path:
     """A repository where every item should pass: real runbooks, ADRs, fresh reports."""
@@ -86,19 +118,20 @@ def repo(tmp_path: Path, repo_root: Path) -> Path:
     for adr in ("0003-hgb-model-flag.md", "0004-retired-legacy-power-peg.md"):
         (root / "docs" / "adr").mkdir(parents=True, exist_ok=True)
         (root / "docs" / "adr" / adr).write_text("# ADR\n")
-    write_json(root / "reports" / "gate-l0.json", gate_report("l0"))
-    write_json(root / "reports" / "gate-l1.json", gate_report("l1"))
-    write_json(
-        root / "reports" / "rollback-test.json",
-        {"revision": REVISION, "passed": True, "flags": ["hgb_model"], "verdicts": [{"passed": True}]},
-    )
+    write_evidence(root / "reports")
     return root
 
 
 def checklist(
-    repo: Path, inventory: CommandInventory, git: FakeGit | None = None, flags: str = FLAGS
+    repo: Path,
+    inventory: CommandInventory,
+    git: FakeGit | None = None,
+    flags: str = FLAGS,
+    evidence: Path | None = None,
 ) -> PromotionReport:
-    return run_checklist(repo, git=git or FakeGit(), flags_text=flags, inventory_factory=lambda: inventory)
+    return run_checklist(
+        repo, evidence=evidence, git=git or FakeGit(), flags_text=flags, inventory_factory=lambda: inventory
+    )
 
 
 def item(report: PromotionReport, name: str):
@@ -109,6 +142,12 @@ def failed(report: PromotionReport) -> dict[str, str]:
     return {r.name: r.reason for r in report.results if not r.passed}
 
 
+def aurora(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("aurora", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    return subprocess.run([exe, *args], cwd=cwd, capture_output=True, text=True, timeout=180)
+
+
 class TestChecklist:
     def test_every_item_passes_on_a_complete_repository(
         self, repo: Path, inventory: CommandInventory
@@ -117,7 +156,8 @@ class TestChecklist:
         assert failed(report) == {}
         assert report.passed
         names = [r.name for r in report.results]
-        assert names[:4] == ["flags", "rollback_test", "gate_l0", "gate_l1"]
+        assert names[:5] == ["flags", "rollback_test", "gate_l0", "gate_l1", "l1_evidence"]
+        assert item(report, "l1_evidence").evidence["checks"]["mutation_safety"]["score"] == 0.95
         assert {f"runbook:{f.removesuffix('.md')}" for f in RUNBOOKS.values()} <= set(names)
         assert names[-1] == "goldens"
         assert item(report, "runbook:rollback").evidence["commands"][0].startswith("aurora ")
@@ -261,6 +301,50 @@ class TestChecklist:
         assert item(report, "goldens").passed
 
 
+class TestEvidenceDirectory:
+    def test_reports_are_read_from_the_evidence_directory(
+        self, repo: Path, inventory: CommandInventory, tmp_path: Path
+    ) -> None:
+        downloaded = tmp_path / "artifacts"
+        shutil.move(repo / "reports", downloaded)
+        assert failed(checklist(repo, inventory)) == {
+            "rollback_test": f"rollback-test report {repo / 'reports' / 'rollback-test.json'} does not exist",
+            "gate_l0": f"gate l0 report {repo / 'reports' / 'gate-l0.json'} does not exist",
+            "gate_l1": f"gate l1 report {repo / 'reports' / 'gate-l1.json'} does not exist",
+            "l1_evidence": "l1_suite: reports/l1/junit.xml is missing (run `nox -s l1`)",
+        }
+        report = checklist(repo, inventory, evidence=downloaded)
+        assert failed(report) == {}
+        assert report.evidence_dir == str(downloaded)
+        assert item(report, "gate_l1").evidence["report"] == str(downloaded / "gate-l1.json")
+        assert item(report, "l1_evidence").evidence["evidence_dir"] == str(downloaded)
+
+    def test_a_green_gate_l1_without_its_mutation_report_fails(
+        self, repo: Path, inventory: CommandInventory
+    ) -> None:
+        (repo / "reports" / "l1" / "mutation-safety.json").unlink()
+        assert failed(checklist(repo, inventory)) == {
+            "l1_evidence": "mutation_safety: reports/l1/mutation-safety.json is missing (run `nox -s l1`)"
+        }
+
+    def test_a_low_mutation_score_in_the_evidence_fails(
+        self, repo: Path, inventory: CommandInventory
+    ) -> None:
+        write_json(repo / "reports" / "l1" / "mutation-safety.json", mutation_report(0.85))
+        assert failed(checklist(repo, inventory)) == {
+            "l1_evidence": "mutation_safety: mutation score of safety 85.0% is under 90%"
+        }
+
+    def test_a_failed_test_in_the_evidence_junit_fails(self, repo: Path, inventory: CommandInventory) -> None:
+        junit = JUNIT.replace('failures="0"', 'failures="1"').replace(
+            '<testcase classname="t" name="a"/>', '<testcase classname="t" name="a"><failure/></testcase>'
+        )
+        (repo / "reports" / "l1" / "junit.xml").write_text(junit)
+        assert failed(checklist(repo, inventory)) == {
+            "l1_evidence": "l1_suite: 1 failures and 0 errors in the nightly suite"
+        }
+
+
 class TestReportFiles:
     def test_markdown_and_json_state_each_item_and_its_evidence(
         self, repo: Path, inventory: CommandInventory, tmp_path: Path
@@ -282,19 +366,36 @@ class TestReportFiles:
         root = tmp_path / "repo"
         (root / "goldens").mkdir(parents=True)
         (root / "noxfile.py").write_text("import nox\n\n@nox.session\ndef l0(session):\n    pass\n")
-        exe = shutil.which("aurora", path=str(Path(sys.executable).parent))
-        assert exe is not None
-        result = subprocess.run(
-            [exe, "promote", "--json", str(tmp_path / "out.json")],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
+        result = aurora("promote", "--json", str(tmp_path / "out.json"), cwd=root)
         assert result.returncode == 1, result.stdout + result.stderr
         assert "Traceback" not in result.stderr
         assert json.loads((tmp_path / "out.json").read_text())["passed"] is False
         assert (root / "reports" / "promotion.md").is_file()
+
+    def test_cli_reads_the_evidence_directory_it_is_given(self, tmp_path: Path) -> None:
+        root = tmp_path / "repo"
+        (root / "goldens").mkdir(parents=True)
+        (root / "noxfile.py").write_text("import nox\n\n@nox.session\ndef l0(session):\n    pass\n")
+        evidence = write_evidence(tmp_path / "downloaded")
+        result = aurora("promote", "--evidence", str(evidence), cwd=root)
+        assert result.returncode == 1, result.stdout + result.stderr  # not a git work tree, no runbooks
+        data = json.loads((root / "reports" / "promotion.json").read_text())
+        assert data["evidence_dir"] == str(evidence)
+        items = {i["name"]: i for i in data["items"]}
+        assert items["l1_evidence"]["passed"] is True, items["l1_evidence"]["reason"]
+        assert items["gate_l0"]["reason"] == "not a git work tree: the current revision is unknown"
+        assert f"- evidence: `{evidence}`" in (root / "reports" / "promotion.md").read_text()
+
+    def test_cli_refuses_an_evidence_directory_that_does_not_exist(self, tmp_path: Path) -> None:
+        root = tmp_path / "repo"
+        (root / "goldens").mkdir(parents=True)
+        (root / "noxfile.py").write_text("")
+        result = aurora("promote", "--evidence", "nowhere", cwd=root)
+        assert result.returncode == 2
+        assert result.stderr == (
+            "aurora: error: '--evidence' must be a directory of gate reports, was 'nowhere' (not a directory)\n"
+        )
+        assert not (root / "reports").exists()
 
 
 class TestCommands:

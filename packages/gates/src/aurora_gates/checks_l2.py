@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from aurora_e2d.artifacts import sha256_file
+from aurora_e2d.exitcodes import ExitCode
 from aurora_e2d.schemas import ARTIFACTS
 from aurora_gates.registry import REGISTRY, CheckFailed, GateContext, Level
 
 # Another process with other sources of nondeterminism than the run under test.
 PERTURBED_ENV = {"PYTHONHASHSEED": "4242", "OMP_NUM_THREADS": "1", "POLARS_MAX_THREADS": "1"}
 TIMEOUT_S = 900
+REPRODUCIBLE_EXITS = frozenset({ExitCode.OK, ExitCode.BREAKER})  # a breaker halt is a legitimate outcome
 
 
 def _aurora() -> str:
@@ -53,7 +55,7 @@ def cross_process_determinism(ctx: GateContext) -> dict[str, Any]:
             timeout=TIMEOUT_S,
             check=False,
         )
-        if result.returncode not in (0, 4):  # a breaker halt is a legitimate, reproducible outcome
+        if result.returncode not in REPRODUCIBLE_EXITS:
             raise CheckFailed(
                 f"the second run exited {result.returncode}", stderr=result.stderr.strip().splitlines()[-3:]
             )

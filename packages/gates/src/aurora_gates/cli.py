@@ -68,48 +68,32 @@ def ratchet(
     run = run_dir if run_dir is not None else root / DEFAULT_L2_RUN_DIR
     path = root / rt.GOLDENS
     try:
-        if (allow_loosen or adr is not None) and not update:
-            raise rt.RatchetError("'--allow-loosen' and '--adr' only go with '--update'")
-        old = rt.load_goldens(path)
-        summary = rt.load_summary(run)
-        flags_on = rt.run_flags_on(run)
-        # The flags-off baseline's decisions and fills are pinned; a run with a flag on is not held to them.
-        names = tuple(sorted(set(rt.BASELINE_ARTIFACTS) | set(old.baseline_hashes)))
-        baseline = None if flags_on else rt.run_baseline_hashes(run, names)
-        new = old
-        if update:
-            new = rt.update(old, summary, allow_loosen=allow_loosen, adr=adr, baseline=baseline)
+        outcome = rt.assess(run, rt.load_goldens(path), updating=update, allow_loosen=allow_loosen, adr=adr)
     except rt.RatchetError as error:
         raise _fail_usage(str(error)) from None
-    console = Console()
-    findings = rt.compare(summary, new)
     table = Table(title=f"ratchet: {run} vs {rt.GOLDENS}")
     for column in ("metric", "result", "golden", "run", "tolerance", "better"):
         table.add_column(column)
-    for f in findings:
+    for f in outcome.findings:
         verdict = "[green]ok[/green]" if f.passed else f"[bold red]{f.verdict.upper()}[/bold red]"
         table.add_row(
             f.metric, verdict, _number(f.golden), _number(f.value), _number(f.tolerance), str(f.direction)
         )
-    console.print(table)
-    for f in findings:
-        if not f.passed:
-            typer.echo(f"FAIL {f.message}")
-    wrong = {} if baseline is None else rt.baseline_mismatches(new.baseline_hashes, baseline)
-    for name, pair in wrong.items():
+    Console().print(table)
+    for f in outcome.failed:
+        typer.echo(f"FAIL {f.message}")
+    for name, pair in outcome.mismatches.items():
         typer.echo(f"FAIL baseline {name}: golden sha256 {pair['golden']}, run {pair['run']}")
-    if baseline is None:
+    if outcome.baseline is None:
         kept = " (and kept in the goldens)" if update else ""
-        typer.echo(f"baseline hashes not compared{kept}: the run has flags on {flags_on}")
+        typer.echo(f"baseline hashes not compared{kept}: the run has flags on {list(outcome.flags_on)}")
     if update:
-        changes = rt.describe_changes(old, new)
-        if new != old:
-            rt.write_goldens(path, new)
-        for line in changes or ["goldens unchanged"]:
+        if outcome.goldens != outcome.previous:
+            rt.write_goldens(path, outcome.goldens)
+        for line in outcome.changes or ["goldens unchanged"]:
             typer.echo(f"update: {line}")
-    passed = all(f.passed for f in findings) and not wrong
-    typer.echo(f"ratchet: {'PASSED' if passed else 'FAILED'}")
-    if not passed:
+    typer.echo(f"ratchet: {'PASSED' if outcome.passed else 'FAILED'}")
+    if not outcome.passed:
         raise typer.Exit(1)
 
 
@@ -122,12 +106,24 @@ def promote(
         Path | None,
         typer.Option("--json", help="Write the JSON report here (default reports/promotion.json)."),
     ] = None,
+    evidence: Annotated[
+        Path | None,
+        typer.Option(
+            "--evidence",
+            help="Directory holding gate-l0.json, gate-l1.json, l1/ (junit, mutation reports) and "
+            "rollback-test.json, laid out as reports/ is (default: <repo>/reports).",
+        ),
+    ] = None,
 ) -> None:
     """The promotion checklist: writes reports/promotion.md and .json; exit 1 unless every item passes."""
     from aurora_gates import promote as pm
 
     root = repo_root()
-    report = pm.run_checklist(root)
+    if evidence is not None and not evidence.is_dir():
+        raise _fail_usage(
+            f"'--evidence' must be a directory of gate reports, was '{evidence}' (not a directory)"
+        )
+    report = pm.run_checklist(root, evidence=None if evidence is None else evidence.absolute())
     json_out = json_path if json_path is not None else root / pm.REPORT_JSON
     markdown_out = root / pm.REPORT_MD
     report.write(json_out, markdown_out)

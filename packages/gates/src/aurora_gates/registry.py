@@ -41,6 +41,7 @@ class GateContext:
     run_dir: Path | None = None
     environ: Mapping[str, str] = field(default_factory=dict)
     flags_file: Path | None = None  # a flag declaration file to audit instead of the installed one
+    reports_dir: Path | None = None  # the evidence directory; None: <repo_root>/reports
 
     def require_run_dir(self) -> Path:
         if self.run_dir is None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +11,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from aurora_e2d.artifacts import atomic_write_bytes
 from aurora_gates.registry import CheckResult, Level
+
+__all__ = ["GateReport"]
 
 
 @dataclass(frozen=True)
@@ -36,14 +37,9 @@ class GateReport:
         }
 
     def write_json(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = json.dumps(self.as_dict(), indent=2, sort_keys=True, default=str) + "\n"
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(fd, "w") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        atomic_write_bytes(
+            path, (json.dumps(self.as_dict(), indent=2, sort_keys=True, default=str) + "\n").encode()
+        )
 
     def print_table(self, console: Console) -> None:
         table = Table(title=f"gate {self.level} ({len(self.results)} checks)", show_lines=False)
