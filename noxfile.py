@@ -172,16 +172,17 @@ def l1(session: nox.Session) -> None:
         env={**SESSION_ENV, "HYPOTHESIS_PROFILE": "nightly"},
         success_codes=[0, 1],
     )
+    # Mutation testing, one package after the other (each run uses every core): e2d's metrics
+    # and sanity, safety's kill switch, checks, throttle and breakers. Each threshold is declared
+    # once, in aurora_gates.mutation.targets; reports/l1/mutation-<package>.json lists survivors.
+    mutated = [arg for name in ("e2d", "safety") for arg in ("--package", str(PACKAGES[name].path))]
     session.run(
         "python",
         "-m",
         "aurora_gates.mutation",
-        "--package",
-        str(PACKAGES["e2d"].path),
-        "--report",
-        str(out / "mutation.json"),
-        "--threshold",
-        "0.8",
+        *mutated,
+        "--report-dir",
+        str(out),
         env=SESSION_ENV,
         success_codes=[0, 1],
     )
@@ -246,7 +247,7 @@ def snapshot(session: nox.Session) -> None:
     """Rebuild the pinned data snapshot from bokeh-sampledata and prove the same sha256."""
     install(session, "e2d")
     session.install("-c", str(CONSTRAINTS), "bokeh-sampledata")
-    session.run("python", "-m", "aurora_e2d.snapshot", "--check", env=SESSION_ENV)
+    session.run("python", "-m", "aurora_e2d.data.snapshot", "--check", env=SESSION_ENV)
 
 
 @nox.session

@@ -6,7 +6,7 @@ Figures only, no pass/fail: the targets (issue 3) are read off the output,
 e.g. >= 2 million symbol-days/s for stage 5 with polars, memory growing
 linearly with symbol-days, the full default run under 20 s.
 
-- SYNTHETIC universes (``aurora_e2d.synthetic``; symbols ``SYN0000``...,
+- SYNTHETIC universes (``aurora_e2d.data.synthetic``; symbols ``SYN0000``...,
   every line about them says SYNTHETIC): stages 2 (sanity, strict), 3
   (sessions), 4 (corporate actions, total_return) and 5 (features, polars
   lazy), then the same features with ``compute_features_pandas`` in the same
@@ -117,11 +117,11 @@ def child_synthetic(n_symbols: int, years: float, seed: int, repeats: int) -> di
     import numpy as np
     import polars as pl
 
-    from aurora_e2d.corpactions import Mode, normalise
-    from aurora_e2d.features import FEATURE_COLUMNS, compute_features, compute_features_pandas
-    from aurora_e2d.sanity import run_sanity
-    from aurora_e2d.sessions import attach_session_close
-    from aurora_e2d.synthetic import generate_universe
+    from aurora_e2d.data.corpactions import Mode, normalise
+    from aurora_e2d.research.features import FEATURE_COLUMNS, compute_features, compute_features_pandas
+    from aurora_e2d.data.sanity import run_sanity
+    from aurora_e2d.data.sessions import attach_session_close
+    from aurora_e2d.data.synthetic import generate_universe
 
     out: dict[str, Any] = {"label": SYN, "polars_threads": pl.thread_pool_size()}
     memory: dict[str, Any] = {"after_imports_mb": _rss_mb()}
@@ -234,11 +234,11 @@ def child_real(repeats: int) -> dict[str, Any]:
     import polars as pl
     import pyarrow.compute as pc
 
-    from aurora_e2d.corpactions import Mode, normalise
-    from aurora_e2d.features import compute_features, compute_features_pandas
-    from aurora_e2d.ingest import load_snapshot
-    from aurora_e2d.sanity import run_sanity
-    from aurora_e2d.sessions import attach_session_close, xnys_session_closes
+    from aurora_e2d.data.corpactions import Mode, normalise
+    from aurora_e2d.research.features import compute_features, compute_features_pandas
+    from aurora_e2d.data.ingest import load_snapshot
+    from aurora_e2d.data.sanity import run_sanity
+    from aurora_e2d.data.sessions import attach_session_close, xnys_session_closes
 
     out: dict[str, Any] = {"label": REAL, "polars_threads": pl.thread_pool_size()}
     stages: dict[str, Any] = {}
@@ -318,7 +318,7 @@ def _run_child(kind: str, args: list[str]) -> dict[str, Any]:
 
 def _full_runs(repeats: int) -> dict[str, Any]:
     """Wall of the whole default ``aurora run`` on the REAL bundled data: cold and warm."""
-    code = "import sys; from aurora_e2d.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from aurora_e2d.cli.app import main; sys.exit(main(sys.argv[1:]))"
     cold, warm = [], []
     with tempfile.TemporaryDirectory(prefix="aurora-bench-run-") as tmp:
         for i in range(repeats):
@@ -347,7 +347,7 @@ def _fmt_rate(x: float) -> str:
 
 def _print_synthetic(results: list[dict[str, Any]]) -> None:
     p = lambda s="": print(f"[{SYN}] {s}".rstrip())  # noqa: E731  every line says SYNTHETIC
-    p("E2D stages on SYNTHETIC universes (aurora_e2d.synthetic; symbols SYN0000..; not market data)")
+    p("E2D stages on SYNTHETIC universes (aurora_e2d.data.synthetic; symbols SYN0000..; not market data)")
     for r in results:
         if "error" in r:
             p(f"  ERROR {r['error']}")
@@ -498,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
     _print_router(router)
     report = {
         "benchmark": "e2d",
-        "note": "synthetic rows are SYNTHETIC data (aurora_e2d.synthetic), not market data; figures, not pass/fail",
+        "note": "synthetic rows are SYNTHETIC data (aurora_e2d.data.synthetic), not market data; figures, not pass/fail",
         "targets": {"features_polars_symbol_days_per_s": 2e6, "full_run_wall_s": 20},
         "machine": {
             "python": platform.python_version(),

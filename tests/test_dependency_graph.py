@@ -72,5 +72,5 @@ def test_imports_only_declared_aurora_packages(repo_root: Path, short: str) -> N
 
 def test_import_scanner_sees_a_violation(tmp_path: Path) -> None:
     """The scanner itself can fail: a right-pointing import is found."""
-    (tmp_path / "mod.py").write_text("from aurora_gates.registry import x\nimport aurora_e2d.cli\n")
+    (tmp_path / "mod.py").write_text("from aurora_gates.registry import x\nimport aurora_e2d.cli.app\n")
     assert set(_aurora_imports(tmp_path)) == {"gates", "e2d"}

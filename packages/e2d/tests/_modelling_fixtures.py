@@ -72,11 +72,11 @@ def synthetic_bars(features: pl.DataFrame, *, seed: int = 11) -> pl.DataFrame:
 def real_data() -> tuple[pl.DataFrame, pl.DataFrame, tuple[str, ...], int] | None:
     """(features, bars, FEATURE_COLUMNS, LABEL_HORIZON) from the real data stages, or None if unavailable."""
     try:
-        from aurora_e2d.corpactions import normalise
-        from aurora_e2d.features import FEATURE_COLUMNS, LABEL_HORIZON, compute_features
-        from aurora_e2d.ingest import load_snapshot
-        from aurora_e2d.sanity import run_sanity
-        from aurora_e2d.sessions import attach_session_close, xnys_session_closes
+        from aurora_e2d.data.corpactions import normalise
+        from aurora_e2d.research.features import FEATURE_COLUMNS, LABEL_HORIZON, compute_features
+        from aurora_e2d.data.ingest import load_snapshot
+        from aurora_e2d.data.sanity import run_sanity
+        from aurora_e2d.data.sessions import attach_session_close, xnys_session_closes
 
         snapshot = load_snapshot()
         closes = xnys_session_closes(dt.date(2000, 3, 1), dt.date(2013, 3, 1))

@@ -8,8 +8,8 @@ import os
 import pytest
 from hypothesis import settings
 
-from aurora_e2d.ingest import Snapshot, load_snapshot
-from aurora_e2d.sessions import SessionCloses, xnys_session_closes
+from aurora_e2d.data.ingest import Snapshot, load_snapshot
+from aurora_e2d.data.sessions import SessionCloses, xnys_session_closes
 
 # Mutation runs (aurora_gates.mutation sets HYPOTHESIS_PROFILE=mutation): deterministic, no example
 # database, no deadline (a forked worker on a loaded machine is slow), fewer examples.

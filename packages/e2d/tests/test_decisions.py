@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aurora_e2d.decisions import (
+from aurora_e2d.research.decisions import (
     DECISIONS_SCHEMA,
     GROSS_TOLERANCE,
     PREDICTION_QUANTUM,

@@ -13,7 +13,7 @@ from sklearn.preprocessing import FunctionTransformer
 from threadpoolctl import threadpool_limits
 
 from _modelling_fixtures import FEATURES, real_data, synthetic_features
-from aurora_e2d.export import (
+from aurora_e2d.research.export import (
     GRAPH_NAME,
     INPUT_NAME,
     PARITY_ATOL,
@@ -25,7 +25,7 @@ from aurora_e2d.export import (
     parity_report,
     skops_bytes,
 )
-from aurora_e2d.model import ModelKind, fit_estimator, make_estimator
+from aurora_e2d.research.model import ModelKind, fit_estimator, make_estimator
 
 GUARD = FeatureGuard(FEATURES)
 

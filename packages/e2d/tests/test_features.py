@@ -4,8 +4,8 @@ import pyarrow as pa
 import pytest
 
 from aurora_e2d.artifacts import canonical_table
-from aurora_e2d.corpactions import Mode, normalise
-from aurora_e2d.features import (
+from aurora_e2d.data.corpactions import Mode, normalise
+from aurora_e2d.research.features import (
     FEATURE_COLUMNS,
     FEATURES_SCHEMA,
     LABEL_HORIZON,
@@ -13,7 +13,7 @@ from aurora_e2d.features import (
     compute_features,
     compute_features_pandas,
 )
-from aurora_e2d.sessions import attach_session_close
+from aurora_e2d.data.sessions import attach_session_close
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import pytest
 
 from aurora_e2d import paths
 from aurora_e2d.errors import InputError
-from aurora_e2d.ingest import load_snapshot
+from aurora_e2d.data.ingest import load_snapshot
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import spearmanr
 
-from aurora_e2d import metrics as m
+from aurora_e2d.report import metrics as m
 
 RTOL = 1e-9
 SQRT252 = math.sqrt(252)

@@ -16,9 +16,9 @@ import pyarrow as pa
 import pytest
 
 from _modelling_fixtures import FEATURES, LABEL_HORIZON, real_data, synthetic_features
-from aurora_e2d.decisions import PREDICTIONS_SCHEMA
-from aurora_e2d.export import ModelInputError
-from aurora_e2d.model import (
+from aurora_e2d.research.decisions import PREDICTIONS_SCHEMA
+from aurora_e2d.research.export import ModelInputError
+from aurora_e2d.research.model import (
     ExportParityError,
     ModelKind,
     first_test_year,
@@ -189,8 +189,8 @@ class TestPredictions:
         assert isinstance(pa.schema(PREDICTIONS_SCHEMA), pa.Schema)
 
     def test_parity_failure_raises(self, frame, monkeypatch):
-        import aurora_e2d.model as model_module
-        from aurora_e2d.export import onnx_bytes
+        import aurora_e2d.research.model as model_module
+        from aurora_e2d.research.export import onnx_bytes
 
         result = fit(frame)
         other = make_estimator(ModelKind.RIDGE).fit(
@@ -208,7 +208,7 @@ _DIGEST_SCRIPT = textwrap.dedent(
     import hashlib, sys
     sys.path.insert(0, {tests!r})
     from _modelling_fixtures import FEATURES, LABEL_HORIZON, synthetic_features
-    from aurora_e2d.model import fit_walk_forward, predict_walk_forward
+    from aurora_e2d.research.model import fit_walk_forward, predict_walk_forward
     frame = synthetic_features()
     h = hashlib.sha256()
     for kind in ("ridge", "hgb"):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from aurora_e2d.paths import repo_root
-from aurora_e2d.report import REPORT, format_metric, write_report
+from aurora_e2d.report.page import REPORT, format_metric, write_report
 from aurora_safety import load_declarations
 
 AURORA = shutil.which("aurora", path=str(Path(sys.executable).parent))
@@ -121,7 +121,7 @@ class TestWriteReportCompleted:
         write_report(completed)
         assert (completed / REPORT).read_bytes() == first
         code = (
-            "import sys; from pathlib import Path; from aurora_e2d.report import write_report; "
+            "import sys; from pathlib import Path; from aurora_e2d.report.page import write_report; "
             "write_report(Path(sys.argv[1]))"
         )
         env = {**os.environ, "PYTHONHASHSEED": "12345"}

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from aurora_e2d.paths import repo_root
-from aurora_e2d.report import REPORT, format_metric, write_report
+from aurora_e2d.report.page import REPORT, format_metric, write_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = (

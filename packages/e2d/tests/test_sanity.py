@@ -8,10 +8,10 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from aurora_e2d import sanity
+from aurora_e2d.data import sanity
 from aurora_e2d.errors import InputError
-from aurora_e2d.sanity import Check, SanityMode, run_sanity
-from aurora_e2d.snapshot import ACTIONS_SCHEMA, PRICES_SCHEMA
+from aurora_e2d.data.sanity import Check, SanityMode, run_sanity
+from aurora_e2d.data.snapshot import ACTIONS_SCHEMA, PRICES_SCHEMA
 
 _DAYS = np.arange(np.datetime64("2020-01-01"), np.datetime64("2020-03-01"))
 SESSIONS = _DAYS[np.is_busday(_DAYS)]  # synthetic calendar: weekdays
@@ -346,7 +346,7 @@ class TestReporting:
         assert report.rows_out == 12154
 
     def test_module_never_imports_polars(self):
-        code = "import sys, aurora_e2d.sanity; sys.exit('polars' in sys.modules)"
+        code = "import sys, aurora_e2d.data.sanity; sys.exit('polars' in sys.modules)"
         assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
 
 

@@ -5,7 +5,7 @@ import pyarrow as pa
 import pytest
 
 from aurora_e2d.errors import InputError
-from aurora_e2d.sessions import (
+from aurora_e2d.data.sessions import (
     SESSION_PRICES_SCHEMA,
     attach_session_close,
     early_close_count,

@@ -10,10 +10,10 @@ import pytest
 
 from aurora_e2d.artifacts import write_parquet
 from aurora_e2d.errors import InputError
-from aurora_e2d.sanity import run_sanity
-from aurora_e2d.sessions import attach_session_close, xnys_session_closes
-from aurora_e2d.snapshot import ACTIONS_SCHEMA, PRICES_SCHEMA, derive_corporate_actions
-from aurora_e2d.synthetic import LABEL, SyntheticUniverse, generate_universe
+from aurora_e2d.data.sanity import run_sanity
+from aurora_e2d.data.sessions import attach_session_close, xnys_session_closes
+from aurora_e2d.data.snapshot import ACTIONS_SCHEMA, PRICES_SCHEMA, derive_corporate_actions
+from aurora_e2d.data.synthetic import LABEL, SyntheticUniverse, generate_universe
 
 N_SYMBOLS, YEARS, SEED = 40, 3, 7
 
@@ -106,7 +106,7 @@ class TestSanity:
 
     def test_split_jumps_need_the_actions_table(self, universe):
         """Without its actions, the big split returns are (rightly) bad ticks: the events are real."""
-        from aurora_e2d.sanity import BAD_TICK_THRESHOLD
+        from aurora_e2d.data.sanity import BAD_TICK_THRESHOLD
 
         ratios = universe.actions.filter(pc.equal(universe.actions.column("kind"), "split"))
         big = [r for r in ratios.column("split_ratio").to_pylist() if abs(1 / r - 1) > BAD_TICK_THRESHOLD]
@@ -158,7 +158,7 @@ class TestCloseTrOracle:
     def test_close_tr_returns_match_adj_close(self, universe):
         import polars as pl
 
-        from aurora_e2d.corpactions import Mode, normalise
+        from aurora_e2d.data.corpactions import Mode, normalise
 
         bars = normalise(
             attach_session_close(universe.prices, universe.sessions), universe.actions, Mode.TOTAL_RETURN

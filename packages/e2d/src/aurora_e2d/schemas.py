@@ -10,15 +10,15 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from aurora_e2d.corpactions import BARS_SCHEMA
-from aurora_e2d.decisions import (
+from aurora_e2d.data.corpactions import BARS_SCHEMA
+from aurora_e2d.research.decisions import (
     DECISIONS_SCHEMA,
     DECISIONS_SORT_KEY,
     PREDICTIONS_SCHEMA,
     PREDICTIONS_SORT_KEY,
 )
-from aurora_e2d.derive import EQUITY_SCHEMA, FILLS_SCHEMA, ORDERS_SCHEMA, POSITIONS_SCHEMA
-from aurora_e2d.features import FEATURE_COLUMNS, FEATURES_SCHEMA
+from aurora_e2d.runtime.derive import EQUITY_SCHEMA, FILLS_SCHEMA, ORDERS_SCHEMA, POSITIONS_SCHEMA
+from aurora_e2d.research.features import FEATURE_COLUMNS, FEATURES_SCHEMA
 
 
 @dataclass(frozen=True)

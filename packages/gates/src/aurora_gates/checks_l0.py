@@ -18,9 +18,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from aurora_e2d.artifacts import sha256_file
+from aurora_e2d.data.sessions import xnys_session_closes
 from aurora_e2d.manifest import MANIFEST
 from aurora_e2d.schemas import ARTIFACTS, ArtifactSpec
-from aurora_e2d.sessions import xnys_session_closes
 from aurora_gates.registry import REGISTRY, CheckFailed, GateContext, Level
 from aurora_safety import ConfigError, effective_flags, load_declarations
 

@@ -15,21 +15,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aurora_e2d.alerts import AlertSink
+from aurora_e2d.runtime.alerts import AlertSink
 from aurora_e2d.artifacts import atomic_write_bytes, write_parquet
 from aurora_e2d.config import RunConfig, load_config, validate_config
-from aurora_e2d.derive import equity_frame, fills_frame, orders_frame, positions_frame
+from aurora_e2d.runtime.derive import equity_frame, fills_frame, orders_frame, positions_frame
 from aurora_e2d.errors import InputError
 from aurora_e2d.exitcodes import ExitCode
-from aurora_e2d.ingest import Snapshot, load_snapshot
+from aurora_e2d.data.ingest import Snapshot, load_snapshot
 from aurora_e2d.manifest import Manifest, git_revision
-from aurora_e2d.model import ModelKind
+from aurora_e2d.research.model import ModelKind
 from aurora_e2d.paths import repo_root
-from aurora_e2d.pipeline import MODELS_DIR, StageRunner, data_window, run_data_stages, run_model_stages
-from aurora_e2d.report import REPORT, write_report
-from aurora_e2d.runloop import ExecutionLoop, LoopOutcome, LoopStatus, build_sessions, peak_rss_mb
+from aurora_e2d.research.pipeline import MODELS_DIR, StageRunner, data_window, run_data_stages, run_model_stages
+from aurora_e2d.report.page import REPORT, write_report
+from aurora_e2d.runtime.loop import ExecutionLoop, LoopOutcome, LoopStatus, build_sessions, peak_rss_mb
 from aurora_e2d.schemas import ARTIFACTS
-from aurora_e2d.summary import frictionless_metrics, performance, run_metrics, write_summary
+from aurora_e2d.report.summary import frictionless_metrics, performance, run_metrics, write_summary
 from aurora_e2d.trace import Trace
 from aurora_safety import effective_flags
 

@@ -4,8 +4,8 @@ The 27 MB package is needed only here, to build or re-prove the snapshot;
 runs read the committed Parquet files and check their hashes against the lock.
 Nothing in the prices is changed but types (and snake_case column names).
 
-    python -m aurora_e2d.snapshot --check   # rebuild in a temp dir, compare with the lock
-    python -m aurora_e2d.snapshot --write   # rebuild goldens/snapshot/ in place
+    python -m aurora_e2d.data.snapshot --check   # rebuild in a temp dir, compare with the lock
+    python -m aurora_e2d.data.snapshot --write   # rebuild goldens/snapshot/ in place
 """
 
 from __future__ import annotations
@@ -222,8 +222,8 @@ Written with pyarrow {lock["writer"]["pyarrow"]}; the Parquet bytes depend on th
 ## Rebuild and prove
 
     pip install {src["package"]}=={src["version"]}
-    python -m aurora_e2d.snapshot --check   # exit 0: same hashes as snapshot.lock.json
-    python -m aurora_e2d.snapshot --write   # only when deliberately re-freezing
+    python -m aurora_e2d.data.snapshot --check   # exit 0: same hashes as snapshot.lock.json
+    python -m aurora_e2d.data.snapshot --write   # only when deliberately re-freezing
 """
 
 
@@ -240,7 +240,7 @@ def _compare(expected: dict, actual: dict) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """``--check`` exits 0 when a rebuild matches the lock, 1 when it differs, 2 on bad input."""
-    parser = argparse.ArgumentParser(prog="python -m aurora_e2d.snapshot", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m aurora_e2d.data.snapshot", description=__doc__.split("\n")[0])
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument(
         "--check", action="store_true", help="rebuild into a temp dir and compare with the lock"

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from aurora_broker import Journal
-from aurora_e2d.job import load_run_config
+from aurora_e2d.runtime.job import load_run_config
 from aurora_safety import BreakerBoard, BreakerReset, ConfigError, UnknownBreakerError
 
 

@@ -37,11 +37,11 @@ from aurora_broker import (
     PaperBroker,
     Split,
 )
-from aurora_e2d.alerts import AlertSink, ObservingSink, observe_state_change, observe_trip
+from aurora_e2d.runtime.alerts import AlertSink, ObservingSink, observe_state_change, observe_trip
 from aurora_e2d.config import RunConfig
-from aurora_e2d.decisions import STRATEGY
+from aurora_e2d.research.decisions import STRATEGY
 from aurora_e2d.faults import fault_point
-from aurora_e2d.orderplan import Target, plan_orders
+from aurora_e2d.runtime.orderplan import Target, plan_orders
 from aurora_e2d.trace import Trace
 from aurora_router import JournalSink, ReferenceBook, Router
 from aurora_safety import (

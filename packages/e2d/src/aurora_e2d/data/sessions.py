@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from aurora_e2d.errors import InputError
-from aurora_e2d.snapshot import PRICES_SCHEMA
+from aurora_e2d.data.snapshot import PRICES_SCHEMA
 
 __all__ = [
     "CALENDAR_NAME",

@@ -20,9 +20,9 @@ import pyarrow.compute as pc
 from aurora_broker import JOURNAL_NAME, Journal, PaperBroker
 from aurora_e2d.config import RunConfig
 from aurora_e2d.errors import InputError
-from aurora_e2d.ingest import load_snapshot
-from aurora_e2d.runloop import broker_config
-from aurora_e2d.sessions import xnys_session_closes
+from aurora_e2d.data.ingest import load_snapshot
+from aurora_e2d.runtime.loop import broker_config
+from aurora_e2d.data.sessions import xnys_session_closes
 from aurora_router import JournalSink, ReferenceBook, Router, read_orders, write_results
 from aurora_router.results import RouteResult
 from aurora_safety import BreakerBoard, KillSwitch, SystemClock, TradingState, TradingStateMachine

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
-from aurora_e2d import _report_data as data
+from aurora_e2d.report import _data as data
 
 __all__ = ["CSS", "NAV", "badge", "figure", "flags", "gates", "manifest", "table", "timeline"]
 

@@ -37,15 +37,15 @@ import numpy as np
 import pyarrow as pa
 
 from aurora_e2d.errors import InputError
-from aurora_e2d.sessions import SessionCloses, xnys_session_closes
-from aurora_e2d.snapshot import ACTIONS_SCHEMA, PRICES_SCHEMA
+from aurora_e2d.data.sessions import SessionCloses, xnys_session_closes
+from aurora_e2d.data.snapshot import ACTIONS_SCHEMA, PRICES_SCHEMA
 
 __all__ = ["DEFAULT_END", "LABEL", "SYMBOL_PREFIX", "SyntheticUniverse", "generate_universe"]
 
 LABEL = "SYNTHETIC"
 SYMBOL_PREFIX = "SYN"
 DEFAULT_END = dt.date(2019, 12, 31)
-_METADATA = {b"aurora.data": b"SYNTHETIC (aurora_e2d.synthetic); not market data"}
+_METADATA = {b"aurora.data": b"SYNTHETIC (aurora_e2d.data.synthetic); not market data"}
 
 _QUARTER = 63  # sessions between dividends of a payer
 _MAX_LOG_RETURN = 0.2  # keeps every non-event return far below sanity's bad-tick threshold

@@ -13,7 +13,7 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 
-from aurora_e2d.corpactions import BARS_SCHEMA
+from aurora_e2d.data.corpactions import BARS_SCHEMA
 
 __all__ = [
     "FEATURES_SCHEMA",

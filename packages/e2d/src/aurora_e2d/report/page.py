@@ -14,9 +14,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from aurora_e2d import _report_data as data
-from aurora_e2d import _report_html as h
-from aurora_e2d import _report_plots as plots
+from aurora_e2d.report import _data as data
+from aurora_e2d.report import _html as h
+from aurora_e2d.report import _plots as plots
 from aurora_e2d.artifacts import atomic_write_bytes
 
 __all__ = ["REPORT", "format_metric", "render_report", "write_report"]

@@ -22,7 +22,7 @@ from aurora_safety import BreakerBoard, KillSwitch, TradingState
 
 
 def collect_status(run_dir: Path) -> dict[str, Any]:
-    from aurora_e2d.job import load_run_config
+    from aurora_e2d.runtime.job import load_run_config
 
     config = load_run_config(run_dir)
     if not (run_dir / JOURNAL_NAME).is_file():

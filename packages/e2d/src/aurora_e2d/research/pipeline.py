@@ -29,16 +29,16 @@ import pyarrow.compute as pc
 from aurora_e2d import __version__
 from aurora_e2d.artifacts import atomic_write_bytes, read_parquet, write_parquet
 from aurora_e2d.config import RunConfig
-from aurora_e2d.corpactions import Mode, normalise
-from aurora_e2d.decisions import decide
+from aurora_e2d.data.corpactions import Mode, normalise
+from aurora_e2d.research.decisions import decide
 from aurora_e2d.errors import InputError
-from aurora_e2d.features import FEATURE_COLUMNS, LABEL_HORIZON, compute_features
-from aurora_e2d.ingest import Snapshot
-from aurora_e2d.model import ModelKind, fit_walk_forward, predict_walk_forward
-from aurora_e2d.sanity import run_sanity
+from aurora_e2d.research.features import FEATURE_COLUMNS, LABEL_HORIZON, compute_features
+from aurora_e2d.data.ingest import Snapshot
+from aurora_e2d.research.model import ModelKind, fit_walk_forward, predict_walk_forward
+from aurora_e2d.data.sanity import run_sanity
 from aurora_e2d.schemas import ARTIFACTS
-from aurora_e2d.sessions import attach_session_close, xnys_session_closes
-from aurora_e2d.stagecache import StageCache, input_hash
+from aurora_e2d.data.sessions import attach_session_close, xnys_session_closes
+from aurora_e2d.research.stagecache import StageCache, input_hash
 from aurora_e2d.trace import Trace
 
 

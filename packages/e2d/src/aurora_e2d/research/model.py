@@ -31,7 +31,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from aurora_e2d.export import (
+from aurora_e2d.research.export import (
     ExportParityError,
     FeatureGuard,
     OnnxModel,

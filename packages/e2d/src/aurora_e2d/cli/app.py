@@ -61,7 +61,7 @@ def run(
     from aurora_e2d.config import load_config
 
     settings = load_config(config, start=_date("--start", start), end=_date("--end", end))
-    from aurora_e2d.job import run_job  # the heavy stack loads only for a valid config
+    from aurora_e2d.runtime.job import run_job  # the heavy stack loads only for a valid config
 
     with _progress() as progress:
         result = run_job(settings, run_dir, progress)
@@ -73,7 +73,7 @@ def resume(
     run_dir: Annotated[Path, typer.Option("--run-dir", help="The run directory to continue.")],
 ) -> None:
     """Continue a killed, crashed or halted run from its last committed session."""
-    from aurora_e2d.job import resume_job
+    from aurora_e2d.runtime.job import resume_job
 
     with _progress() as progress:
         result = resume_job(run_dir, progress)
@@ -86,7 +86,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")] = False,
 ) -> None:
     """Progress, trading state, breakers, kill state, positions, cash, equity; never changes the run."""
-    from aurora_e2d.status import collect_status, render_status
+    from aurora_e2d.runtime.status import collect_status, render_status
 
     info = collect_status(run_dir)
     if as_json:
@@ -108,8 +108,8 @@ def route(
 ) -> None:
     """Push hand-written orders through the same router and broker; CSV client_order_id,status,reason."""
     from aurora_e2d.config import load_config
-    from aurora_e2d.job import load_run_config
-    from aurora_e2d.route import route_orders
+    from aurora_e2d.runtime.job import load_run_config
+    from aurora_e2d.runtime.route import route_orders
 
     settings = load_run_config(run_dir) if run_dir is not None and config is None else load_config(config)
     if out is None:
@@ -125,8 +125,8 @@ def report(
     run_dir: Annotated[Path, typer.Option("--run-dir", help="The run directory to report on.")],
 ) -> None:
     """Write <run-dir>/report.html: self-contained (plots inline, no network), also written by every run."""
-    from aurora_e2d.job import load_run_config
-    from aurora_e2d.report import write_report
+    from aurora_e2d.runtime.job import load_run_config
+    from aurora_e2d.report.page import write_report
 
     load_run_config(run_dir)  # a clear exit 2 for a directory that is not a run
     typer.echo(f"wrote {write_report(run_dir)}")
@@ -145,7 +145,7 @@ def breaker_reset(
     run_dir: Annotated[Path, typer.Option("--run-dir", help="The halted run directory.")],
 ) -> None:
     """Clear a tripped breaker (an explicit, journaled operator action); then `aurora resume`."""
-    from aurora_e2d.operator import reset_breaker
+    from aurora_e2d.runtime.operator import reset_breaker
 
     event = reset_breaker(run_dir, name, reason)
     typer.echo(f"breaker {event.breaker} reset ({reason}); continue with: aurora resume --run-dir {run_dir}")

@@ -1,0 +1,15 @@
+from .corpactions import BARS_SCHEMA as BARS_SCHEMA, Mode as Mode, normalise as normalise
+from .ingest import Snapshot as Snapshot, load_lock as load_lock, load_snapshot as load_snapshot
+from .sanity import SanityMode as SanityMode, SanityReport as SanityReport, run_sanity as run_sanity
+from .sessions import (
+    SessionCloses as SessionCloses,
+    attach_session_close as attach_session_close,
+    xnys_session_closes as xnys_session_closes,
+)
+from .snapshot import (
+    ACTIONS_FILE as ACTIONS_FILE,
+    ACTIONS_SCHEMA as ACTIONS_SCHEMA,
+    PRICES_FILE as PRICES_FILE,
+    PRICES_SCHEMA as PRICES_SCHEMA,
+)
+from .synthetic import SyntheticUniverse as SyntheticUniverse, generate_universe as generate_universe
