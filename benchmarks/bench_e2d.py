@@ -238,7 +238,7 @@ def child_real(repeats: int) -> dict[str, Any]:
     from aurora_e2d.research.features import compute_features, compute_features_pandas
     from aurora_e2d.data.ingest import load_snapshot
     from aurora_e2d.data.sanity import run_sanity
-    from aurora_e2d.data.sessions import attach_session_close, xnys_session_closes
+    from aurora_e2d.data.sessions import attach_session_close, session_closes
 
     out: dict[str, Any] = {"label": REAL, "polars_threads": pl.thread_pool_size()}
     stages: dict[str, Any] = {}
@@ -248,7 +248,7 @@ def child_real(repeats: int) -> dict[str, Any]:
     first = pc.min(snapshot.prices.column("date")).as_py()
     last = pc.max(snapshot.prices.column("date")).as_py()
     start = time.perf_counter()
-    closes = xnys_session_closes(first, last)  # cached in memory after the first call
+    closes = session_closes(first, last)  # cached in memory after the first call
     out["calendar_build_cold_s"] = time.perf_counter() - start
     clean, timing = _timed(
         lambda: run_sanity(snapshot.prices, "strict", sessions=closes.dates, actions=snapshot.actions)[0],

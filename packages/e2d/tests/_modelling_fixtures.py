@@ -76,10 +76,10 @@ def real_data() -> tuple[pl.DataFrame, pl.DataFrame, tuple[str, ...], int] | Non
         from aurora_e2d.research.features import FEATURE_COLUMNS, LABEL_HORIZON, compute_features
         from aurora_e2d.data.ingest import load_snapshot
         from aurora_e2d.data.sanity import run_sanity
-        from aurora_e2d.data.sessions import attach_session_close, xnys_session_closes
+        from aurora_e2d.data.sessions import attach_session_close, session_closes
 
         snapshot = load_snapshot()
-        closes = xnys_session_closes(dt.date(2000, 3, 1), dt.date(2013, 3, 1))
+        closes = session_closes(dt.date(2000, 3, 1), dt.date(2013, 3, 1))
         prices, _ = run_sanity(snapshot.prices, "strict", sessions=closes.dates, actions=snapshot.actions)
         bars = normalise(attach_session_close(prices, closes), snapshot.actions, "total_return")
         return compute_features(bars), bars, tuple(FEATURE_COLUMNS), int(LABEL_HORIZON)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import settings
 
 from aurora_e2d.data.ingest import Snapshot, load_snapshot
-from aurora_e2d.data.sessions import SessionCloses, xnys_session_closes
+from aurora_e2d.data.sessions import SessionCloses, session_closes
 
 # Mutation runs (aurora_gates.mutation sets HYPOTHESIS_PROFILE=mutation): deterministic, no example
 # database, no deadline (a forked worker on a loaded machine is slow), fewer examples.
@@ -27,4 +27,4 @@ def snapshot() -> Snapshot:
 
 @pytest.fixture(scope="session")
 def xnys() -> SessionCloses:
-    return xnys_session_closes(DATA_START, DATA_END)
+    return session_closes(DATA_START, DATA_END)

@@ -9,7 +9,7 @@ from aurora_e2d.data.sessions import (
     SESSION_PRICES_SCHEMA,
     attach_session_close,
     early_close_count,
-    xnys_session_closes,
+    session_closes,
 )
 
 D = dt.date
@@ -47,7 +47,7 @@ class TestSessionCloses:
 
     def test_start_after_end(self):
         with pytest.raises(InputError, match=r"'start': must be <= 'end' \(2000-01-01\), was 2000-01-02"):
-            xnys_session_closes(D(2000, 1, 2), D(2000, 1, 1))
+            session_closes(D(2000, 1, 2), D(2000, 1, 1))
 
 
 class TestAttach:

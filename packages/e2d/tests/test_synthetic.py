@@ -11,7 +11,7 @@ import pytest
 from aurora_e2d.artifacts import write_parquet
 from aurora_e2d.errors import InputError
 from aurora_e2d.data.sanity import run_sanity
-from aurora_e2d.data.sessions import attach_session_close, xnys_session_closes
+from aurora_e2d.data.sessions import attach_session_close, session_closes
 from aurora_e2d.data.snapshot import ACTIONS_SCHEMA, PRICES_SCHEMA, derive_corporate_actions
 from aurora_e2d.data.synthetic import LABEL, SyntheticUniverse, generate_universe
 
@@ -66,7 +66,7 @@ class TestShapeAndLabel:
     def test_every_symbol_trades_every_xnys_session(self, universe):
         sessions = universe.sessions.dates
         end = dt.date(2019, 12, 31)
-        expected = xnys_session_closes(end - dt.timedelta(days=round(YEARS * 365.25) - 1), end).dates
+        expected = session_closes(end - dt.timedelta(days=round(YEARS * 365.25) - 1), end).dates
         np.testing.assert_array_equal(sessions, expected)
         assert YEARS * 250 <= len(sessions) <= YEARS * 254
         assert universe.symbol_days == universe.prices.num_rows == N_SYMBOLS * len(sessions)

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from aurora_e2d.artifacts import sha256_file
-from aurora_e2d.data.sessions import xnys_session_closes
+from aurora_e2d.data.sessions import session_closes
 from aurora_e2d.manifest import MANIFEST
 from aurora_e2d.schemas import ARTIFACTS, ArtifactSpec
 from aurora_gates.registry import REGISTRY, CheckFailed, GateContext, Level
@@ -129,7 +129,7 @@ def timezone(ctx: GateContext) -> dict[str, Any]:
         _check_order(spec, table)
     bars = _read(run_dir / ARTIFACTS["bars"].file)
     dates = bars.column("date").to_numpy().astype("datetime64[D]")
-    closes = xnys_session_closes(_as_date(dates.min()), _as_date(dates.max()))
+    closes = session_closes(_as_date(dates.min()), _as_date(dates.max()))
     position = np.searchsorted(closes.dates, dates).clip(0, len(closes.dates) - 1)
     not_session = closes.dates[position] != dates
     ts = bars.column("ts").cast(pa.timestamp("us", tz="UTC")).to_numpy(zero_copy_only=False)

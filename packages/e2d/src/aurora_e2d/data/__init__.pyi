@@ -4,7 +4,7 @@ from .sanity import SanityMode as SanityMode, SanityReport as SanityReport, run_
 from .sessions import (
     SessionCloses as SessionCloses,
     attach_session_close as attach_session_close,
-    xnys_session_closes as xnys_session_closes,
+    session_closes as session_closes,
 )
 from .snapshot import (
     ACTIONS_FILE as ACTIONS_FILE,

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from aurora_e2d import paths
 from aurora_e2d.artifacts import ArtifactError, sha256_bytes, validate_schema
 from aurora_e2d.errors import InputError
+from aurora_e2d.data.sessions import DEFAULT_CALENDAR
 from aurora_e2d.data.snapshot import ACTIONS_FILE, ACTIONS_SCHEMA, PRICES_FILE, PRICES_SCHEMA
 
 __all__ = ["Snapshot", "load_lock", "load_snapshot"]
@@ -30,6 +31,9 @@ class Snapshot:
     prices_sha256: str
     actions_sha256: str
     lock_sha256: str  # identifies the whole input set (for the manifest and stage cache keys)
+    directory: Path | None = None
+    calendar: str = DEFAULT_CALENDAR  # the exchange-calendars code its dates are sessions of
+    kind: str = "bundled"  # bundled | imported | synthetic (a synthetic one is labelled so)
 
 
 def load_lock(directory: Path) -> tuple[dict, str]:
@@ -42,6 +46,8 @@ def load_lock(directory: Path) -> tuple[dict, str]:
             entry = lock["files"][name]
             if not isinstance(entry["sha256"], str) or not isinstance(entry["rows"], int):
                 raise TypeError(name)
+        if not isinstance(lock.get("calendar", DEFAULT_CALENDAR), str):
+            raise TypeError("calendar")
     except FileNotFoundError:
         raise InputError(str(path), "missing") from None
     except (ValueError, KeyError, TypeError) as exc:
@@ -75,4 +81,13 @@ def load_snapshot(directory: Path | None = None) -> Snapshot:
     actions, actions_sha = _load_verified(
         directory / ACTIONS_FILE, lock["files"][ACTIONS_FILE], ACTIONS_SCHEMA
     )
-    return Snapshot(prices, actions, prices_sha, actions_sha, lock_sha)
+    return Snapshot(
+        prices,
+        actions,
+        prices_sha,
+        actions_sha,
+        lock_sha,
+        directory=directory,
+        calendar=str(lock.get("calendar", DEFAULT_CALENDAR)),  # format 1 (the bundled lock) is XNYS
+        kind=str(lock.get("kind", "bundled")),
+    )

@@ -1,9 +1,11 @@
-"""Stage 3: stamp each daily bar with its XNYS session close as a UTC instant.
+"""Stage 3: stamp each daily bar with its exchange session close as a UTC instant.
 
 A bar is only known once the session closes, and that instant moves with DST
-(20:00 or 21:00 UTC) and with early closes (17:00/18:00 UTC), so a plain date
-is not enough to order bars against decisions. Uses numpy/pyarrow only (no
-polars), so sanity may use it from a forked process.
+(20:00 or 21:00 UTC for XNYS) and with early closes (17:00/18:00 UTC), so a
+plain date is not enough to order bars against decisions. Any
+exchange-calendars code works (a snapshot records its own); XNYS is the
+default. Uses numpy/pyarrow only (no polars), so sanity may use it from a
+forked process.
 """
 
 from __future__ import annotations
@@ -20,15 +22,16 @@ from aurora_e2d.errors import InputError
 from aurora_e2d.data.snapshot import PRICES_SCHEMA
 
 __all__ = [
-    "CALENDAR_NAME",
+    "DEFAULT_CALENDAR",
     "SESSION_PRICES_SCHEMA",
     "SessionCloses",
     "attach_session_close",
+    "check_calendar",
     "early_close_count",
-    "xnys_session_closes",
+    "session_closes",
 ]
 
-CALENDAR_NAME = "XNYS"
+DEFAULT_CALENDAR = "XNYS"
 TS_TYPE = pa.timestamp("us", tz="UTC")
 
 SESSION_PRICES_SCHEMA = pa.schema(
@@ -48,17 +51,27 @@ class SessionCloses(NamedTuple):
     closes: np.ndarray
 
 
-@lru_cache(maxsize=8)
-def _closes(start: dt.date, end: dt.date) -> SessionCloses:
+def check_calendar(name: str, source: str = "--calendar") -> str:
+    """The exchange-calendars code ``name`` (e.g. XNYS, XLON), or one line naming the bad value."""
     import exchange_calendars as xcals  # slow import; only when a calendar is needed
 
+    if name not in xcals.get_calendar_names(include_aliases=True):
+        raise InputError(source, f"unknown exchange calendar {name!r} (an exchange-calendars code such as XNYS)")
+    return name
+
+
+@lru_cache(maxsize=16)
+def _closes(calendar_name: str, start: dt.date, end: dt.date) -> SessionCloses:
+    import exchange_calendars as xcals  # slow import; only when a calendar is needed
+
+    check_calendar(calendar_name, "calendar")
     try:
         with warnings.catch_warnings():
             # exchange-calendars 4.13 trips a pandas 3.1 deprecation inside its constructor; not ours to fix.
             warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
-            calendar = xcals.get_calendar(CALENDAR_NAME, start=start.isoformat(), end=end.isoformat())
+            calendar = xcals.get_calendar(calendar_name, start=start.isoformat(), end=end.isoformat())
     except (ValueError, xcals.errors.CalendarError) as exc:
-        raise InputError(f"{CALENDAR_NAME} {start}..{end}", f"calendar unavailable ({exc})") from None
+        raise InputError(f"{calendar_name} {start}..{end}", f"calendar unavailable ({exc})") from None
     schedule = calendar.schedule.loc[start.isoformat() : end.isoformat()]
     dates = schedule.index.to_numpy().astype("datetime64[D]")
     closes = schedule["close"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[us]")
@@ -67,14 +80,16 @@ def _closes(start: dt.date, end: dt.date) -> SessionCloses:
     return SessionCloses(dates, closes)
 
 
-def xnys_session_closes(start: dt.date, end: dt.date) -> SessionCloses:
-    """Sessions of XNYS from ``start`` to ``end`` inclusive, with their closes (cached in memory only)."""
+def session_closes(start: dt.date, end: dt.date, calendar: str = DEFAULT_CALENDAR) -> SessionCloses:
+    """Sessions of ``calendar`` from ``start`` to ``end`` inclusive, with their closes (cached in memory)."""
     if start > end:
         raise InputError("'start'", f"must be <= 'end' ({end}), was {start}")
-    return _closes(start, end)
+    return _closes(calendar, start, end)
 
 
-def attach_session_close(prices: pa.Table, closes: SessionCloses | None = None) -> pa.Table:
+def attach_session_close(
+    prices: pa.Table, closes: SessionCloses | None = None, calendar: str = DEFAULT_CALENDAR
+) -> pa.Table:
     """Stage 3: insert ``ts`` (session close, timestamp[us, UTC]) after ``date``.
 
     Every date must be a session: sanity removes or rejects the others first,
@@ -84,7 +99,7 @@ def attach_session_close(prices: pa.Table, closes: SessionCloses | None = None) 
     if closes is None:
         if len(dates) == 0:
             raise InputError("prices", "no rows to stamp")
-        closes = xnys_session_closes(_as_date(dates.min()), _as_date(dates.max()))
+        closes = session_closes(_as_date(dates.min()), _as_date(dates.max()), calendar)
     pos = np.searchsorted(closes.dates, dates)
     pos_clipped = np.minimum(pos, len(closes.dates) - 1)
     bad = (pos >= len(closes.dates)) | (closes.dates[pos_clipped] != dates)
@@ -92,7 +107,7 @@ def attach_session_close(prices: pa.Table, closes: SessionCloses | None = None) 
         i = int(np.flatnonzero(bad)[0])
         raise InputError(
             f"prices {prices.column('symbol')[i].as_py()} {dates[i]}",
-            f"not an {CALENDAR_NAME} session ({int(bad.sum())} such rows)",
+            f"not a {calendar} session ({int(bad.sum())} such rows)",
         )
     ts = pa.array(closes.closes[pos_clipped], type=pa.timestamp("us")).cast(TS_TYPE)
     table = prices.select(PRICES_SCHEMA.names).add_column(2, "ts", ts)
@@ -104,6 +119,6 @@ def _as_date(value: np.datetime64) -> dt.date:
 
 
 def early_close_count(closes: SessionCloses) -> int:
-    """Sessions that close before 20:00 UTC (the regular close is 20:00 or 21:00 UTC)."""
+    """XNYS sessions that close before 20:00 UTC (the regular close is 20:00 or 21:00 UTC)."""
     hours = (closes.closes - closes.dates.astype("datetime64[us]")) // np.timedelta64(1, "h")
     return int(np.count_nonzero(hours < 20))

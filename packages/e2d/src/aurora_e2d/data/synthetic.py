@@ -37,7 +37,7 @@ import numpy as np
 import pyarrow as pa
 
 from aurora_e2d.errors import InputError
-from aurora_e2d.data.sessions import SessionCloses, xnys_session_closes
+from aurora_e2d.data.sessions import SessionCloses, session_closes
 from aurora_e2d.data.snapshot import ACTIONS_SCHEMA, PRICES_SCHEMA
 
 __all__ = ["DEFAULT_END", "LABEL", "SYMBOL_PREFIX", "SyntheticUniverse", "generate_universe"]
@@ -83,7 +83,7 @@ class SyntheticUniverse:
 
 def _window(years: float, end: dt.date) -> SessionCloses:
     start = end - dt.timedelta(days=round(years * 365.25) - 1)
-    return xnys_session_closes(start, end)
+    return session_closes(start, end)
 
 
 def _cents(x: np.ndarray) -> np.ndarray:

@@ -37,7 +37,7 @@ from aurora_e2d.data.ingest import Snapshot
 from aurora_e2d.research.model import ModelKind, fit_walk_forward, predict_walk_forward
 from aurora_e2d.data.sanity import run_sanity
 from aurora_e2d.schemas import ARTIFACTS
-from aurora_e2d.data.sessions import attach_session_close, xnys_session_closes
+from aurora_e2d.data.sessions import attach_session_close, session_closes
 from aurora_e2d.research.stagecache import StageCache, input_hash
 from aurora_e2d.trace import Trace
 
@@ -114,9 +114,9 @@ def run_data_stages(runner: StageRunner, config: RunConfig, snapshot: Snapshot) 
     if prices.num_rows == 0:
         raise InputError.bad_value("end", "a window with data", str(end))
     first = pc.min(prices.column("date")).as_py()
-    closes = xnys_session_closes(first, end)
+    closes = session_closes(first, end, snapshot.calendar)
     data_params = {
-        "snapshot": snapshot.lock_sha256,
+        "snapshot": snapshot.lock_sha256,  # the lock names the calendar too
         "end": end.isoformat(),
         "sanity_mode": config.data.sanity_mode,
         "mode": Mode.TOTAL_RETURN.value,

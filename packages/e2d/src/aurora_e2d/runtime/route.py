@@ -22,7 +22,7 @@ from aurora_e2d.config import RunConfig
 from aurora_e2d.errors import InputError
 from aurora_e2d.data.ingest import load_snapshot
 from aurora_e2d.runtime.loop import broker_config
-from aurora_e2d.data.sessions import xnys_session_closes
+from aurora_e2d.data.sessions import session_closes
 from aurora_router import JournalSink, ReferenceBook, Router, read_orders, write_results
 from aurora_router.results import RouteResult
 from aurora_safety import BreakerBoard, KillSwitch, SystemClock, TradingState, TradingStateMachine
@@ -35,7 +35,7 @@ def _reference(run_dir: Path | None, session: date | None) -> tuple[date, dict[s
         session = pc.max(prices.column("date")).as_py()
     day = prices.filter(pc.equal(prices.column("date"), session))
     closes = dict(zip(day.column("symbol").to_pylist(), day.column("close").to_pylist(), strict=True))
-    window = xnys_session_closes(session - timedelta(days=10), session)
+    window = session_closes(session - timedelta(days=10), session)
     close_ts = window.closes[-1]  # the calendar needs start < end; the session is the window's last
     return session, closes, int(close_ts.astype("datetime64[ns]").astype("int64"))
 
