@@ -13,6 +13,7 @@ from aurora_safety import (
     check_position_notional,
     check_price_band,
     check_reference,
+    check_short_sale,
     check_valid,
 )
 
@@ -59,6 +60,73 @@ class TestCheckValid:
             "INVALID_ORDER: side='HOLD', expected='BUY or SELL'"
         )
         assert check_valid(1, 1.0, "IBM", None, SYMBOLS).reason is ReasonCode.INVALID_ORDER
+
+
+class TestShortSale:
+    def test_sell_up_to_the_uncommitted_position_passes(self):
+        assert check_short_sale(100, 0, 100) is None
+        assert check_short_sale(100, 40, 60) is None
+
+    def test_sell_beyond_it_names_the_deciding_values(self):
+        assert check_short_sale(100, 40, 61).message == (
+            "SHORT_SALE: position_qty=100, open_sell_qty=40, quantity=61"
+        )
+        assert check_short_sale(0, 0, 1).message == "SHORT_SALE: position_qty=0, open_sell_qty=0, quantity=1"
+        # already short: any sell grows the short
+        assert check_short_sale(-5, 0, 1).reason is ReasonCode.SHORT_SALE
+
+    @pytest.mark.parametrize(
+        ("args", "shown"),
+        [
+            ((100.0, 0, 1), "position_qty=100.0, open_sell_qty=0, quantity=1"),
+            ((100, True, 1), "position_qty=100, open_sell_qty='True', quantity=1"),
+            ((100, 0, None), "position_qty=100, open_sell_qty=0, quantity='None'"),
+            ((100, -1, 1), "position_qty=100, open_sell_qty=-1, quantity=1"),
+            ((NAN, 0, 1), "position_qty=nan, open_sell_qty=0, quantity=1"),
+        ],
+    )
+    def test_inputs_it_cannot_trust_fail_closed(self, args, shown):
+        assert check_short_sale(*args).message == f"SHORT_SALE: {shown}"
+
+    @given(
+        position=st.integers(-(10**6), 10**6),
+        open_sell=st.integers(0, 10**6),
+        quantity=st.integers(1, 10**6),
+    )
+    def test_passes_exactly_when_every_fill_leaves_the_book_long_or_flat(self, position, open_sell, quantity):
+        rejection = check_short_sale(position, open_sell, quantity)
+        assert (rejection is None) is (position - open_sell - quantity >= 0)
+
+
+class TestHugeIntegers:
+    """An integer beyond the float range is rejected by the check, never an OverflowError."""
+
+    def test_each_check_rejects_instead_of_raising(self):
+        huge = 10**400
+        assert check_order_qty(huge, 10_000).message == (
+            f"MAX_ORDER_QTY: max_order_qty_shares=10000, quantity={huge}"
+        )
+        assert check_order_notional(huge, 1.0, 1e6).reason is ReasonCode.MAX_ORDER_NOTIONAL
+        assert check_price_band(huge, 100.0, 1000.0).reason is ReasonCode.PRICE_BAND
+        assert check_position_notional(0, huge, 1.0, 1e6).reason is ReasonCode.MAX_POSITION_NOTIONAL
+        assert check_gross_exposure(huge, 1.0, 1e6).reason is ReasonCode.MAX_GROSS_EXPOSURE
+        assert check_daily_notional(0.0, huge, 1e6).reason is ReasonCode.MAX_DAILY_NOTIONAL
+        assert check_reference(10.0, 0, huge, 1.0).message == (
+            f"STALE_REFERENCE: stale_after_secs=1.0, now_ns={huge}"
+        )
+        assert check_reference(10.0, -huge, 0, 1.0).message == f"NO_REFERENCE_PRICE: reference_ts_ns={-huge}"
+        assert check_short_sale(huge, 0, 1).reason is ReasonCode.SHORT_SALE
+
+    def test_position_sum_beyond_the_float_range_is_over_the_limit(self):
+        big = 10**308  # each side fits a float, their sum does not
+        rejection = check_position_notional(big, big, 1.0, 1e6)
+        assert rejection is not None
+        assert rejection.value("position_notional") == INF
+
+    @given(quantity=st.integers(min_value=2**1024 - 2**970, max_value=10**320))
+    def test_any_quantity_beyond_the_float_range(self, quantity):
+        assert check_order_qty(quantity, 10**9).reason is ReasonCode.MAX_ORDER_QTY
+        assert check_order_notional(quantity, 1.0, 1e6).reason is ReasonCode.MAX_ORDER_NOTIONAL
 
 
 class TestCheckReference:

@@ -16,6 +16,7 @@ EXPECTED = [
     "RATE_LIMIT",
     "DUPLICATE_ORDER",
     "REDUCE_ONLY",
+    "SHORT_SALE",
 ]
 
 

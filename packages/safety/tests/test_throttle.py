@@ -1,3 +1,4 @@
+from datetime import UTC, date, datetime
 from fractions import Fraction
 
 import pytest
@@ -123,6 +124,18 @@ class TestSessionOrderCounter:
         )
         assert counter.count("2020-01-02") == 2  # the rejected one is not counted
         assert counter.count_order("2020-01-03") is None
+
+    def test_a_date_and_its_iso_text_are_one_session(self):
+        counter = SessionOrderCounter(2)
+        assert counter.count_order(date(2020, 1, 2)) is None
+        assert counter.count("2020-01-02") == 1
+        assert counter.count_order("2020-01-02") is None
+        assert counter.check(date(2020, 1, 2)).message == (
+            "MAX_SESSION_ORDERS: max_session_orders=2, session_orders=2, session='2020-01-02'"
+        )
+        # a datetime is not memoised as a date: its text names the instant
+        assert counter.count(datetime(2020, 1, 2, tzinfo=UTC)) == 0
+        assert counter.to_dict() == {"max_orders": 2, "counts": {"2020-01-02": 2}}
 
     def test_check_does_not_count(self):
         counter = SessionOrderCounter(1)

@@ -23,6 +23,7 @@ from aurora_safety.checks import (
     check_position_notional,
     check_price_band,
     check_reference,
+    check_short_sale,
     check_valid,
 )
 from aurora_safety.clock import Clock, SystemClock, TestClock
@@ -98,6 +99,7 @@ __all__ = [
     "check_position_notional",
     "check_price_band",
     "check_reference",
+    "check_short_sale",
     "check_valid",
     "declared_flags",
     "disengage",

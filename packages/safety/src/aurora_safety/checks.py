@@ -10,6 +10,7 @@ allowed value.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Collection
 from numbers import Integral, Real
 from typing import TypeGuard
@@ -26,6 +27,7 @@ __all__ = [
     "check_position_notional",
     "check_price_band",
     "check_reference",
+    "check_short_sale",
     "check_valid",
 ]
 
@@ -33,17 +35,37 @@ SIDES = frozenset({"BUY", "SELL"})
 """Accepted order sides (compared case-insensitively)."""
 
 _NS_PER_SEC = 1_000_000_000
+_FLOAT_MAX = sys.float_info.max
 
 
 def _real(x: object) -> TypeGuard[float]:
-    """A finite real number that is not a bool."""
-    if type(x) is float or type(x) is int:  # fast path: ABC isinstance checks cost ~1 us
+    """A finite real number, not a bool, within the float range (an integer beyond it
+    would make mixed arithmetic raise OverflowError: a crash instead of a rejection)."""
+    if type(x) is float:  # fast paths: ABC isinstance checks cost ~1 us
         return math.isfinite(x)
-    return isinstance(x, Real) and not isinstance(x, bool) and math.isfinite(x)
+    if _is_int(x):
+        return True
+    if not isinstance(x, Real) or isinstance(x, bool):
+        return False
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # a Fraction beyond the float range
+        return False
+
+
+def _product(a: float, b: float) -> float:
+    """``a x b``, inf when the integer operand is beyond the float range (fails the limit)."""
+    try:
+        return a * b
+    except OverflowError:
+        return math.inf
 
 
 def _is_int(x: object) -> TypeGuard[int]:
-    return type(x) is int or (isinstance(x, Integral) and not isinstance(x, bool))
+    """An integer (not a bool) within the float range."""
+    if type(x) is not int and (not isinstance(x, Integral) or isinstance(x, bool)):
+        return False
+    return -_FLOAT_MAX <= x <= _FLOAT_MAX
 
 
 def _positive_int(x: object) -> bool:
@@ -57,16 +79,16 @@ def _v(x: object) -> Value:
     """A value a Rejection can carry: numbers as-is, anything else as its repr."""
     if isinstance(x, bool) or not isinstance(x, int | float | str):
         if isinstance(x, Real) and not isinstance(x, bool):
-            return float(x)  # numpy scalars and friends
+            try:
+                return float(x)  # numpy scalars and friends
+            except OverflowError:
+                pass
         return repr(x)
     return x
 
 
 def _all_real(*xs: object) -> bool:
-    for x in xs:  # noqa: SIM110 - all() over a generator measured ~2x slower on the hot path
-        if not _real(x):
-            return False
-    return True
+    return all(map(_real, xs))  # map, not a generator expression: no frame per item
 
 
 def check_valid(
@@ -86,6 +108,28 @@ def check_valid(
     if not isinstance(side, str) or (side not in SIDES and side.upper() not in SIDES):
         return Rejection.of(ReasonCode.INVALID_ORDER, side=_v(side), expected="BUY or SELL")
     return None
+
+
+def check_short_sale(position_qty: int, open_sell_qty: int, quantity: int) -> Rejection | None:
+    """SHORT_SALE if a sell of ``quantity`` could leave a long-only book short.
+
+    Only shares held and not yet committed to open sells may be sold (open
+    buys may never fill). Non-integers or negative open sells fail closed.
+    """
+    if (
+        _is_int(position_qty)
+        and _is_int(open_sell_qty)
+        and _is_int(quantity)
+        and open_sell_qty >= 0
+        and quantity <= position_qty - open_sell_qty
+    ):
+        return None
+    return Rejection.of(
+        ReasonCode.SHORT_SALE,
+        position_qty=_v(position_qty),
+        open_sell_qty=_v(open_sell_qty),
+        quantity=_v(quantity),
+    )
 
 
 def check_reference(
@@ -197,7 +241,7 @@ def check_position_notional(
     new_qty = current_position_qty + order_signed_qty
     if abs(new_qty) <= abs(current_position_qty):
         return None
-    notional = abs(new_qty) * price
+    notional = _product(abs(new_qty), price)
     if not notional <= max_position_notional_usd:
         return Rejection.of(
             ReasonCode.MAX_POSITION_NOTIONAL,

@@ -29,3 +29,4 @@ class ReasonCode(StrEnum):
     RATE_LIMIT = "RATE_LIMIT"
     DUPLICATE_ORDER = "DUPLICATE_ORDER"
     REDUCE_ONLY = "REDUCE_ONLY"
+    SHORT_SALE = "SHORT_SALE"  # a sell larger than the position not yet committed to open sells
