@@ -15,6 +15,7 @@ from typing import assert_never
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from aurora_e2d.errors import InputError
 from aurora_e2d.data.snapshot import PRICES_SCHEMA
@@ -108,10 +109,12 @@ def _check_schema(prices: pa.Table) -> None:
 
 
 def _to_frame(prices: pa.Table) -> _Frame:
-    names, codes = np.unique(prices.column("symbol").to_numpy(zero_copy_only=False), return_inverse=True)
+    # Hash-encode in pyarrow (linear); only the distinct names are sorted, so codes order like the strings.
+    names = np.sort(pc.unique(prices.column("symbol")).to_numpy(zero_copy_only=False).astype(str))
+    codes = pc.index_in(prices.column("symbol"), value_set=pa.array(names, pa.string())).to_numpy()
     cols = {k: prices.column(k).to_numpy() for k in (*PRICE_COLUMNS, "volume")}
     date = prices.column("date").to_numpy().astype("datetime64[D]")
-    return _Frame(codes, names.astype(str), date, cols, np.arange(prices.num_rows))
+    return _Frame(codes, names, date, cols, np.arange(prices.num_rows))
 
 
 def _same_symbol_as_previous(f: _Frame) -> np.ndarray:
@@ -163,13 +166,23 @@ def _find(check: Check, f: _Frame, sessions: np.ndarray, event_keys: set[tuple[s
 
 
 def _missing_sessions(f: _Frame, sessions: np.ndarray) -> list[tuple[str, np.datetime64]]:
-    """(symbol, session) pairs inside each symbol's first..last span without a row."""
-    missing: list[tuple[str, np.datetime64]] = []
-    for code in np.unique(f.symbol):
-        dates = f.date[f.symbol == code]
-        span = sessions[(sessions >= dates.min()) & (sessions <= dates.max())]
-        missing.extend((str(f.names[code]), d) for d in span[~np.isin(span, dates)])
-    return missing
+    """(symbol, session) pairs inside each symbol's first..last span without a row.
+
+    Runs after the sort and the duplicate and not-a-session checks, so each
+    symbol's dates are distinct sessions in ascending order: the sessions a
+    symbol misses are exactly those strictly between two of its consecutive
+    rows. One searchsorted over all rows, linear in rows plus gaps.
+    """
+    pos = np.searchsorted(sessions, f.date)
+    gap = np.zeros(len(pos), dtype=np.int64)  # sessions missing just before each row
+    gap[1:] = pos[1:] - pos[:-1] - 1
+    gap[~_same_symbol_as_previous(f)] = 0
+    rows = np.repeat(np.arange(len(pos)), gap)
+    first = np.repeat(pos - gap, gap)  # index of the first session of each row's gap
+    within = np.arange(len(rows)) - np.repeat(np.cumsum(gap) - gap, gap)
+    return [
+        (str(f.names[f.symbol[r]]), d) for r, d in zip(rows, sessions[first + within], strict=True)
+    ]
 
 
 def _fail(check: Check, count: int, examples: list[str]) -> InputError:
@@ -189,7 +202,7 @@ def run_sanity(
     sessions: np.ndarray,
     actions: pa.Table | None = None,
 ) -> tuple[pa.Table, SanityReport]:
-    """Stage 2 on raw prices (``PRICES_SCHEMA``); ``sessions`` are the XNYS dates (datetime64[D]).
+    """Stage 2 on raw prices (``PRICES_SCHEMA``); ``sessions`` are the calendar's dates, ascending.
 
     ``actions`` (``ACTIONS_SCHEMA``) explain large returns on ex-dates. The
     result is sorted by (symbol, date). A schema violation always raises.
