@@ -207,6 +207,13 @@ FAKE_MUTMUT = """\
 import json, os, sys, time
 from pathlib import Path
 mode = (Path(__file__).parent / "FAKE_MODE").read_text().strip()
+DIFF = "--- src/pkg/mod.py\\n+++ src/pkg/mod.py\\n-    return a < b\\n+    return a <= b"
+if sys.argv[1] == "-c":  # the batch of diffs through mutmut's own diff function
+    Path("calls.log").open("a").write("batch-diff\\n")
+    if mode == "no-batch":
+        print("ImportError: cannot import name 'get_diff_for_mutant'"); sys.exit(1)
+    names = json.loads(Path(sys.argv[3]).read_text())
+    print(json.dumps({{name: DIFF for name in names}})); sys.exit(0)
 assert sys.argv[1:3] == ["-m", "mutmut"], sys.argv
 command = sys.argv[3]
 Path("calls.log").open("a").write(command + "\\n")
@@ -231,7 +238,7 @@ elif command == "results":
     print("    pkg.mod.x_g__mutmut_1: timeout")
 elif command == "show":
     print("# " + sys.argv[4] + ": survived")
-    print("--- src/pkg/mod.py\\n+++ src/pkg/mod.py\\n-    return a < b\\n+    return a <= b")
+    print(DIFF)
 """
 
 
@@ -268,8 +275,15 @@ class TestRunMutation:
         assert report["counts"]["timeout"] == 1
         assert [s["name"] for s in report["survivors"]] == ["pkg.mod.x_f__mutmut_2"]
         assert "+    return a <= b" in report["survivors"][0]["diff"]
-        assert (package / "calls.log").read_text().split() == ["run", "export-cicd-stats", "results", "show"]
+        assert (package / "calls.log").read_text().split() == ["run", "export-cicd-stats", "results", "batch-diff"]
         assert Path(report["log"]).read_text().count("3/4") == 1
+
+    def test_diffs_fall_back_to_mutmut_show(self, fake):
+        result, report, package = fake("no-batch", threshold=0.6)
+        assert result.passed, result.reason
+        assert "+    return a <= b" in report["survivors"][0]["diff"]
+        calls = (package / "calls.log").read_text().split()
+        assert calls == ["run", "export-cicd-stats", "results", "batch-diff", "show"]
 
     def test_below_threshold_fails(self, fake):
         result, report, _ = fake("ok", threshold=0.8)

@@ -6,7 +6,7 @@
    ``[tool.mutmut]`` of ``./pyproject.toml`` at import time) under an overall
    deadline (``process.run_until``);
 3. ``mutmut export-cicd-stats`` gives the counts; ``mutmut results --all true``
-   must list exactly ``total`` mutants; ``mutmut show NAME`` gives each
+   must list exactly ``total`` mutants; ``diffs.collect_diffs`` gives each
    non-killed mutant's diff;
 4. matches survivors with ``<package>/mutation-equivalents.toml``;
 5. writes the JSON report atomically.
@@ -22,7 +22,6 @@ import shutil
 import sys
 import time
 import tomllib
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -36,6 +35,7 @@ from aurora_gates.mutation.counts import (
     parse_results,
     parse_stats,
 )
+from aurora_gates.mutation.diffs import collect_diffs
 from aurora_gates.mutation.process import run_until, tail
 from aurora_gates.mutation.progress import Progress
 from aurora_gates.mutation.score import DEFAULT_THRESHOLD, Mutant, MutationResult, check_threshold, evaluate
@@ -150,14 +150,9 @@ def run_mutation(
             )
         against = sorted(name for name, status in statuses.items() if status not in NOT_COUNTED_AGAINST)
 
-        def show(name: str) -> Mutant:
-            output = call("show", name)
-            diff = output.split("\n", 1)[1] if output.startswith("# ") else output
-            return Mutant(name, statuses[name], diff.strip("\n"), equivalents.get(name))
-
         bar.update(f"collecting {len(against)} surviving mutants' diffs", force=True)
-        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            survivors = tuple(pool.map(show, against))
+        diffs = collect_diffs(against, python, package_dir, env, deadline)
+        survivors = tuple(Mutant(n, statuses[n], diffs[n].strip("\n"), equivalents.get(n)) for n in against)
         stale = {name: reason for name, reason in equivalents.items() if name not in against}
         passed, reason, score, excluding = evaluate(
             stats, threshold, survivors=survivors, equivalents=equivalents
