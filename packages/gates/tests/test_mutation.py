@@ -275,7 +275,12 @@ class TestRunMutation:
         assert report["counts"]["timeout"] == 1
         assert [s["name"] for s in report["survivors"]] == ["pkg.mod.x_f__mutmut_2"]
         assert "+    return a <= b" in report["survivors"][0]["diff"]
-        assert (package / "calls.log").read_text().split() == ["run", "export-cicd-stats", "results", "batch-diff"]
+        assert (package / "calls.log").read_text().split() == [
+            "run",
+            "export-cicd-stats",
+            "results",
+            "batch-diff",
+        ]
         assert Path(report["log"]).read_text().count("3/4") == 1
 
     def test_diffs_fall_back_to_mutmut_show(self, fake):
