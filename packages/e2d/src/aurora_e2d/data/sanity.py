@@ -17,8 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from aurora_e2d.errors import InputError
 from aurora_e2d.data.snapshot import PRICES_SCHEMA
+from aurora_e2d.errors import InputError
 
 __all__ = ["BAD_TICK_THRESHOLD", "MAX_LISTED_ROWS", "Check", "SanityMode", "SanityReport", "run_sanity"]
 
@@ -180,9 +180,7 @@ def _missing_sessions(f: _Frame, sessions: np.ndarray) -> list[tuple[str, np.dat
     rows = np.repeat(np.arange(len(pos)), gap)
     first = np.repeat(pos - gap, gap)  # index of the first session of each row's gap
     within = np.arange(len(rows)) - np.repeat(np.cumsum(gap) - gap, gap)
-    return [
-        (str(f.names[f.symbol[r]]), d) for r, d in zip(rows, sessions[first + within], strict=True)
-    ]
+    return [(str(f.names[f.symbol[r]]), d) for r, d in zip(rows, sessions[first + within], strict=True)]
 
 
 def _fail(check: Check, count: int, examples: list[str]) -> InputError:

@@ -17,6 +17,7 @@ import tempfile
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -37,6 +38,7 @@ __all__ = [
     "main",
     "read_source_csv",
     "source_csv_path",
+    "write_tables",
 ]
 
 SOURCE_PACKAGE = "bokeh-sampledata"
@@ -103,42 +105,72 @@ def read_source_csv(csv_gz: Path) -> pa.Table:
     return table.cast(PRICES_SCHEMA).sort_by([("symbol", "ascending"), ("date", "ascending")])
 
 
-def _split_fraction(r: float) -> Fraction | None:
+def _split_fraction(r: float, tolerance: float = EVENT_TOLERANCE) -> Fraction | None:
     frac = Fraction(r).limit_denominator(_SPLIT_MAX_TERM)
-    if frac == 1 or frac.numerator > _SPLIT_MAX_TERM or abs(float(frac) - r) > EVENT_TOLERANCE:
+    if frac == 1 or frac.numerator > _SPLIT_MAX_TERM or abs(float(frac) - r) > tolerance:
         return None
     return frac
 
 
-def derive_corporate_actions(prices: pa.Table) -> pa.Table:
+def derive_corporate_actions(
+    prices: pa.Table,
+    *,
+    splits: bool = True,
+    dividend_decimals: int | None = 2,
+    tolerance: np.ndarray | None = None,
+) -> pa.Table:
     """Splits and cash dividends implied by the source's adjustment factor.
 
     With f = adj_close / close and r = f_t / f_{t-1}, an ex-date is |r - 1| >
     EVENT_TOLERANCE. A split has r = p/q (p/q new shares per old); otherwise the
     source adjusted for a dividend D with f_{t-1} = f_t * close_t / (close_t + D),
     so D = close_t * (r - 1) > 0, rounded to the cent.
+
+    The importer reuses this for other sources: ``splits=False`` when the closes
+    are already split-adjusted (every event is then a dividend),
+    ``dividend_decimals=None`` to keep dividends at full precision (split
+    adjustment makes them fractions of a cent), and a per-row ``tolerance``
+    (never below EVENT_TOLERANCE) for prices rounded to a few decimals.
+    ``prices`` must be sorted by (symbol, date).
     """
-    rows: dict[str, list] = {name: [] for name in ACTIONS_SCHEMA.names}
     symbols = prices.column("symbol").to_numpy(zero_copy_only=False)
-    dates = prices.column("date").to_pylist()
     close = prices.column("close").to_numpy()
     factor = prices.column("adj_close").to_numpy() / close
-    for i in range(1, len(symbols)):
-        if symbols[i] != symbols[i - 1]:
-            continue
-        r = factor[i] / factor[i - 1]
-        if abs(r - 1.0) <= EVENT_TOLERANCE:
-            continue
-        split = _split_fraction(r)
-        dividend = None if split is not None else round(float(close[i] * (r - 1.0)), 2)
-        if dividend is not None and dividend <= 0:
-            raise InputError(f"{symbols[i]} {dates[i]}", f"implied dividend must be > 0, was {dividend}")
+    tol = (
+        np.full(len(close), EVENT_TOLERANCE) if tolerance is None else np.maximum(tolerance, EVENT_TOLERANCE)
+    )
+    r = np.ones(len(close))
+    r[1:] = factor[1:] / factor[:-1]
+    same = np.zeros(len(close), dtype=bool)
+    same[1:] = symbols[1:] == symbols[:-1]
+    events = np.flatnonzero(same & (np.abs(r - 1.0) > tol))
+    rows: dict[str, list] = {name: [] for name in ACTIONS_SCHEMA.names}
+    dates = prices.column("date").take(pa.array(events, pa.int64())).to_pylist()
+    for i, day in zip(events.tolist(), dates, strict=True):
+        split = _split_fraction(float(r[i]), float(tol[i])) if splits else None
+        dividend = None
+        if split is None:
+            dividend = float(close[i] * (r[i] - 1.0))
+            dividend = dividend if dividend_decimals is None else round(dividend, dividend_decimals)
+            if dividend <= 0:
+                raise InputError(f"{symbols[i]} {day}", f"implied dividend must be > 0, was {dividend}")
         rows["symbol"].append(str(symbols[i]))
-        rows["ex_date"].append(dates[i])
+        rows["ex_date"].append(day)
         rows["kind"].append("split" if split is not None else "dividend")
         rows["split_ratio"].append(None if split is None else float(split))
         rows["dividend_usd"].append(dividend)
     return pa.table(rows, schema=ACTIONS_SCHEMA)
+
+
+def write_tables(out_dir: Path, prices: pa.Table, actions: pa.Table) -> dict[str, dict[str, object]]:
+    """The two Parquet files of a snapshot, canonical bytes; returns the lock's ``files`` entry."""
+    files: dict[str, dict[str, object]] = {}
+    for name, table, schema, keys in (
+        (PRICES_FILE, prices, PRICES_SCHEMA, ["symbol", "date"]),
+        (ACTIONS_FILE, actions, ACTIONS_SCHEMA, ["symbol", "ex_date", "kind"]),
+    ):
+        files[name] = {"rows": table.num_rows, "sha256": write_parquet(table, out_dir / name, schema, keys)}
+    return files
 
 
 def _source_version() -> str:
@@ -157,12 +189,7 @@ def build_snapshot(csv_gz: Path, out_dir: Path) -> dict:
     prices = read_source_csv(csv_gz)
     actions = derive_corporate_actions(prices)
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = {}
-    for name, table, schema, keys in (
-        (PRICES_FILE, prices, PRICES_SCHEMA, ["symbol", "date"]),
-        (ACTIONS_FILE, actions, ACTIONS_SCHEMA, ["symbol", "ex_date"]),
-    ):
-        files[name] = {"rows": table.num_rows, "sha256": write_parquet(table, out_dir / name, schema, keys)}
+    files = write_tables(out_dir, prices, actions)
     lock = {
         "format_version": LOCK_FORMAT_VERSION,
         "source": {
@@ -240,7 +267,9 @@ def _compare(expected: dict, actual: dict) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """``--check`` exits 0 when a rebuild matches the lock, 1 when it differs, 2 on bad input."""
-    parser = argparse.ArgumentParser(prog="python -m aurora_e2d.data.snapshot", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m aurora_e2d.data.snapshot", description=__doc__.split("\n")[0]
+    )
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument(
         "--check", action="store_true", help="rebuild into a temp dir and compare with the lock"

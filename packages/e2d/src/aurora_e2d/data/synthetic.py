@@ -5,14 +5,20 @@ labelled synthetic. Everything this module returns says so: symbols are
 named ``SYN0000``, ``SYN0001``, ...; the tables carry ``aurora.data =
 SYNTHETIC`` schema metadata; ``SyntheticUniverse.label`` is ``"SYNTHETIC"``.
 
-N symbols x Y years of real XNYS sessions (exchange-calendars), from one
-seeded ``numpy.random.Generator`` (same arguments -> same bytes):
+N symbols x Y years of real sessions of an exchange calendar (XNYS by
+default, exchange-calendars), from one seeded ``numpy.random.Generator``
+(same arguments -> same bytes):
 
-- close: a geometric random walk per symbol (a common market factor plus a
-  fat-tailed idiosyncratic part, log-returns clipped to +-0.2), in cents;
-- open gaps from the previous close, high/low around the body, volume
-  log-normal around a per-symbol level and higher on big moves, all
-  OHLC-consistent and positive;
+- close: a geometric random walk per symbol, in cents. Each day's
+  log-return is an overnight gap plus an intraday move drawn independently
+  (open = previous close x exp(gap), close = open x exp(intraday), both in
+  today's share units), so the open-to-close move does not revert the gap:
+  drawing the open around the previous close independently of the close
+  made it revert (corr -0.27), a free edge for a limit order just above the
+  close. The intraday part has a common market factor plus a fat-tailed
+  idiosyncratic part; the day's log-return is clipped to +-0.2;
+- high/low around the body, volume log-normal around a per-symbol level
+  and higher on big moves, all OHLC-consistent and positive;
 - corporate actions, with a matching ``ACTIONS_SCHEMA`` table: forward
   splits (2:1, 3:1, 3:2) injected at random and triggered by a high price,
   1:5 reverse splits triggered by a low price, quarterly cash dividends (a
@@ -36,9 +42,9 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from aurora_e2d.errors import InputError
-from aurora_e2d.data.sessions import SessionCloses, session_closes
+from aurora_e2d.data.sessions import DEFAULT_CALENDAR, SessionCloses, session_closes
 from aurora_e2d.data.snapshot import ACTIONS_SCHEMA, PRICES_SCHEMA
+from aurora_e2d.errors import InputError
 
 __all__ = ["DEFAULT_END", "LABEL", "SYMBOL_PREFIX", "SyntheticUniverse", "generate_universe"]
 
@@ -65,6 +71,7 @@ class SyntheticUniverse:
     n_symbols: int
     years: float
     seed: int
+    calendar: str = DEFAULT_CALENDAR
     label: str = LABEL
 
     @property
@@ -75,15 +82,15 @@ class SyntheticUniverse:
         kinds = self.actions.column("kind").to_numpy(zero_copy_only=False)
         return (
             f"{LABEL} universe seed={self.seed}: {self.n_symbols} symbols x {len(self.sessions.dates)} "
-            f"XNYS sessions ({self.sessions.dates[0]}..{self.sessions.dates[-1]}) = "
+            f"{self.calendar} sessions ({self.sessions.dates[0]}..{self.sessions.dates[-1]}) = "
             f"{self.symbol_days:,} symbol-days, {int((kinds == 'split').sum())} splits, "
             f"{int((kinds == 'dividend').sum())} dividends"
         )
 
 
-def _window(years: float, end: dt.date) -> SessionCloses:
+def _window(years: float, end: dt.date, calendar: str) -> SessionCloses:
     start = end - dt.timedelta(days=round(years * 365.25) - 1)
-    return session_closes(start, end)
+    return session_closes(start, end, calendar)
 
 
 def _cents(x: np.ndarray) -> np.ndarray:
@@ -91,14 +98,19 @@ def _cents(x: np.ndarray) -> np.ndarray:
 
 
 def generate_universe(
-    n_symbols: int, years: float, *, seed: int = 0, end: dt.date = DEFAULT_END
+    n_symbols: int,
+    years: float,
+    *,
+    seed: int = 0,
+    end: dt.date = DEFAULT_END,
+    calendar: str = DEFAULT_CALENDAR,
 ) -> SyntheticUniverse:
-    """A deterministic SYNTHETIC universe of ``n_symbols`` x ``years`` of XNYS sessions ending at ``end``."""
+    """A deterministic SYNTHETIC universe of ``n_symbols`` x ``years`` of ``calendar`` sessions ending at ``end``."""
     if not isinstance(n_symbols, int) or n_symbols < 1:
         raise InputError.bad_value("n_symbols", "an integer >= 1", n_symbols)
     if not years > 0:
         raise InputError.bad_value("years", "> 0", years)
-    sessions = _window(years, end)
+    sessions = _window(years, end, calendar)
     n_t, n = len(sessions.dates), n_symbols
     if n_t < 2:
         raise InputError.bad_value("years", "a window with at least 2 sessions", years)
@@ -119,8 +131,9 @@ def generate_universe(
     # Daily draws, (sessions x symbols).
     market = rng.normal(0.0, 0.009, n_t)
     idio = rng.standard_t(5, (n_t, n)) * np.sqrt(3.0 / 5.0)  # unit variance, fat tails
-    log_ret = np.clip(drift + beta * market[:, None] * 0.8 + sigma * idio, -_MAX_LOG_RETURN, _MAX_LOG_RETURN)
-    gap = rng.normal(0.0, 1.0, (n_t, n)) * (0.3 * sigma)
+    intraday = drift + beta * market[:, None] * 0.8 + sigma * idio
+    gap = rng.normal(0.0, 1.0, (n_t, n)) * (0.3 * sigma)  # overnight, independent of the intraday move
+    log_ret = np.clip(gap + intraday, -_MAX_LOG_RETURN, _MAX_LOG_RETURN)  # the day's close-to-close
     wick_hi = np.abs(rng.normal(0.0, 1.0, (n_t, n))) * (0.5 * sigma)
     wick_lo = np.abs(rng.normal(0.0, 1.0, (n_t, n))) * (0.5 * sigma)
     volume_noise = rng.normal(0.0, 0.4, (n_t, n))
@@ -147,10 +160,13 @@ def generate_universe(
         close[t] = np.where(pays, _cents(pre - d), pre)
         ratio[t], dividend[t] = r, d
 
-    # OHLC around the body, all in cents, consistent by construction.
+    # OHLC around the body, all in cents, consistent by construction. The open is the gap part of the
+    # same log-return that made the close (ex-dividend on an ex-date, like the close).
     ex_div = np.where(dividend > 0, close / (close + dividend), 1.0)
     open_ = np.maximum(_cents(ref * np.exp(gap) * ex_div), _MIN_PRICE)
-    open_[0] = _cents(p0 * np.exp(gap[0]))
+    open_[0] = _cents(
+        p0 * np.exp(-intraday[0])
+    )  # the first close is p0: its open is one intraday move earlier
     body_hi, body_lo = np.maximum(open_, close), np.minimum(open_, close)
     high = np.maximum(_cents(body_hi * np.exp(wick_hi)), body_hi)
     low = np.maximum(np.minimum(_cents(body_lo * np.exp(-wick_lo)), body_lo), 0.01)
@@ -166,7 +182,7 @@ def generate_universe(
 
     prices = _prices_table(sessions.dates, n, open_, high, low, close, volume.astype(np.int64), adj_close)
     actions = _actions_table(sessions.dates, n, ratio, dividend)
-    return SyntheticUniverse(prices, actions, sessions, n, years, seed)
+    return SyntheticUniverse(prices, actions, sessions, n, years, seed, calendar)
 
 
 def symbol_names(n: int) -> list[str]:
