@@ -9,6 +9,7 @@ stand in for the non-builtin numbers (numpy scalars) that take the slow path.
 from __future__ import annotations
 
 import math
+import sys
 from fractions import Fraction
 
 import pytest
@@ -56,6 +57,28 @@ class TestNumbersOffTheFastPath:
         assert check_reference(10.0, Shares(5), 5, 1.0) is None
         assert check_reference(10.0, True, 5, 1.0) == Rejection.of(
             ReasonCode.NO_REFERENCE_PRICE, reference_ts_ns="True"
+        )
+
+
+class TestIntegersAtTheFloatRange:
+    """Integers up to the largest float are integers; one beyond is not a usable number."""
+
+    BIG = int(sys.float_info.max)
+
+    def test_a_timestamp_at_the_top_of_the_range(self):
+        assert check_reference(10.0, 0, self.BIG, 1.0) == Rejection.of(
+            ReasonCode.STALE_REFERENCE, stale_after_secs=1.0, age_secs=self.BIG / 1_000_000_000
+        )
+        assert check_reference(10.0, 0, self.BIG + 1, 1.0) == Rejection.of(
+            ReasonCode.STALE_REFERENCE, stale_after_secs=1.0, now_ns=self.BIG + 1
+        )
+
+    def test_a_reference_timestamp_at_the_bottom_of_the_range(self):
+        assert check_reference(10.0, -self.BIG, 0, 1.0) == Rejection.of(
+            ReasonCode.STALE_REFERENCE, stale_after_secs=1.0, age_secs=self.BIG / 1_000_000_000
+        )
+        assert check_reference(10.0, -self.BIG - 1, 0, 1.0) == Rejection.of(
+            ReasonCode.NO_REFERENCE_PRICE, reference_ts_ns=-self.BIG - 1
         )
 
 

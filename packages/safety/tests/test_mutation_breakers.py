@@ -158,6 +158,12 @@ class TestDailyLossEvents:
         assert b.update(89.0, "d2", 3) is None  # 6.3 % below d1's close (95), not 11 % below 100
         assert b.to_dict()["state"] == {"session": "d2", "day_start_equity": 95.0, "last_equity": 89.0}
 
+    def test_losses_within_one_session_add_up(self):
+        b = DailyLossBreaker(10.0)
+        b.update(100.0, "d1", 1)
+        assert b.update(95.0, "d1", 2) is None
+        assert b.update(89.0, "d1", 3) is not None  # 11 % below the session's start, not 6 % below 95
+
     def test_a_start_of_zero_trips_and_under_one_does_not(self):
         event = DailyLossBreaker(10.0).update(0.0, "d1", 1)
         assert event is not None

@@ -56,6 +56,15 @@ class TestRecordRefusals:
         assert bucket.tokens == 1.0
 
 
+class TestAcquireRefusals:
+    @pytest.mark.parametrize(("n", "shown"), [(0, "0"), (-2, "-2"), (True, "True"), (1.0, "1.0")])
+    def test_acquire_names_the_bad_count(self, n, shown):
+        bucket = TokenBucket(1, 1.0, TestClock())
+        with pytest.raises(ValueError, match=rf"^'n' must be an integer > 0, was {shown}$"):
+            bucket.try_acquire(n)
+        assert bucket.tokens == 1.0
+
+
 class TestSavedCounts:
     def test_a_saved_count_of_zero_is_valid(self):
         counter = SessionOrderCounter.from_dict({"max_orders": 5, "counts": {"2024-01-02": 0}})
