@@ -1,4 +1,9 @@
 from .corpactions import BARS_SCHEMA as BARS_SCHEMA, Mode as Mode, normalise as normalise
+from .importer import (
+    ImportResult as ImportResult,
+    PriceBasis as PriceBasis,
+    import_snapshot as import_snapshot,
+)
 from .ingest import Snapshot as Snapshot, load_lock as load_lock, load_snapshot as load_snapshot
 from .sanity import SanityMode as SanityMode, SanityReport as SanityReport, run_sanity as run_sanity
 from .sessions import (
@@ -13,3 +18,4 @@ from .snapshot import (
     PRICES_SCHEMA as PRICES_SCHEMA,
 )
 from .synthetic import SyntheticUniverse as SyntheticUniverse, generate_universe as generate_universe
+from .synthetic_snapshot import write_synthetic_snapshot as write_synthetic_snapshot

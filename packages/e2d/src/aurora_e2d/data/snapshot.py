@@ -127,7 +127,8 @@ def derive_corporate_actions(
     so D = close_t * (r - 1) > 0, rounded to the cent.
 
     The importer reuses this for other sources: ``splits=False`` when the closes
-    are already split-adjusted (every event is then a dividend),
+    are already split-adjusted (every event is then a dividend, and a split-like
+    ratio is bad input: raw closes taken for split-adjusted ones),
     ``dividend_decimals=None`` to keep dividends at full precision (split
     adjustment makes them fractions of a cent), and a per-row ``tolerance``
     (never below EVENT_TOLERANCE) for prices rounded to a few decimals.
@@ -147,7 +148,13 @@ def derive_corporate_actions(
     rows: dict[str, list] = {name: [] for name in ACTIONS_SCHEMA.names}
     dates = prices.column("date").take(pa.array(events, pa.int64())).to_pylist()
     for i, day in zip(events.tolist(), dates, strict=True):
-        split = _split_fraction(float(r[i]), float(tol[i])) if splits else None
+        split = _split_fraction(float(r[i]), float(tol[i]))
+        if split is not None and not splits:
+            raise InputError(
+                f"{symbols[i]} {day}",
+                f"adj_close / close moves by {split.numerator}:{split.denominator} like a split, "
+                "which split-adjusted closes cannot have",
+            )
         dividend = None
         if split is None:
             dividend = float(close[i] * (r[i] - 1.0))

@@ -3,8 +3,10 @@
 Modules, in the order data flows: ``sources`` (find and read files), ``columns``
 (which column means what), ``parse`` (values, with row/column in every
 message), ``bars`` (one file), ``combine`` (all files, sessions, duplicates),
-``adjust`` (price basis, corporate actions, adj_close), ``audit``
-(sanity.json), ``provenance`` (PROVENANCE.md), ``pipeline`` (the command).
+``adjust`` (price basis, corporate actions, adj_close), ``provenance``
+(PROVENANCE.md), ``pipeline`` (the command). ``data.audit`` writes the
+sanity report and ``data.snapshot_writer`` the directory, for synthetic
+snapshots too.
 """
 
 from aurora_e2d.data.importer.adjust import PriceBasis

@@ -128,7 +128,7 @@ def _derived(c: Combined, prices: pa.Table, rows: np.ndarray, basis: PriceBasis)
         code = int(np.searchsorted(c.names, symbol))
         i = int(np.flatnonzero((c.symbol == code) & (c.date == np.datetime64(day)))[0])
         hint = (
-            "; Close does not look split-adjusted here (try --price-basis raw)"
+            "; if Close is the traded price, use --price-basis raw"
             if basis is PriceBasis.SPLIT_ADJUSTED
             else "; Adj Close / Close fell by neither a dividend nor a simple split"
         )

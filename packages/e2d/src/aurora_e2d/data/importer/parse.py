@@ -178,7 +178,7 @@ def parse_dates(raw: RawTable, column: str, tz: Callable[[], str]) -> np.ndarray
         if pa.types.is_timestamp(col.type):
             y, m, d = (f(col).to_numpy().astype(np.int64) for f in (pc.year, pc.month, pc.day))
             return _days(y, m, d)
-        return col.cast(pa.date32()).to_numpy().astype("datetime64[D]")
+        return col.cast(pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
     if not (raw.is_text or pa.types.is_string(col.type) or pa.types.is_integer(col.type)):
         raise raw.error(None, column, f"has type {col.type}, expected dates")
     text = _text(raw, column)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
+from aurora_e2d.data.audit import sanity_report
 from aurora_e2d.data.importer.adjust import PriceBasis, build_tables
-from aurora_e2d.data.importer.audit import sanity_report
 from aurora_e2d.data.importer.bars import read_bars
 from aurora_e2d.data.importer.combine import combine
 from aurora_e2d.data.importer.provenance import render_provenance

@@ -110,7 +110,10 @@ def expand_sources(sources: Sequence[Path]) -> list[SourceFile]:
 
 def read_source(source: SourceFile) -> RawTable:
     """Read one file; ``InputError`` naming it for empty, binary, truncated or malformed content."""
-    data = source.path.read_bytes()
+    try:
+        data = source.path.read_bytes()
+    except OSError as exc:
+        raise InputError(source.display, f"cannot be read ({exc.strerror or exc})") from None
     entry: dict[str, object] = {"name": source.name, "sha256": sha256_bytes(data), "bytes": len(data)}
     fail = lambda problem: InputError(source.display, problem)  # noqa: E731
     if not data.strip():

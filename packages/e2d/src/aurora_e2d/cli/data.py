@@ -1,0 +1,117 @@
+"""``aurora data``: freeze daily bars into immutable snapshot directories (import, synthetic).
+
+Thin adapters over ``aurora_e2d.data.importer`` and
+``aurora_e2d.data.synthetic_snapshot``: bad input raises ``InputError``,
+which the ``aurora`` entry point prints as one line with exit 2. The heavy
+modules load inside the commands, so ``aurora --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from aurora_e2d.errors import InputError
+
+__all__ = ["data_app"]
+
+data_app = typer.Typer(
+    help="Freeze daily bars into immutable snapshot directories (laid out like goldens/snapshot).",
+    no_args_is_help=True,
+)
+
+OutOption = Annotated[
+    Path,
+    typer.Option(
+        "--out", help="The new snapshot directory; it must not exist (or be empty): snapshots are immutable."
+    ),
+]
+CalendarOption = Annotated[
+    str, typer.Option("--calendar", help="exchange-calendars code; every date must be one of its sessions.")
+]
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress bar per stage on a terminal; silent when stderr is not a TTY."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        tasks: dict[str, object] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
+
+        yield update
+
+
+@data_app.command("import")
+def import_command(
+    sources: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Files or directories (a directory: every .csv, .csv.gz and .parquet in it). Per-symbol "
+            "CSVs named after the symbol (Yahoo: Date,Open,High,Low,Close,Adj Close,Volume; zipline "
+            "csvdir: date,open,high,low,close,volume,dividend,split) or long CSV/Parquet tables with a "
+            "symbol column; gzip or not.",
+            show_default=False,
+            metavar="SRC",
+        ),
+    ],
+    out: OutOption,
+    calendar: CalendarOption = "XNYS",
+    price_basis: Annotated[
+        str,
+        typer.Option(
+            "--price-basis",
+            help="raw: Close is the traded price (splits from split columns or Adj Close); "
+            "split_adjusted: Close is already split-adjusted, as Yahoo's is (no splits; dividends "
+            "from Adj Close at full precision).",
+        ),
+    ] = "raw",
+) -> None:
+    """Freeze your daily bars into an immutable snapshot: prices, corporate actions, lock, provenance, sanity.json."""
+    from aurora_e2d.data.importer import import_snapshot
+
+    with _progress() as progress:
+        result = import_snapshot(sources, out, calendar=calendar, price_basis=price_basis, progress=progress)
+    typer.echo(result.summary())
+
+
+@data_app.command("synthetic")
+def synthetic_command(
+    symbols: Annotated[int, typer.Option("--symbols", help="Number of symbols (SYN0000, SYN0001, ...).")],
+    years: Annotated[float, typer.Option("--years", help="Years of sessions, ending at --end.")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same arguments give the same bytes.")],
+    out: OutOption,
+    end: Annotated[str, typer.Option("--end", help="Last calendar day, YYYY-MM-DD.")] = "2019-12-31",
+    calendar: CalendarOption = "XNYS",
+) -> None:
+    """A SYNTHETIC snapshot (labelled so in its lock and PROVENANCE.md) for scale tests and benchmarks only."""
+    from aurora_e2d.data.synthetic_snapshot import write_synthetic_snapshot
+
+    try:
+        last = date.fromisoformat(end)
+    except ValueError:
+        raise InputError.bad_value("--end", "a date YYYY-MM-DD", end) from None
+    written, universe = write_synthetic_snapshot(out, symbols, years, seed=seed, end=last, calendar=calendar)
+    typer.echo(f"{universe.describe()}; wrote {written.directory} (lock sha256 {written.lock_sha256})")
