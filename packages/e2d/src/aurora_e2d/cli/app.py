@@ -24,6 +24,7 @@ import typer
 from rich.console import Console
 
 from aurora_e2d.artifacts import atomic_write_bytes
+from aurora_e2d.cli.data import data_app
 from aurora_e2d.exitcodes import ExitCode
 from aurora_safety import AuroraError, ConfigError, KillSwitch, disengage, engage, kill_file_path
 
@@ -136,6 +137,7 @@ breaker_app = typer.Typer(
     help="Circuit-breaker operator actions (logged in the run's journal).", no_args_is_help=True
 )
 app.add_typer(breaker_app, name="breaker")
+app.add_typer(data_app, name="data")
 
 
 @breaker_app.command("reset")
