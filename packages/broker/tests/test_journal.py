@@ -111,7 +111,7 @@ class TestOpen:
     def test_schema_version_mismatch(self, tmp_path: Path) -> None:
         with Journal.open(tmp_path, HASH) as j:
             j.execute("UPDATE meta SET schema_version = 99")
-        with pytest.raises(JournalError, match=r"journal schema version 99, this code needs 1$"):
+        with pytest.raises(JournalError, match=r"journal schema version 99, this code needs 2$"):
             Journal.open(tmp_path, HASH)
 
 
@@ -132,7 +132,7 @@ class TestConstraints:
         journal.record_decision("s", D0, "AAPL", {"w": 0.1})
         with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
             journal.record_decision("s", D0, "AAPL", {"w": 0.2})
-        assert journal.decisions() == [("s", D0, "AAPL", {"w": 0.1})]
+        assert journal.read.decisions() == [("s", D0, "AAPL", {"w": 0.1})]
 
 
 class TestTransactions:
@@ -149,8 +149,8 @@ class TestTransactions:
 
         with pytest.raises(RuntimeError, match="boom"):
             crashing_session()
-        assert journal.decisions() == []
-        assert journal.last_checkpoint() is None
+        assert journal.read.decisions() == []
+        assert journal.read.last_checkpoint() is None
         assert journal.query("SELECT client_order_id, status FROM orders") == [("kept", "ACCEPTED")]
         assert journal.query("SELECT COUNT(*) FROM fills") == [(0,)]
         # memory was reloaded from the journal: the broker agrees with the file
@@ -182,7 +182,7 @@ class TestTransactions:
             with pytest.raises(sqlite3.IntegrityError):
                 journal.record_decision("s", D0, "AAPL", {})
             journal.record_decision("s", D0, "MSFT", {})
-        assert [d[2] for d in journal.decisions()] == ["AAPL", "MSFT"]
+        assert [d[2] for d in journal.read.decisions()] == ["AAPL", "MSFT"]
 
 
 class TestReopen:
@@ -210,18 +210,19 @@ class TestReopen:
             again = PaperBroker(j, BrokerConfig(), limits, clock)
             assert again.account() == account
             assert again.order_state("o1") == broker.order_state("o1")
-            assert j.decisions() == [("s", D0, "AAPL", {"w": 0.5})]
-            assert j.routed_client_order_ids() == {"o1"}
-            assert j.state_changes() == [
-                {"ts_ns": 3, "from_state": "ACTIVE", "to_state": "HALTED", "reason": "drawdown"}
+            assert j.read.decisions() == [("s", D0, "AAPL", {"w": 0.5})]
+            assert j.read.routed_client_order_ids() == {"o1"}
+            assert [r.event for r in j.read.state_events()] == [
+                StateChanged(TradingState.ACTIVE, TradingState.HALTED, "drawdown", 3)
             ]
-            assert [e["breaker"] for e in j.breaker_events()] == ["drawdown", "daily_loss"]
-            restored = BreakerBoard.from_dict(j.load_breaker_state())  # type: ignore[arg-type]
+            assert j.read.trading_state() is TradingState.HALTED
+            assert [e.breaker for e in j.read.breaker_events()] == ["drawdown", "daily_loss"]
+            restored = BreakerBoard.from_dict(j.read.breaker_state())  # type: ignore[arg-type]
             assert restored.state_required() is TradingState.HALTED
-            checkpoint = j.last_checkpoint()
+            checkpoint = j.read.last_checkpoint()
             assert checkpoint is not None
             assert checkpoint.session == D1
-            assert BrokerStore(j).equity_snapshots()[0][0] == D1
+            assert j.read.equity_snapshots()[0].session == D1
 
     def test_other_starting_cash_is_refused(self, tmp_path: Path, clock: TestClock) -> None:
         with Journal.open(tmp_path, HASH) as j:
@@ -233,7 +234,7 @@ class TestReopen:
 def test_checkpoint_wall_time_comes_from_the_clock(tmp_path: Path) -> None:
     with Journal.open(tmp_path, HASH, clock=TestClock(42)) as j:
         j.write_checkpoint(date(2012, 1, 3))
-        cp = j.last_checkpoint()
+        cp = j.read.last_checkpoint()
         assert cp is not None
         assert cp.committed_at_ns == 42
         assert cp.data == {}

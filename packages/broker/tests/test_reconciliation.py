@@ -117,12 +117,12 @@ def test_cash_plus_positions_is_equity_to_the_cent(tmp_path_factory, sessions, c
             (dec(q) * dec(bars[s].close) for s, q in expected_pos.items()), start=Decimal(0)
         )
         assert abs(account.equity_usd - exact) <= Decimal("0.005")
-        ledger = BrokerStore(journal).cash_ledger()
-        assert config.starting_cash_cents + sum(line[3] for line in ledger) == account.cash_cents
+        ledger = journal.read.cash_ledger()
+        assert config.starting_cash_cents + sum(line.amount_cents for line in ledger) == account.cash_cents
     final = broker.account()
     journal.close()
     with Journal.open(run_dir, "h", clock=clock, create=False) as again:
         assert PaperBroker(again, config, limits, clock).account() == final
-        snapshots = BrokerStore(again).equity_snapshots()
+        snapshots = again.read.equity_snapshots()
         assert len(snapshots) == len(sessions)
-        assert all(eq == cash + mv for _, cash, mv, eq in snapshots)
+        assert all(s.equity_cents == s.cash_cents + s.market_value_cents for s in snapshots)

@@ -33,6 +33,8 @@ from pathlib import Path
 
 import pytest
 
+from aurora_broker import JOURNAL_NAME, JOURNAL_TABLES
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 AURORA = shutil.which("aurora", path=str(Path(sys.executable).parent))
 
@@ -44,24 +46,6 @@ EXECUTION_ARTIFACTS = ("decisions", "orders", "fills", "positions", "equity")
 ALL_ARTIFACTS = ("bars", "features", "predictions", *EXECUTION_ARTIFACTS)
 # Journal columns that hold wall time (DESIGN.md §6: wall time only in commit stamps).
 WALL_CLOCK_COLUMNS = {"checkpoints": ("committed_at_ns",), "meta": ("created_at_ns",)}
-JOURNAL_TABLES = (
-    "meta",
-    "account",
-    "cash_ledger",
-    "orders",
-    "order_events",
-    "fills",
-    "positions",
-    "position_snapshots",
-    "equity_snapshots",
-    "corporate_action_events",
-    "trading_state_events",
-    "breaker_events",
-    "breaker_state",
-    "decisions",
-    "route_results",
-    "checkpoints",
-)
 
 RUN_TIMEOUT = 300  # s: a full default run takes ~10-20 s; a hang must fail, not block CI
 QUICK_TIMEOUT = 120  # s: commands that do not run the pipeline
@@ -175,7 +159,7 @@ def timed_run(run_dir: Path, *args: str, env: Mapping[str, str] | None = None) -
     proc = spawn("run", "--run-dir", run_dir, *args, env=env)
     wait_for(lambda: (run_dir / "config.json").exists(), timeout=RUN_TIMEOUT, proc=proc)
     t_config = time.monotonic() - started
-    wait_for(lambda: (run_dir / "journal.sqlite").exists(), timeout=RUN_TIMEOUT, proc=proc)
+    wait_for(lambda: (run_dir / JOURNAL_NAME).exists(), timeout=RUN_TIMEOUT, proc=proc)
     t_journal = time.monotonic() - started
     wait_for(lambda: (run_dir / "orders.parquet").exists(), timeout=RUN_TIMEOUT, proc=proc)
     t_executed = time.monotonic() - started
@@ -214,7 +198,7 @@ def tree_hashes(run_dir: Path) -> dict[str, str]:
 
 def journal(run_dir: Path) -> sqlite3.Connection:
     """Open the run's journal READ-ONLY: a test must never recover or checkpoint it itself."""
-    return sqlite3.connect(f"file:{run_dir / 'journal.sqlite'}?mode=ro", uri=True, timeout=10.0)
+    return sqlite3.connect(f"file:{run_dir / JOURNAL_NAME}?mode=ro", uri=True, timeout=10.0)
 
 
 def query(run_dir: Path, sql: str, params: tuple = ()) -> list[tuple]:
@@ -232,7 +216,7 @@ def committed_sessions(run_dir: Path, *, live: bool = False) -> int:
     exists, i.e. after the writer has switched it to WAL mode: a reader holding a lock
     while the writer switches modes could make that switch fail.
     """
-    journal_file = run_dir / "journal.sqlite"
+    journal_file = run_dir / JOURNAL_NAME
     if not journal_file.is_file() or (live and not (run_dir / "journal.sqlite-wal").exists()):
         return 0
     try:

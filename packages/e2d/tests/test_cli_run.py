@@ -218,8 +218,8 @@ def test_status_of_a_finished_run(tmp_path_factory: pytest.TempPathFactory) -> N
     assert info["last_session"] == "2013-03-01"
     assert info["trading_state"] == "ACTIVE"
     assert info["resume_needed"] is False
-    assert info["resume_command"] is None
-    assert info["run_status"] == "completed"
+    assert info["phase"] == "completed"
+    assert info["next"] == [f"aurora report --run-dir {run_dir}"]
     assert info["kill"] == {"active": False, "trigger": None}
     assert not any(b["tripped"] for b in info["breakers"].values())
     equity = query(run_dir, "SELECT equity_cents FROM equity_snapshots ORDER BY session DESC LIMIT 1")[0][0]
@@ -265,8 +265,13 @@ def test_a_drawdown_trip_halts_with_exit_4_and_status_shows_it(halted) -> None:
     assert info["breakers"]["drawdown"]["tripped"] is True
     assert "exceeds max_drawdown_pct 1%" in info["breakers"]["drawdown"]["reason"]
     assert info["resume_needed"] is True
-    assert info["resume_command"] == f"aurora resume --run-dir {run_dir}"
-    assert info["run_status"] == "halted"
+    assert info["phase"] == "halted"
+    assert info["halt"]["cause"] == "breaker_trip"
+    assert info["halt"]["open_breakers"] == ["drawdown"]
+    assert info["next"] == [
+        f"aurora breaker reset drawdown --reason TEXT --run-dir {run_dir}",
+        f"aurora resume --run-dir {run_dir}",
+    ]
     assert info["progress"]["sessions_done"] == done
 
 

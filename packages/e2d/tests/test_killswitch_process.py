@@ -176,9 +176,14 @@ def test_kill_file_from_another_process_stops_the_run(tmp_path: Path) -> None:
     info = status_json(run_dir)
     assert info["kill"] == {"active": True, "trigger": f"file:{kill['flag']}"}
     assert info["trading_state"] == "HALTED"
-    assert info["state_reason"] == f"kill switch: file:{kill['flag']}"
+    assert info["phase"] == "halted"
+    assert info["halt"] == {
+        "cause": "kill_switch",
+        "reason": f"kill switch: file:{kill['flag']}",
+        "open_breakers": [],
+    }
     assert info["resume_needed"] is True
-    assert info["resume_command"] == f"aurora resume --run-dir {run_dir}"
+    assert info["next"] == [f"aurora unkill --run-dir {run_dir}", f"aurora resume --run-dir {run_dir}"]
 
 
 @pytest.mark.l1
@@ -206,9 +211,11 @@ def test_removing_the_kill_file_restarts_nothing_until_resume(tmp_path: Path) ->
     assert info["kill"] == {"active": False, "trigger": None}
     assert info["trading_state"] == "HALTED"
     assert info["resume_needed"] is True
+    assert info["next"] == [f"aurora resume --run-dir {run_dir}"]
     human = aurora("status", "--run-dir", run_dir, timeout=120)
     assert human.returncode == 0
-    assert "HALTED (kill switch: file:" in human.stdout
+    assert "kill switch: file:" in human.stdout
+    assert "halted" in human.stdout
 
     # The explicit operator action: resume completes the run, exactly once.
     resumed = aurora("resume", "--run-dir", run_dir)

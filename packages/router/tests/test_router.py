@@ -199,7 +199,7 @@ class TestLimits:
         )
 
     def test_max_gross_exposure(self, make_rig: RigFactory) -> None:
-        rig = make_rig(max_gross_exposure_usd=20_000.0)
+        rig = make_rig(max_gross_exposure_usd=20_000.0, allow_short=True)
         assert reason(rig, coid="a", symbol="AAPL", quantity=100) == ""
         assert reason(rig, coid="b", symbol="MSFT", side=Side.SELL, quantity=100) == ""
         result = rig.router.submit(make_order(coid="c", symbol="IBM", quantity=1), NOW_NS)
@@ -213,7 +213,7 @@ class TestLimits:
         assert reason(rig, coid="d", symbol="AAPL", side=Side.SELL, quantity=50) == ""  # reduces: passes
 
     def test_max_daily_notional_per_session(self, make_rig: RigFactory) -> None:
-        rig = make_rig(max_daily_notional_usd=2_000.0)
+        rig = make_rig(max_daily_notional_usd=2_000.0, allow_short=True)
         assert reason(rig, coid="a", quantity=10) == ""
         assert reason(rig, coid="b", side=Side.SELL, quantity=10) == ""  # reducing still trades notional
         assert rig.router.submit(make_order(coid="c", quantity=1), NOW_NS).rejection == Rejection.of(
@@ -245,7 +245,7 @@ class TestLimits:
 
 class TestRateLimit:
     def test_burst_at_twice_the_rate(self, make_rig: RigFactory) -> None:
-        rig = make_rig(max_messages_per_sec=10.0, message_burst=5)
+        rig = make_rig(max_messages_per_sec=10.0, message_burst=5, allow_short=True)
         reasons = []
         for i in range(20):  # 20 msg/s for 1 s: burst 5 + 10/s x 1 s allowed at most
             rig.clock.advance(NS // 20)
@@ -276,7 +276,7 @@ class TestRateLimit:
         assert reason(rig, coid="c") == ""
 
     def test_cancels_are_never_blocked_but_count(self, make_rig: RigFactory) -> None:
-        rig = make_rig(max_messages_per_sec=1.0, message_burst=2)
+        rig = make_rig(max_messages_per_sec=1.0, message_burst=2, allow_short=True)
         assert reason(rig, coid="a") == ""
         assert reason(rig, coid="b", side=Side.SELL) == ""
         assert all(rig.router.cancel(c).accepted for c in ("a", "b", "a", "zzz"))
@@ -290,12 +290,12 @@ def test_results_are_journaled_with_reason_and_values(rig: Rig) -> None:
         rig.router.submit(make_order(coid="a"), NOW_NS)
         rig.router.submit(make_order(coid="b", quantity=0), NOW_NS)
         rig.router.cancel("a")
-    rows = rig.journal.route_results()
-    assert [(r["client_order_id"], r["action"], r["status"], r["reason"]) for r in rows] == [
+    rows = rig.journal.read.route_results()
+    assert [(r.client_order_id, r.action, r.status, r.reason) for r in rows] == [
         ("a", "submit", "accepted", None),
         ("b", "submit", "rejected", "INVALID_ORDER"),
         ("a", "cancel", "accepted", None),
     ]
-    assert rows[1]["values_json"] == '{"expected":"integer > 0","quantity":0}'
-    assert rig.journal.routed_client_order_ids() == {"a", "b"}
+    assert rows[1].values == {"expected": "integer > 0", "quantity": 0}
+    assert rig.journal.read.routed_client_order_ids() == {"a", "b"}
     assert RouteStatus("accepted") is RouteStatus.ACCEPTED

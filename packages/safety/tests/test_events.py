@@ -10,6 +10,7 @@ from aurora_safety import (
     Rejection,
     StateChanged,
     TradingState,
+    TransitionCause,
 )
 
 
@@ -52,13 +53,14 @@ class TestRejection:
 
 class TestEvents:
     def test_state_changed_as_dict(self):
-        event = StateChanged(TradingState.ACTIVE, TradingState.HALTED, "kill", 7)
+        event = StateChanged(TradingState.ACTIVE, TradingState.HALTED, "kill", 7, TransitionCause.KILL_SWITCH)
         assert event.as_dict() == {
             "event": "StateChanged",
             "from_state": "ACTIVE",
             "to_state": "HALTED",
             "reason": "kill",
             "ts_ns": 7,
+            "cause": "kill_switch",
         }
 
     def test_breaker_tripped_round_trips(self):

@@ -22,16 +22,29 @@ from aurora_broker.events import (
 from aurora_broker.exposure import SymbolExposure
 from aurora_broker.fillmodel import PRICE_TICK, FillModel, FillPlan
 from aurora_broker.interface import Broker
+from aurora_broker._schema import TABLES as JOURNAL_TABLES
 from aurora_broker.journal import JOURNAL_NAME, Checkpoint, Journal
 from aurora_broker.messages import Account, Bar, Fill, Order, OrderStatus, Position, Side, SubmitOrder
 from aurora_broker.money import cents_to_usd, dec, to_cents, usd_to_cents
 from aurora_broker.paper import PaperBroker, SessionReport
+from aurora_broker.reader import (
+    BreakerRecord,
+    EquitySnapshot,
+    JournalReader,
+    LedgerEntry,
+    PositionSnapshot,
+    RouteRecord,
+    RunEvent,
+    StateRecord,
+)
 
 __all__ = [
+    "JOURNAL_TABLES",
     "JOURNAL_NAME",
     "PRICE_TICK",
     "Account",
     "Bar",
+    "BreakerRecord",
     "Broker",
     "BrokerConfig",
     "BrokerEvent",
@@ -40,12 +53,15 @@ __all__ = [
     "ConfigMismatchError",
     "CorporateAction",
     "DividendCredited",
+    "EquitySnapshot",
     "ExpiryReason",
     "Fill",
     "FillModel",
     "FillPlan",
     "Journal",
     "JournalError",
+    "JournalReader",
+    "LedgerEntry",
     "Order",
     "OrderAccepted",
     "OrderAdjusted",
@@ -56,11 +72,15 @@ __all__ = [
     "OrderStatus",
     "PaperBroker",
     "Position",
+    "PositionSnapshot",
+    "RouteRecord",
+    "RunEvent",
     "SessionOrderError",
     "SessionReport",
     "Side",
     "Split",
     "SplitApplied",
+    "StateRecord",
     "SubmitOrder",
     "SymbolExposure",
     "cents_to_usd",

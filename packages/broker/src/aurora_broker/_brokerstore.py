@@ -6,26 +6,14 @@ transactions, run-loop records) and the ledger's row mapping stay small.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
 from aurora_broker.journal import Journal, dumps
-from aurora_broker.messages import Account, Fill, Order, OrderStatus, Position, Side
-from aurora_safety import ReasonCode, Rejection
+from aurora_broker.messages import Account, Fill, Order, Position
+from aurora_broker.reader import _ORDER_COLS
+from aurora_safety import Rejection
 
-_ORDER_COLS = (
-    "client_order_id",
-    "strategy",
-    "session",
-    "symbol",
-    "side",
-    "quantity",
-    "limit_price",
-    "status",
-    "filled_quantity",
-    "rejection_json",
-)
 
 
 def _iso(session: date | None) -> str | None:
@@ -34,17 +22,6 @@ def _iso(session: date | None) -> str | None:
 
 def _rejection_json(rejection: Rejection | None) -> str | None:
     return None if rejection is None else dumps(rejection.as_dict())
-
-
-def _rejection(text: str | None) -> Rejection | None:
-    if text is None:
-        return None
-    data = json.loads(text)
-    return Rejection(ReasonCode(data["reason"]), tuple(data["values"].items()))
-
-
-def _side(text: str) -> Side | str:
-    return Side(text) if text in Side.__members__ else text  # a rejected order may carry a bad side
 
 
 class BrokerStore:
@@ -57,11 +34,7 @@ class BrokerStore:
 
     # account and cash
     def load_account(self) -> tuple[int, int, date | None] | None:
-        rows = self.journal.query("SELECT starting_cash_cents, cash_cents, last_session FROM account")
-        if not rows:
-            return None
-        start, cash, last = rows[0]
-        return start, cash, None if last is None else date.fromisoformat(last)
+        return self.journal.read.account()
 
     def init_account(self, starting_cash_cents: int) -> None:
         self.journal.execute(
@@ -81,14 +54,6 @@ class BrokerStore:
 
     def set_last_session(self, session: date) -> None:
         self.journal.execute("UPDATE account SET last_session = ? WHERE id = 1", (session.isoformat(),))
-
-    def cash_ledger(self) -> list[tuple[str | None, str, str, int]]:
-        return [
-            tuple(r)
-            for r in self.journal.query(
-                "SELECT session, kind, ref, amount_cents FROM cash_ledger ORDER BY seq"
-            )
-        ]
 
     # orders
     def insert_order(self, order: Order) -> None:
@@ -131,32 +96,10 @@ class BrokerStore:
         )
 
     def load_orders(self) -> list[Order]:
-        rows = self.journal.query(f"SELECT {', '.join(_ORDER_COLS)} FROM orders ORDER BY seq")
-        return [
-            Order(
-                client_order_id=c,
-                strategy=st,
-                session=date.fromisoformat(se),
-                symbol=sy,
-                # A rejected order keeps the side it was given, valid or not (_side).
-                side=_side(si),  # type: ignore[arg-type]
-                quantity=q,
-                limit_price=lp,
-                status=OrderStatus(s),
-                filled_quantity=f,
-                rejection=_rejection(rj),
-            )
-            for c, st, se, sy, si, q, lp, s, f, rj in rows
-        ]
+        return self.journal.read.orders()
 
     def order_events(self, client_order_id: str | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT client_order_id, session, data_json FROM order_events"
-        rows = (
-            self.journal.query(sql + " WHERE client_order_id = ? ORDER BY seq", (client_order_id,))
-            if client_order_id is not None
-            else self.journal.query(sql + " ORDER BY seq")
-        )
-        return [{"client_order_id": c, "session": s, **json.loads(d)} for c, s, d in rows]
+        return self.journal.read.order_events(client_order_id)
 
     # fills
     def insert_fill(self, fill: Fill) -> None:
@@ -177,24 +120,7 @@ class BrokerStore:
         )
 
     def load_fills(self) -> list[Fill]:
-        rows = self.journal.query(
-            "SELECT fill_id, client_order_id, session, symbol, side, quantity, price,"
-            " gross_cents, commission_cents FROM fills ORDER BY seq"
-        )
-        return [
-            Fill(
-                fill_id=f,
-                client_order_id=c,
-                session=date.fromisoformat(s),
-                symbol=sy,
-                side=Side(si),
-                quantity=q,
-                price=p,
-                gross_cents=g,
-                commission_cents=cm,
-            )
-            for f, c, s, sy, si, q, p, g, cm in rows
-        ]
+        return self.journal.read.fills()
 
     # positions and snapshots
     def save_position(self, position: Position, mark_session: date | None) -> None:
@@ -206,8 +132,7 @@ class BrokerStore:
         )
 
     def load_positions(self) -> list[Position]:
-        rows = self.journal.query("SELECT symbol, quantity, mark_price FROM positions ORDER BY symbol")
-        return [Position(symbol=s, quantity=q, mark_price=m) for s, q, m in rows]
+        return self.journal.read.positions()
 
     def write_snapshot(self, session: date, account: Account) -> None:
         """Per-session positions and equity: the ``positions``/``equity`` artifacts come from these."""
@@ -227,10 +152,3 @@ class BrokerStore:
             "INSERT INTO corporate_action_events (session, symbol, data_json) VALUES (?, ?, ?)",
             (session.isoformat(), symbol, dumps(data)),
         )
-
-    def equity_snapshots(self) -> list[tuple[date, int, int, int]]:
-        rows = self.journal.query(
-            "SELECT session, cash_cents, market_value_cents, equity_cents"
-            " FROM equity_snapshots ORDER BY session"
-        )
-        return [(date.fromisoformat(s), c, m, e) for s, c, m, e in rows]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: trading_state_events.cause, run_events
 APPLICATION_ID = 0x41555241  # "AURA": PRAGMA application_id marks the file as an Aurora journal
 
 DDL = """
@@ -89,7 +89,8 @@ CREATE TABLE trading_state_events (
     ts_ns INTEGER NOT NULL,
     from_state TEXT NOT NULL,
     to_state TEXT NOT NULL,
-    reason TEXT NOT NULL
+    reason TEXT NOT NULL,
+    cause TEXT
 );
 CREATE TABLE breaker_events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -124,6 +125,12 @@ CREATE TABLE route_results (
     values_json TEXT
 );
 CREATE INDEX route_results_by_id ON route_results (client_order_id);
+CREATE TABLE run_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts_ns INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    data_json TEXT NOT NULL
+);
 CREATE TABLE checkpoints (
     session TEXT PRIMARY KEY,
     committed_at_ns INTEGER NOT NULL,
@@ -147,5 +154,6 @@ TABLES = (
     "breaker_state",
     "decisions",
     "route_results",
+    "run_events",
     "checkpoints",
 )

@@ -23,7 +23,7 @@ class BrokerConfig:
 
     commission_per_share_usd: float = 0.005  # USD per share traded
     min_commission_usd: float = 1.0  # USD per fill, at least
-    slippage_bps: float = 5.0  # basis points of the open, always against the trader
+    slippage_bps: float = 2.0  # basis points of the open, always against the trader
     participation_cap_pct: float | None = None  # % of the session's volume; None = no cap
     starting_cash_usd: float = 1_000_000.0  # USD, whole cents
 

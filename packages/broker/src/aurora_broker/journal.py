@@ -16,7 +16,6 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,9 +23,10 @@ from urllib.parse import quote
 
 from aurora_broker._schema import APPLICATION_ID, DDL, SCHEMA_VERSION
 from aurora_broker.errors import ConfigMismatchError, JournalError
+from aurora_broker.reader import Checkpoint, JournalReader
 from aurora_safety import BreakerReset, BreakerTripped, Clock, StateChanged, SystemClock
 
-__all__ = ["JOURNAL_NAME", "Checkpoint", "Journal", "dumps"]
+__all__ = ["JOURNAL_NAME", "Checkpoint", "Journal", "dumps"]  # Checkpoint: re-exported from reader
 
 JOURNAL_NAME = "journal.sqlite"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -37,21 +37,13 @@ def dumps(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
-    """The last session whose state was committed; ``data`` is whatever the run loop stored."""
-
-    session: date
-    committed_at_ns: int
-    data: Mapping[str, Any]
-
-
 class Journal:
     """An open journal file. Use ``Journal.open``; close it (or use ``with``) when done."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, clock: Clock) -> None:
         self._conn = conn
         self.path = path
+        self.read = JournalReader(conn, path)  # typed reads; they see this connection's open transaction
         self._clock = clock
         self._depth = 0
         self._rollback_listeners: list[Callable[[], None]] = []
@@ -206,7 +198,7 @@ class Journal:
     # ---------------------------------------------------------- run-loop records
     @property
     def config_hash(self) -> str:
-        return str(self.query("SELECT config_hash FROM meta WHERE id = 1")[0][0])
+        return self.read.config_hash()
 
     def record_decision(self, strategy: str, session: date, symbol: str, payload: Mapping[str, Any]) -> None:
         """Store a decision once; the primary key refuses a second one for the same key."""
@@ -215,21 +207,12 @@ class Journal:
             (strategy, session.isoformat(), symbol, dumps(dict(payload))),
         )
 
-    def decisions(self, session: date | None = None) -> list[tuple[str, date, str, dict[str, Any]]]:
-        sql = "SELECT strategy, session, symbol, payload_json FROM decisions"
-        rows = (
-            self.query(sql + " WHERE session = ? ORDER BY 1, 2, 3", (session.isoformat(),))
-            if session is not None
-            else self.query(sql + " ORDER BY 1, 2, 3")
-        )
-        return [(s, date.fromisoformat(d), sym, json.loads(p)) for s, d, sym, p in rows]
-
     def record_route_result(
         self,
         client_order_id: str,
         status: str,
         reason: str | None,
-        values: Mapping[str, Any] | None,
+        values: Any,
         *,
         strategy: str | None = None,
         session: date | None = None,
@@ -254,43 +237,22 @@ class Journal:
                 limit_price,
                 status,
                 reason,
-                None if values is None else dumps(dict(values)),
+                None if values is None else dumps(values),
             ),
         )
 
-    def route_results(self) -> list[dict[str, Any]]:
-        cols = (
-            "client_order_id",
-            "action",
-            "strategy",
-            "session",
-            "symbol",
-            "side",
-            "quantity",
-            "limit_price",
-            "status",
-            "reason",
-            "values_json",
-        )
-        rows = self.query(f"SELECT {', '.join(cols)} FROM route_results ORDER BY seq")
-        return [dict(zip(cols, row, strict=True)) for row in rows]
-
-    def routed_client_order_ids(self) -> set[str]:
-        """Every client order id the router has answered, accepted or not (for dedup on resume)."""
-        return {
-            r[0]
-            for r in self.query("SELECT DISTINCT client_order_id FROM route_results WHERE action = 'submit'")
-        }
-
     def record_state_change(self, event: StateChanged) -> None:
         self.execute(
-            "INSERT INTO trading_state_events (ts_ns, from_state, to_state, reason) VALUES (?, ?, ?, ?)",
-            (event.ts_ns, str(event.from_state), str(event.to_state), event.reason),
+            "INSERT INTO trading_state_events (ts_ns, from_state, to_state, reason, cause)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (
+                event.ts_ns,
+                str(event.from_state),
+                str(event.to_state),
+                event.reason,
+                None if event.cause is None else str(event.cause),
+            ),
         )
-
-    def state_changes(self) -> list[dict[str, Any]]:
-        rows = self.query("SELECT ts_ns, from_state, to_state, reason FROM trading_state_events ORDER BY seq")
-        return [{"ts_ns": t, "from_state": f, "to_state": s, "reason": r} for t, f, s, r in rows]
 
     def record_breaker_event(self, event: BreakerTripped | BreakerReset) -> None:
         data = event.as_dict()
@@ -298,9 +260,6 @@ class Journal:
             "INSERT INTO breaker_events (ts_ns, breaker, event, data_json) VALUES (?, ?, ?, ?)",
             (event.ts_ns, event.breaker, data["event"], dumps(data)),
         )
-
-    def breaker_events(self) -> list[dict[str, Any]]:
-        return [json.loads(r[0]) for r in self.query("SELECT data_json FROM breaker_events ORDER BY seq")]
 
     def save_breaker_state(self, board: Mapping[str, Any]) -> None:
         """Persist ``BreakerBoard.to_dict()``: tripped breakers survive restarts."""
@@ -310,9 +269,12 @@ class Journal:
             (dumps(dict(board)),),
         )
 
-    def load_breaker_state(self) -> dict[str, Any] | None:
-        rows = self.query("SELECT board_json FROM breaker_state WHERE id = 1")
-        return json.loads(rows[0][0]) if rows else None
+    def record_run_event(self, kind: str, data: Mapping[str, Any]) -> None:
+        """A run-level record (advance, accepted restatement, reconciliation) at wall time."""
+        self.execute(
+            "INSERT INTO run_events (ts_ns, kind, data_json) VALUES (?, ?, ?)",
+            (self._clock.time_ns(), kind, dumps(dict(data))),
+        )
 
     def write_checkpoint(self, session: date, data: Mapping[str, Any] | None = None) -> None:
         """Mark ``session`` committed; call it last inside the session's transaction."""
@@ -320,15 +282,6 @@ class Journal:
             "INSERT INTO checkpoints VALUES (?, ?, ?)",
             (session.isoformat(), self._clock.time_ns(), dumps(dict(data or {}))),
         )
-
-    def last_checkpoint(self) -> Checkpoint | None:
-        rows = self.query(
-            "SELECT session, committed_at_ns, data_json FROM checkpoints ORDER BY session DESC LIMIT 1"
-        )
-        if not rows:
-            return None
-        session, at, data = rows[0]
-        return Checkpoint(date.fromisoformat(session), at, json.loads(data))
 
 
 def _check_file(path: Path, create: bool) -> None:

@@ -1,10 +1,46 @@
-"""End-to-decision pipeline, run loop, metrics and the aurora CLI."""
+"""End-to-decision pipeline, trading runtime, report and the aurora CLI.
 
+Subpackages by concept (each declares its public names in ``__init__.pyi``):
+``data`` (snapshots, sanity, calendars, corporate actions), ``research``
+(features, model, exports, decisions, stages), ``runtime`` (the trading
+stack, run loop, locks, signals, status, levers), ``report`` (metrics,
+summary, report.html) and ``cli``.
+
+Importing this package pins OpenBLAS to its Haswell (AVX2) kernels on x86-64
+machines that have AVX2, before numpy loads. OpenBLAS picks kernels by CPU at
+start-up, and its AVX-512 kernels gave Ridge fits that differ in the last
+bits (measured: another decisions.parquet hash on an AVX-512 Xeon than the
+golden made on an AVX2 machine). Pinning the kernels makes artifacts
+byte-identical across the machines a team and its CI actually use. An
+explicit ``OPENBLAS_CORETYPE`` in the environment is respected.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
 from importlib.metadata import PackageNotFoundError, version
+
+BLAS_CORETYPE = "Haswell"
+
+
+def _pin_blas_kernels() -> None:
+    if platform.machine() not in {"x86_64", "AMD64"} or "OPENBLAS_CORETYPE" in os.environ:
+        return
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
+            flags = next((line for line in handle if line.startswith("flags")), "")
+    except OSError:
+        return
+    if " avx2" in flags and " fma" in flags:  # Haswell kernels need both
+        os.environ["OPENBLAS_CORETYPE"] = BLAS_CORETYPE
+
+
+_pin_blas_kernels()
 
 try:
     __version__ = version("aurora-e2d")
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+source"
 
-__all__ = ["__version__"]
+__all__ = ["BLAS_CORETYPE", "__version__"]

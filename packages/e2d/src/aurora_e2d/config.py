@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from aurora_broker import BrokerConfig
 from aurora_safety import ConfigError, Limits, load_limits
 
 __all__ = ["DEFAULT_SOURCE", "RunConfig", "load_config", "validate_config"]
@@ -47,13 +48,19 @@ class DecisionConfig(BaseModel):
     max_gross: float = Field(1.0, gt=0, le=2, allow_inf_nan=False)
 
 
+_BROKER = BrokerConfig()  # the paper broker declares the cost and cash defaults once
+
+
 class ExecutionConfig(BaseModel):
+    """How decisions become orders, and the paper broker's costs (defaults: the broker's own)."""
+
     model_config = _FROZEN
     limit_offset_bps: float = Field(50.0, gt=0, allow_inf_nan=False)  # limit = close ± offset
-    commission_per_share_usd: float = Field(0.005, ge=0, allow_inf_nan=False)
-    min_commission_usd: float = Field(1.0, ge=0, allow_inf_nan=False)
-    slippage_bps: float = Field(2.0, ge=0, allow_inf_nan=False)
-    starting_cash_usd: float = Field(1_000_000.0, gt=0, allow_inf_nan=False)
+    commission_per_share_usd: float = Field(_BROKER.commission_per_share_usd, ge=0, allow_inf_nan=False)
+    min_commission_usd: float = Field(_BROKER.min_commission_usd, ge=0, allow_inf_nan=False)
+    slippage_bps: float = Field(_BROKER.slippage_bps, ge=0, allow_inf_nan=False)
+    starting_cash_usd: float = Field(_BROKER.starting_cash_usd, gt=0, allow_inf_nan=False)
+    allow_short: bool = False  # long-only book: a sell beyond the held shares is SHORT_SALE
 
 
 class RunConfig(BaseModel):

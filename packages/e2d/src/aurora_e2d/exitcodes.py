@@ -9,3 +9,5 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2  # bad input or configuration: one line on stderr, nothing committed
     KILLED = 3  # halted by the kill switch
     BREAKER = 4  # halted by a circuit breaker
+    INTERRUPTED = 130  # SIGINT: stopped at a session boundary, resumable
+    TERMINATED = 143  # SIGTERM: stopped at a session boundary, resumable

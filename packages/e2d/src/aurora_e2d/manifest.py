@@ -39,7 +39,19 @@ def package_versions() -> dict[str, str]:
             found[name] = version(name)
         except PackageNotFoundError:
             continue
+    found.update(blas_kernels())
     return found
+
+
+def blas_kernels() -> dict[str, str]:
+    """The BLAS kernels in use (e.g. ``openblas: Haswell``): model fits depend on them (see __init__)."""
+    from threadpoolctl import threadpool_info
+
+    return {
+        f"blas:{pool['internal_api']}": str(pool.get("architecture"))
+        for pool in threadpool_info()
+        if pool.get("user_api") == "blas"
+    }
 
 
 def git_revision(cwd: Path) -> str | None:
@@ -100,3 +112,11 @@ class Manifest:
 
 def read_manifest(run_dir: Path) -> dict[str, Any]:
     return json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
+
+
+def rerecord(run_dir: Path, name: str) -> None:
+    """Re-hash one listed file (a re-rendered report) in an existing manifest; nothing else changes."""
+    data = read_manifest(run_dir)
+    record = data["artifacts"][name]
+    record["sha256"] = sha256_file(run_dir / record["path"])
+    atomic_write_bytes(run_dir / MANIFEST, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())

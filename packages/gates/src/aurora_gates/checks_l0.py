@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from aurora_e2d.artifacts import sha256_file
 from aurora_e2d.data.sessions import session_closes
 from aurora_e2d.manifest import MANIFEST
+from aurora_e2d.runtime import LOCK_FILE
 from aurora_e2d.schemas import ARTIFACTS, ArtifactSpec
 from aurora_gates.registry import REGISTRY, CheckFailed, GateContext, Level
 from aurora_safety import ConfigError, effective_flags, load_declarations
@@ -27,7 +28,7 @@ from aurora_safety import ConfigError, effective_flags, load_declarations
 # Files in a run directory that are operational logs or locks, not products:
 # everything else must be listed (and hashed) in the manifest.
 UNHASHED = frozenset(
-    {MANIFEST, "trace.jsonl", "alerts.jsonl", "log.jsonl", "kill.flag", "stages.json", "gate-l0.json"}
+    {MANIFEST, LOCK_FILE, "trace.jsonl", "alerts.jsonl", "log.jsonl", "kill.flag", "stages.json", "gate-l0.json"}
 )
 UNHASHED_SUFFIXES = ("-wal", "-shm", "-journal")
 SNAPSHOT_LOCK = Path("goldens") / "snapshot" / "snapshot.lock.json"

@@ -34,6 +34,7 @@ from aurora_safety.events import (
     BreakerTripped,
     Rejection,
     StateChanged,
+    TransitionCause,
 )
 from aurora_safety.flags import (
     FlagDeclaration,
@@ -44,6 +45,7 @@ from aurora_safety.flags import (
     missing_adrs,
     rollback_active,
 )
+from aurora_safety.governor import BreakerStillOpenError, GovernorListener, NotTrippedError, TradingGovernor
 from aurora_safety.guard import gate_order
 from aurora_safety.killswitch import (
     KILL_FILE_NAME,
@@ -69,6 +71,7 @@ __all__ = [
     "Breaker",
     "BreakerBoard",
     "BreakerReset",
+    "BreakerStillOpenError",
     "BreakerTripped",
     "Clock",
     "ConfigError",
@@ -77,9 +80,11 @@ __all__ = [
     "DrawdownBreaker",
     "FlagDeclaration",
     "FlagStatus",
+    "GovernorListener",
     "KillStatus",
     "KillSwitch",
     "Limits",
+    "NotTrippedError",
     "OrderEffect",
     "RateBreaker",
     "ReasonCode",
@@ -89,8 +94,10 @@ __all__ = [
     "SystemClock",
     "TestClock",
     "TokenBucket",
+    "TradingGovernor",
     "TradingState",
     "TradingStateMachine",
+    "TransitionCause",
     "UnknownBreakerError",
     "check_daily_notional",
     "check_gross_exposure",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from aurora_safety.reasons import ReasonCode
@@ -21,6 +22,7 @@ __all__ = [
     "BreakerTripped",
     "Rejection",
     "StateChanged",
+    "TransitionCause",
     "Value",
     "Values",
     "json_value",
@@ -82,14 +84,24 @@ class Rejection:
         }
 
 
+class TransitionCause(StrEnum):
+    """Why the trading state moved; exactly one per ``StateChanged``."""
+
+    KILL_SWITCH = "kill_switch"  # a kill trigger was seen: HALTED
+    BREAKER_TRIP = "breaker_trip"  # a breaker opened: its action (REDUCING or HALTED)
+    RECONCILIATION = "reconciliation"  # journal and broker disagree: HALTED
+    OPERATOR_RESUME = "operator_resume"  # an operator resumed: back to what the breakers require
+
+
 @dataclass(frozen=True, slots=True)
 class StateChanged:
-    """The trading state moved; journalled with its reason and event time."""
+    """The trading state moved; journalled with its cause, reason and event time."""
 
     from_state: TradingState
     to_state: TradingState
     reason: str
     ts_ns: int
+    cause: TransitionCause | None = None  # None only for events of the bare TradingStateMachine
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -98,6 +110,7 @@ class StateChanged:
             "to_state": str(self.to_state),
             "reason": self.reason,
             "ts_ns": self.ts_ns,
+            "cause": None if self.cause is None else str(self.cause),
         }
 
 

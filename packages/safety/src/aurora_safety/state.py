@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import assert_never
 
-from aurora_safety.events import StateChanged
+from aurora_safety.events import StateChanged, TransitionCause
 
 __all__ = ["OrderEffect", "TradingState", "TradingStateMachine", "severity"]
 
@@ -75,18 +75,21 @@ class TradingStateMachine:
         """Every change so far, oldest first (a copy: history is not editable)."""
         return tuple(self._events)
 
-    def transition(self, to: TradingState, reason: str, ts_ns: int) -> StateChanged | None:
+    def transition(
+        self, to: TradingState, reason: str, ts_ns: int, *, cause: TransitionCause | None = None
+    ) -> StateChanged | None:
         """Move to ``to``; None when already there (no event for a non-change).
 
         An unknown state raises ValueError rather than guessing; an empty
-        reason is refused because the journal must say why.
+        reason is refused because the journal must say why. In a run, only
+        ``TradingGovernor`` calls this, always with a ``cause``.
         """
         target = TradingState(to)
         if not reason.strip():
             raise ValueError("transition reason must be a non-empty string, was ''")
         if target is self._state:
             return None
-        event = StateChanged(self._state, target, reason, int(ts_ns))
+        event = StateChanged(self._state, target, reason, int(ts_ns), None if cause is None else TransitionCause(cause))
         self._state = target
         self._events.append(event)
         return event

@@ -12,13 +12,14 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -26,13 +27,18 @@ from rich.console import Console
 from aurora_e2d.artifacts import atomic_write_bytes
 from aurora_e2d.cli.data import data_app
 from aurora_e2d.exitcodes import ExitCode
-from aurora_safety import AuroraError, ConfigError, KillSwitch, disengage, engage, kill_file_path
+from aurora_e2d.runtime.signals import StopSignals
+from aurora_safety import AuroraError, ConfigError
+
+if TYPE_CHECKING:
+    from aurora_e2d.runtime.job import RunResult
 
 app = typer.Typer(
     name="aurora",
     help="Aurora: ML trading pipeline from raw bars to paper-traded orders, behind hard gates.\n\n"
     "Exit codes: 0 done, 1 a gate or check failed, 2 bad input or configuration, "
-    "3 halted by the kill switch, 4 halted by a circuit breaker.",
+    "3 halted by the kill switch, 4 halted by a circuit breaker, "
+    "130 / 143 interrupted by SIGINT / SIGTERM at a session boundary (resume continues).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -61,11 +67,12 @@ def run(
     """E2D + paper trading replay over the bundled real data, checkpointed every session."""
     from aurora_e2d.config import load_config
 
-    settings = load_config(config, start=_date("--start", start), end=_date("--end", end))
-    from aurora_e2d.runtime.job import run_job  # the heavy stack loads only for a valid config
+    with StopSignals(on_second=_second_signal(run_dir)) as stop:
+        settings = load_config(config, start=_date("--start", start), end=_date("--end", end))
+        from aurora_e2d.runtime.job import run_job  # the heavy stack loads only for a valid config
 
-    with _progress() as progress:
-        result = run_job(settings, run_dir, progress)
+        with _progress() as progress:
+            result = run_job(settings, run_dir, progress, stop)
     _finish(result)
 
 
@@ -74,10 +81,11 @@ def resume(
     run_dir: Annotated[Path, typer.Option("--run-dir", help="The run directory to continue.")],
 ) -> None:
     """Continue a killed, crashed or halted run from its last committed session."""
-    from aurora_e2d.runtime.job import resume_job
+    with StopSignals(on_second=_second_signal(run_dir)) as stop:
+        from aurora_e2d.runtime.job import resume_job
 
-    with _progress() as progress:
-        result = resume_job(run_dir, progress)
+        with _progress() as progress:
+            result = resume_job(run_dir, progress, stop)
     _finish(result)
 
 
@@ -86,7 +94,8 @@ def status(
     run_dir: Annotated[Path, typer.Option("--run-dir", help="The run directory to inspect.")],
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")] = False,
 ) -> None:
-    """Progress, trading state, breakers, kill state, positions, cash, equity; never changes the run."""
+    """Live, interrupted, halted or completed, and the next command; progress, state, breakers, kill,
+    positions, cash, equity. Never changes the run."""
     from aurora_e2d.runtime.status import collect_status, render_status
 
     info = collect_status(run_dir)
@@ -125,12 +134,22 @@ def route(
 def report(
     run_dir: Annotated[Path, typer.Option("--run-dir", help="The run directory to report on.")],
 ) -> None:
-    """Write <run-dir>/report.html: self-contained (plots inline, no network), also written by every run."""
-    from aurora_e2d.runtime.job import load_run_config
+    """Re-render <run-dir>/report.html (self-contained, no network) with today's gate reports and goldens.
+
+    Every run writes one; this refreshes it as the run's only writer and re-records its hash in the
+    manifest, so `aurora gate l0` still finds every listed file intact.
+    """
+    from aurora_e2d.manifest import MANIFEST, rerecord
     from aurora_e2d.report.page import write_report
+    from aurora_e2d.runtime.job import load_run_config
+    from aurora_e2d.runtime.lock import RunLock
 
     load_run_config(run_dir)  # a clear exit 2 for a directory that is not a run
-    typer.echo(f"wrote {write_report(run_dir)}")
+    with RunLock(run_dir):
+        path = write_report(run_dir)
+        if (run_dir / MANIFEST).is_file():
+            rerecord(run_dir, "report")
+    typer.echo(f"wrote {path}")
 
 
 breaker_app = typer.Typer(
@@ -146,16 +165,18 @@ def breaker_reset(
     reason: Annotated[str, typer.Option(help="Why it is safe to trade again (journaled).")],
     run_dir: Annotated[Path, typer.Option("--run-dir", help="The halted run directory.")],
 ) -> None:
-    """Clear a tripped breaker (an explicit, journaled operator action); then `aurora resume`."""
-    from aurora_e2d.runtime.operator import reset_breaker
+    """Clear a tripped breaker (an explicit, journaled operator action); then `aurora resume`.
+
+    Refused (exit 2) for a breaker that is not tripped, a completed run, or a run another process holds.
+    """
+    from aurora_e2d.runtime.levers import reset_breaker
 
     event = reset_breaker(run_dir, name, reason)
     typer.echo(f"breaker {event.breaker} reset ({reason}); continue with: aurora resume --run-dir {run_dir}")
 
 
-def _finish(result) -> None:
-    stream_err = result.exit_code != 0
-    typer.echo(f"{result.message}: {result.run_dir}", err=stream_err)
+def _finish(result: RunResult) -> None:
+    typer.echo(result.message, err=result.exit_code != 0)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
 
@@ -199,26 +220,49 @@ def kill(
         str, typer.Option(help="Why trading is being stopped (logged in the file).")
     ] = "operator",
     run_dir: RunDirOption = None,
+    arm: Annotated[
+        bool,
+        typer.Option("--arm", help="Arm the kill for a run directory that holds no run yet (it will not start)."),
+    ] = False,
 ) -> None:
-    """Engage the kill switch: create the kill file ($AURORA_KILL_FILE, else <run-dir>/kill.flag, else ./kill.flag)."""
-    path = engage(kill_file_path(run_dir=run_dir), reason)
+    """Engage the kill switch: create the kill file ($AURORA_KILL_FILE, else <run-dir>/kill.flag, else ./kill.flag).
+
+    With --run-dir, the directory must hold a run (exit 2 otherwise, naming the live runs);
+    --arm says on purpose that it does not yet.
+    """
+    from aurora_e2d.runtime.levers import arm_kill
+
+    path = arm_kill(run_dir, reason, arm=arm)
     typer.echo(f"kill switch engaged: {path}")
 
 
 @app.command()
 def unkill(run_dir: RunDirOption = None) -> None:
     """Remove kill files. Trading does not restart by itself: resume explicitly."""
-    candidates = [kill_file_path(run_dir=run_dir), Path.cwd() / "kill.flag"]
-    if run_dir is not None:
-        candidates.append(run_dir / "kill.flag")
-    removed = disengage(candidates)
+    from aurora_e2d.runtime.levers import disarm_kill
+
+    removed, still = disarm_kill(run_dir)
     for path in removed:
         typer.echo(f"removed {path}")
-    status = KillSwitch(run_dir=run_dir).check()
-    if status.active:
-        typer.echo(f"kill switch still active: {status.trigger}", err=True)
+    if still is not None:
+        typer.echo(f"aurora: kill switch still active: {still}", err=True)
         raise typer.Exit(ExitCode.KILLED)
-    typer.echo("kill switch clear; nothing restarts by itself (use `aurora resume --run-dir D`).")
+    if not removed:
+        typer.echo("no kill file to remove; kill switch clear")
+        return
+    target = f" --run-dir {run_dir}" if run_dir is not None else " --run-dir D"
+    typer.echo(f"kill switch clear; nothing restarts by itself (use `aurora resume{target}`).")
+
+
+def _second_signal(run_dir: Path | None) -> Callable[[int], str]:
+    def message(signum: int) -> str:
+        where = run_dir if run_dir is not None else "D"
+        return (
+            f"aurora: second {signal.Signals(signum).name}: stopping now; the last committed session is kept "
+            f"(resume with: aurora resume --run-dir {where})"
+        )
+
+    return message
 
 
 def _load_plugins() -> None:
@@ -239,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     except AuroraError as error:
         typer.echo(f"aurora: error: {error}", err=True)
         return ExitCode.BAD_INPUT
+    except KeyboardInterrupt:  # Ctrl-C outside a run's own handler (start-up, a read-only command)
+        typer.echo("aurora: interrupted (SIGINT); nothing was left half-written", err=True)
+        return ExitCode.INTERRUPTED
     except SystemExit as done:  # typer's normal way out, with the command's code
         code = done.code
         return code if isinstance(code, int) else (0 if code is None else 1)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,6 +19,9 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+
+from aurora_broker import JOURNAL_NAME, JournalReader
+from aurora_safety import TransitionCause
 
 __all__ = [
     "Banner",
@@ -89,13 +92,11 @@ def _cumulative_by_date(frame: pl.DataFrame, dates: list[date], symbols: list[st
 def _ledger_income(run_dir: Path, symbols: list[str]) -> pl.DataFrame:
     """Dividends and cash in lieu from the journal (ref ``SYMBOL:...``) as (date, symbol, amount USD)."""
     rows: list[tuple[date, str, float]] = []
-    with _journal(run_dir) as db:
-        if db is not None:
-            query = "SELECT session, ref, amount_cents FROM cash_ledger WHERE kind IN ('DIVIDEND', 'CASH_IN_LIEU')"
-            for session, ref, cents in db.execute(query + " ORDER BY seq"):
-                symbol = str(ref).split(":", 1)[0]
-                if session is not None and symbol in symbols:
-                    rows.append((date.fromisoformat(session), symbol, cents / 100.0))
+    with _journal(run_dir) as reader:
+        for entry in [] if reader is None else reader.cash_ledger(("DIVIDEND", "CASH_IN_LIEU")):
+            symbol = entry.ref.split(":", 1)[0]
+            if entry.session is not None and symbol in symbols:
+                rows.append((entry.session, symbol, entry.amount_cents / 100.0))
     schema = {"date": pl.Date, "symbol": pl.String, "amount": pl.Float64}
     return pl.DataFrame(rows, schema=schema, orient="row")
 
@@ -233,21 +234,14 @@ class TimelineEntry:
         return datetime.fromtimestamp(self.ts_ns / 1e9, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-class _journal:
-    """``with _journal(run_dir) as db``: a read-only connection, or None when there is no journal."""
-
-    def __init__(self, run_dir: Path) -> None:
-        self._path = run_dir / "journal.sqlite"
-        self._db: sqlite3.Connection | None = None
-
-    def __enter__(self) -> sqlite3.Connection | None:
-        if self._path.is_file():
-            self._db = sqlite3.connect(f"{self._path.resolve().as_uri()}?mode=ro", uri=True)
-        return self._db
-
-    def __exit__(self, *exc: object) -> None:
-        if self._db is not None:
-            self._db.close()
+@contextmanager
+def _journal(run_dir: Path) -> Iterator[JournalReader | None]:
+    """A read-only journal reader, or None when the run has no journal (yet)."""
+    if not (run_dir / JOURNAL_NAME).is_file():
+        yield None
+        return
+    with JournalReader.open(run_dir) as reader:
+        yield reader
 
 
 def _values_text(values: Any) -> str:
@@ -266,18 +260,16 @@ def _values_text(values: Any) -> str:
 def timeline(run_dir: Path) -> list[TimelineEntry]:
     """State changes (kill halts singled out), breaker trips and resets, in journal order by time."""
     entries: list[tuple[int, int, TimelineEntry]] = []
-    with _journal(run_dir) as db:
-        if db is None:
+    with _journal(run_dir) as reader:
+        if reader is None:
             return []
-        for seq, ts, old, new, reason in db.execute(
-            "SELECT seq, ts_ns, from_state, to_state, reason FROM trading_state_events ORDER BY seq"
-        ):
-            kind = "kill" if str(reason).startswith("kill switch") else "state change"
-            entries.append((ts, 2 * seq + 1, TimelineEntry(ts, kind, f"{old} → {new}", reason)))
-        for seq, ts, breaker, event, data_json in db.execute(
-            "SELECT seq, ts_ns, breaker, event, data_json FROM breaker_events ORDER BY seq"
-        ):
-            data = json.loads(data_json)
+        for record in reader.state_events():
+            change = record.event
+            kind = "kill" if change.cause is TransitionCause.KILL_SWITCH else "state change"
+            subject = f"{change.from_state} → {change.to_state}"
+            entries.append((change.ts_ns, 2 * record.seq + 1, TimelineEntry(change.ts_ns, kind, subject, change.reason)))
+        for trip in reader.breaker_events():
+            seq, ts, breaker, event, data = trip.seq, trip.ts_ns, trip.breaker, trip.event, trip.data
             if event == "BreakerReset":
                 text = f"operator: {data.get('operator_reason', '')} (cleared: {data.get('reason', '')})"
                 entries.append((ts, 2 * seq, TimelineEntry(ts, "breaker reset", breaker, text)))
@@ -291,12 +283,9 @@ def timeline(run_dir: Path) -> list[TimelineEntry]:
 def open_breakers(run_dir: Path) -> list[str]:
     """Breakers whose last journaled event is a HALTED trip: they must be reset before resuming."""
     last: dict[str, dict[str, Any]] = {}
-    with _journal(run_dir) as db:
-        if db is not None:
-            for breaker, data_json in db.execute(
-                "SELECT breaker, data_json FROM breaker_events ORDER BY seq"
-            ):
-                last[breaker] = json.loads(data_json)
+    with _journal(run_dir) as reader:
+        for record in [] if reader is None else reader.breaker_events():
+            last[record.breaker] = record.data
     return sorted(
         name
         for name, data in last.items()

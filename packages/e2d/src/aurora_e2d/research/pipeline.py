@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pyarrow as pa
@@ -41,6 +41,9 @@ from aurora_e2d.data.sessions import attach_session_close, session_closes
 from aurora_e2d.research.stagecache import StageCache, input_hash
 from aurora_e2d.trace import Trace
 
+if TYPE_CHECKING:
+    from aurora_e2d.runtime.signals import StopSignals
+
 
 @dataclass
 class StageOutputs:
@@ -55,9 +58,10 @@ class StageOutputs:
 class StageRunner:
     """Runs one stage with its checkpoint: reuse verified output, else compute and write."""
 
-    def __init__(self, run_dir: Path, trace: Trace) -> None:
+    def __init__(self, run_dir: Path, trace: Trace, stop: StopSignals | None = None) -> None:
         self.run_dir = run_dir
         self.trace = trace
+        self.stop = stop  # a SIGINT/SIGTERM stops the run between stages, never inside one
         self.cache = StageCache(run_dir)
         self.outputs = StageOutputs()
 
@@ -68,6 +72,8 @@ class StageRunner:
         upstream: tuple[str, ...],
         compute: Callable[[], pl.DataFrame | pa.Table],
     ) -> pl.DataFrame:
+        if self.stop is not None:
+            self.stop.check()
         spec = ARTIFACTS[name]
         inputs = input_hash(name, __version__, params, {u: self.outputs.sha256[u] for u in upstream})
         with self.trace.span(f"stage:{name}", stage=name, inputs_hash=inputs) as out:

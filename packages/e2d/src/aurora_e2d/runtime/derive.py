@@ -7,12 +7,13 @@ and an uninterrupted one derive byte-identical files.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime
 
 import polars as pl
 import pyarrow as pa
 
-from aurora_broker import Journal
+from aurora_broker import JournalReader
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -68,36 +69,27 @@ EQUITY_SCHEMA = pa.schema(
 )
 
 
-def _day(text: str) -> date:
-    return date.fromisoformat(text)
-
-
-def orders_frame(journal: Journal) -> pl.DataFrame:
+def orders_frame(journal: JournalReader) -> pl.DataFrame:
     """One row per order the router answered (first answer per id), with its final state."""
-    final = {
-        coid: (status, filled)
-        for coid, status, filled in journal.query(
-            "SELECT client_order_id, status, filled_quantity FROM orders"
-        )
-    }
+    final = {order.client_order_id: (str(order.status), order.filled_quantity) for order in journal.orders()}
     rows, seen = [], set()
     for result in journal.route_results():
-        coid = result["client_order_id"]
-        if result["action"] != "submit" or coid in seen or result["session"] is None:
+        coid = result.client_order_id
+        if result.action != "submit" or coid in seen or result.session is None:
             continue
         seen.add(coid)
         status, filled = final.get(coid, ("REJECTED", 0))
         rows.append(
             {
                 "client_order_id": coid,
-                "strategy": result["strategy"],
-                "date": _day(result["session"]),
-                "symbol": result["symbol"],
-                "side": result["side"],
-                "quantity": result["quantity"],
-                "limit_price": result["limit_price"],
-                "route_status": result["status"],
-                "reason": result["reason"],
+                "strategy": result.strategy,
+                "date": result.session,
+                "symbol": result.symbol,
+                "side": result.side,
+                "quantity": result.quantity,
+                "limit_price": result.limit_price,
+                "route_status": result.status,
+                "reason": result.reason,
                 "status": status,
                 "filled_quantity": filled,
             }
@@ -105,59 +97,54 @@ def orders_frame(journal: Journal) -> pl.DataFrame:
     return _frame(rows, ORDERS_SCHEMA)
 
 
-def fills_frame(journal: Journal, ts_by_day: dict[date, datetime]) -> pl.DataFrame:
+def fills_frame(journal: JournalReader, ts_by_day: dict[date, datetime]) -> pl.DataFrame:
     rows = [
         {
-            "fill_id": fill_id,
-            "client_order_id": coid,
-            "date": _day(session),
-            "ts": ts_by_day[_day(session)],
-            "symbol": symbol,
-            "side": side,
-            "quantity": quantity,
-            "price": price,
-            "gross_cents": gross,
-            "commission_cents": commission,
+            "fill_id": fill.fill_id,
+            "client_order_id": fill.client_order_id,
+            "date": fill.session,
+            "ts": ts_by_day[fill.session],
+            "symbol": fill.symbol,
+            "side": str(fill.side),
+            "quantity": fill.quantity,
+            "price": fill.price,
+            "gross_cents": fill.gross_cents,
+            "commission_cents": fill.commission_cents,
         }
-        for fill_id, coid, session, symbol, side, quantity, price, gross, commission in journal.query(
-            "SELECT fill_id, client_order_id, session, symbol, side, quantity, price, gross_cents,"
-            " commission_cents FROM fills ORDER BY seq"
-        )
+        for fill in journal.fills()
     ]
     return _frame(rows, FILLS_SCHEMA)
 
 
-def positions_frame(journal: Journal, ts_by_day: dict[date, datetime]) -> pl.DataFrame:
+def positions_frame(journal: JournalReader, ts_by_day: dict[date, datetime]) -> pl.DataFrame:
     rows = [
-        {"date": _day(s), "ts": ts_by_day[_day(s)], "symbol": sym, "quantity": q, "mark_price": m}
-        for s, sym, q, m in journal.query(
-            "SELECT session, symbol, quantity, mark_price FROM position_snapshots ORDER BY session, symbol"
-        )
+        {"date": p.session, "ts": ts_by_day[p.session], "symbol": p.symbol, "quantity": p.quantity, "mark_price": p.mark_price}
+        for p in journal.position_snapshots()
     ]
     return _frame(rows, POSITIONS_SCHEMA)
 
 
-def equity_frame(journal: Journal, ts_by_day: dict[date, datetime]) -> pl.DataFrame:
-    traded = dict(journal.query("SELECT session, SUM(ABS(gross_cents)) FROM fills GROUP BY session"))
-    gross = dict(
-        journal.query(
-            "SELECT session, SUM(ABS(quantity * mark_price)) FROM position_snapshots GROUP BY session"
-        )
-    )
+def equity_frame(journal: JournalReader, ts_by_day: dict[date, datetime]) -> pl.DataFrame:
+    traded: dict[date, int] = defaultdict(int)
+    for fill in journal.fills():
+        traded[fill.session] += abs(fill.gross_cents)
+    gross: dict[date, float] = defaultdict(float)
+    for p in journal.position_snapshots():
+        if p.mark_price is not None:
+            gross[p.session] += abs(p.quantity * p.mark_price)
     rows, previous = [], None
-    for session, cash, market, equity in journal.query(
-        "SELECT session, cash_cents, market_value_cents, equity_cents FROM equity_snapshots ORDER BY session"
-    ):
-        equity_usd = equity / 100.0
+    for snapshot in journal.equity_snapshots():
+        session = snapshot.session
+        equity_usd = snapshot.equity_cents / 100.0
         rows.append(
             {
-                "date": _day(session),
-                "ts": ts_by_day[_day(session)],
-                "cash_usd": cash / 100.0,
-                "market_value_usd": market / 100.0,
+                "date": session,
+                "ts": ts_by_day[session],
+                "cash_usd": snapshot.cash_cents / 100.0,
+                "market_value_usd": snapshot.market_value_cents / 100.0,
                 "equity": equity_usd,
                 "daily_return": None if previous is None else equity_usd / previous - 1.0,
-                "gross_exposure": (gross.get(session) or 0.0) / equity_usd,
+                "gross_exposure": gross.get(session, 0.0) / equity_usd,
                 "turnover": 0.0 if previous is None else (traded.get(session, 0) / 100.0) / (2.0 * previous),
             }
         )

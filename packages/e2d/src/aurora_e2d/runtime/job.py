@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aurora_e2d.runtime.alerts import AlertSink
+from aurora_broker import JOURNAL_NAME
+from aurora_e2d.runtime.alerts import AlertSink, ObservingSink
 from aurora_e2d.artifacts import atomic_write_bytes, write_parquet
 from aurora_e2d.config import RunConfig, load_config, validate_config
 from aurora_e2d.runtime.derive import equity_frame, fills_frame, orders_frame, positions_frame
@@ -27,14 +28,23 @@ from aurora_e2d.research.model import ModelKind
 from aurora_e2d.paths import repo_root
 from aurora_e2d.research.pipeline import MODELS_DIR, StageRunner, data_window, run_data_stages, run_model_stages
 from aurora_e2d.report.page import REPORT, write_report
-from aurora_e2d.runtime.loop import ExecutionLoop, LoopOutcome, LoopStatus, build_sessions, peak_rss_mb
+from aurora_e2d.runtime.lock import RunDirBusyError, RunLock
+from aurora_e2d.runtime.loop import (
+    ExecutionLoop,
+    LoopOutcome,
+    LoopStatus,
+    ReplayClock,
+    build_sessions,
+    peak_rss_mb,
+)
+from aurora_e2d.runtime.phase import CONFIG_FILE, RunPhase, read_phase
+from aurora_e2d.runtime.signals import Interrupted, StopSignals
+from aurora_e2d.runtime.stack import open_stack
 from aurora_e2d.schemas import ARTIFACTS
 from aurora_e2d.report.summary import frictionless_metrics, performance, run_metrics, write_summary
 from aurora_e2d.trace import Trace
 from aurora_safety import effective_flags
 
-CONFIG_FILE = "config.json"
-JOURNAL_FILE = "journal.sqlite"
 _EXIT = {
     LoopStatus.COMPLETED: ExitCode.OK,
     LoopStatus.KILLED: ExitCode.KILLED,
@@ -56,10 +66,8 @@ def new_run_id(config: RunConfig) -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{config.config_hash()[:8]}"
 
 
-def prepare_run_dir(config: RunConfig, run_dir: Path | None) -> tuple[Path, str]:
-    """Create (or re-open) a run directory whose frozen config equals `config`."""
-    if run_dir is None:
-        run_dir = Path("runs") / new_run_id(config)
+def prepare_run_dir(config: RunConfig, run_dir: Path) -> tuple[Path, str]:
+    """Create (or re-open) a run directory whose frozen config equals `config` (caller holds its lock)."""
     frozen = run_dir / CONFIG_FILE
     if frozen.is_file():
         saved = _read_frozen(frozen)
@@ -104,19 +112,39 @@ def _remove_stale_temp_files(run_dir: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def run_job(config: RunConfig, run_dir: Path | None, progress: Progress | None = None) -> RunResult:
-    """Run (or continue) a run; bad input leaves no half-made run directory behind."""
+def run_job(
+    config: RunConfig,
+    run_dir: Path | None,
+    progress: Progress | None = None,
+    stop: StopSignals | None = None,
+) -> RunResult:
+    """Run (or continue) a run as its only writer; bad input leaves no half-made run directory behind."""
     flags = effective_flags(config.flags)
     snapshot = load_snapshot()  # stage 1: the pinned input, hash verified
     data_window(snapshot, config)  # a window outside the data is refused before anything is written
-    created = run_dir is None or not run_dir.exists()
-    run_dir, run_id = prepare_run_dir(config, run_dir)
+    if run_dir is None:
+        run_dir = Path("runs") / new_run_id(config)
+    created = not run_dir.exists()
     try:
-        return _run(config, flags, snapshot, run_dir, run_id, progress)
-    except InputError:
-        if created:  # only a directory this call created, never one the user had
+        with RunLock(run_dir):
+            run_dir, run_id = prepare_run_dir(config, run_dir)
+            return _run(config, flags, snapshot, run_dir, run_id, progress, stop)
+    except InputError as error:
+        # only a directory this call created, never one the user had -- nor one another writer holds
+        if created and not isinstance(error, RunDirBusyError):
             shutil.rmtree(run_dir, ignore_errors=True)
         raise
+    except Interrupted as signal_:
+        return _interrupted_result(run_dir, signal_, "before the first session committed")
+
+
+def _interrupted_result(run_dir: Path, signal_: Interrupted, where: str) -> RunResult:
+    return RunResult(
+        run_dir,
+        run_dir.name,
+        signal_.exit_code,
+        f"aurora: interrupted by {signal_.name} ({where}); resume with: aurora resume --run-dir {run_dir}",
+    )
 
 
 def _run(
@@ -126,10 +154,12 @@ def _run(
     run_dir: Path,
     run_id: str,
     progress: Progress | None,
+    stop: StopSignals | None,
 ) -> RunResult:
     _remove_stale_temp_files(run_dir)
     trace = Trace(run_dir / "trace.jsonl", run_id)
-    runner = StageRunner(run_dir, trace)
+    alerts = AlertSink(run_dir, run_id)
+    runner = StageRunner(run_dir, trace, stop)
     start, end = run_data_stages(runner, config, snapshot)
     run_model_stages(runner, config, ModelKind.from_flag(flags.get("hgb_model", False)), start, end)
 
@@ -138,7 +168,16 @@ def _run(
     if not sessions:  # e.g. a weekend, or before the first walk-forward fold: nothing to trade
         raise InputError.bad_value("start", f"a window with a trading session (end {end})", str(start))
     symbols = sorted(frames["bars"]["symbol"].unique().to_list())
-    loop = ExecutionLoop(run_dir, config, symbols, trace, AlertSink(run_dir, run_id))
+    clock = ReplayClock()
+    stack = open_stack(
+        run_dir,
+        config,
+        clock,
+        symbols=symbols,
+        kill_run_dir=run_dir,
+        observe=lambda journal_sink: ObservingSink(journal_sink, trace, alerts),
+    )
+    loop = ExecutionLoop(stack, clock, trace, alerts, stop)
     try:
         with trace.span("stage:execution", stage="execution") as out:
             outcome = loop.run(sessions, progress)
@@ -156,9 +195,15 @@ def _run(
         write_report(run_dir)  # reads the manifest, so it comes after it ...
     manifest.record(run_dir, "report", REPORT, None, None)  # ... and is then listed in it
     manifest.write(run_dir)
+    if outcome.status is LoopStatus.INTERRUPTED:
+        assert stop is not None and stop.requested is not None
+        signal_ = Interrupted(stop.requested)
+        alerts.alert("interrupted", f"{signal_.name}: {outcome.message}", signal=signal_.name)
+        trace.close()
+        return _interrupted_result(run_dir, signal_, outcome.message)
     trace.close()
     return RunResult(
-        run_dir, run_id, _EXIT[outcome.status], f"run {run_id} {outcome.status}: {outcome.message}"
+        run_dir, run_id, _EXIT[outcome.status], f"run {run_id} {outcome.status}: {outcome.message}: {run_dir}"
     )
 
 
@@ -166,10 +211,10 @@ def _derive_artifacts(runner: StageRunner, loop: ExecutionLoop) -> None:
     bars = runner.outputs.frames["bars"]
     ts_by_day = dict(zip(bars["date"].to_list(), bars["ts"].to_list(), strict=True))
     derived = {
-        "orders": orders_frame(loop.journal),
-        "fills": fills_frame(loop.journal, ts_by_day),
-        "positions": positions_frame(loop.journal, ts_by_day),
-        "equity": equity_frame(loop.journal, ts_by_day),
+        "orders": orders_frame(loop.journal.read),
+        "fills": fills_frame(loop.journal.read, ts_by_day),
+        "positions": positions_frame(loop.journal.read, ts_by_day),
+        "equity": equity_frame(loop.journal.read, ts_by_day),
     }
     for name, frame in derived.items():
         spec = ARTIFACTS[name]
@@ -211,7 +256,7 @@ def _write_manifest(runner: StageRunner, run_id: str, config: RunConfig, flags: 
     for name, rows in runner.outputs.rows.items():
         spec = ARTIFACTS[name]
         manifest.record(run_dir, name, spec.file, rows, spec.schema_strings())
-    for extra in (CONFIG_FILE, "summary.json", JOURNAL_FILE):
+    for extra in (CONFIG_FILE, "summary.json", JOURNAL_NAME):
         manifest.record(run_dir, extra, extra, None, None)
     for path in sorted((run_dir / MODELS_DIR).iterdir()):
         rel = f"{MODELS_DIR}/{path.name}"
@@ -220,9 +265,12 @@ def _write_manifest(runner: StageRunner, run_id: str, config: RunConfig, flags: 
     return manifest
 
 
-def resume_job(run_dir: Path, progress: Progress | None = None) -> RunResult:
+def resume_job(run_dir: Path, progress: Progress | None = None, stop: StopSignals | None = None) -> RunResult:
+    """Continue a killed, crashed, interrupted or halted run; a completed one is left exactly as it is."""
     config = load_run_config(run_dir)
-    return run_job(config, run_dir, progress)
+    if read_phase(run_dir, config).phase is RunPhase.COMPLETED:
+        return RunResult(run_dir, run_dir.name, ExitCode.OK, f"run {run_dir.name} already completed; nothing to resume: {run_dir}")
+    return run_job(config, run_dir, progress, stop)
 
 
 __all__ = ["RunResult", "load_config", "load_run_config", "resume_job", "run_job"]

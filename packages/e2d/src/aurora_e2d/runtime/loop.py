@@ -23,39 +23,26 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
 
-from aurora_broker import (
-    Bar,
-    BrokerConfig,
-    CashDividend,
-    CorporateAction,
-    Journal,
-    PaperBroker,
-    Split,
-)
-from aurora_e2d.runtime.alerts import AlertSink, ObservingSink, observe_state_change, observe_trip
-from aurora_e2d.config import RunConfig
-from aurora_e2d.research.decisions import STRATEGY
+from aurora_broker import Bar, CashDividend, CorporateAction, Split
 from aurora_e2d.faults import fault_point
+from aurora_e2d.research.decisions import STRATEGY
+from aurora_e2d.runtime.alerts import AlertSink
 from aurora_e2d.runtime.orderplan import Target, plan_orders
+from aurora_e2d.runtime.signals import StopSignals
+from aurora_e2d.runtime.stack import TradingStack
 from aurora_e2d.trace import Trace
-from aurora_router import JournalSink, ReferenceBook, Router
-from aurora_safety import (
-    BreakerBoard,
-    KillSwitch,
-    TradingState,
-    TradingStateMachine,
-)
+from aurora_safety import BreakerBoard, TradingState
 
 
 class LoopStatus(StrEnum):
     COMPLETED = "completed"
     KILLED = "killed"
     HALTED = "halted"
+    INTERRUPTED = "interrupted"  # SIGINT/SIGTERM, stopped at a session boundary
 
 
 @dataclass(frozen=True)
@@ -135,60 +122,33 @@ def build_sessions(bars: pl.DataFrame, decisions: pl.DataFrame, actions: pa.Tabl
     return sessions
 
 
-def broker_config(config: RunConfig) -> BrokerConfig:
-    execution = config.execution
-    return BrokerConfig(
-        commission_per_share_usd=execution.commission_per_share_usd,
-        min_commission_usd=execution.min_commission_usd,
-        slippage_bps=execution.slippage_bps,
-        starting_cash_usd=execution.starting_cash_usd,
-    )
-
-
 class ExecutionLoop:
-    """Owns the journal, broker, router and breakers of one run directory."""
+    """Drives one ``TradingStack`` through the sessions; every state change goes through its governor."""
 
     def __init__(
-        self, run_dir: Path, config: RunConfig, symbols: list[str], trace: Trace, alerts: AlertSink
+        self,
+        stack: TradingStack,
+        clock: ReplayClock,
+        trace: Trace,
+        alerts: AlertSink,
+        stop: StopSignals | None = None,
     ) -> None:
-        self.run_dir = run_dir
-        self.config = config
+        self.stack = stack
+        self.clock = clock
         self.trace = trace
         self.alerts = alerts
-        self.clock = ReplayClock()
-        self.journal = Journal.open(run_dir, config.config_hash())  # wall-clock commit times
-        self.broker = PaperBroker(self.journal, broker_config(config), config.limits, self.clock)
-        saved = self.journal.load_breaker_state()
-        self.board = BreakerBoard.from_dict(saved) if saved else BreakerBoard.from_limits(config.limits)
-        changes = self.journal.state_changes()
-        self.state = TradingStateMachine(
-            TradingState(changes[-1]["to_state"]) if changes else TradingState.ACTIVE
-        )
-        self.kill_switch = KillSwitch(run_dir=run_dir)
-        self.book = ReferenceBook(symbols)
-        self.router = Router(
-            self.broker,
-            config.limits,
-            self.kill_switch,
-            self.state,
-            self.board,
-            self.clock,
-            self.book,
-            sink=ObservingSink(JournalSink(self.journal), trace, alerts),
-        )
-        self.router.seed(self.journal.routed_client_order_ids())
+        self.stop = stop
+        self.journal = stack.journal
+        self.broker = stack.broker
+        self.router = stack.router
+        self.governor = stack.governor
+        self.book = stack.book
+        self.config = stack.config
 
     def close(self) -> None:
-        self.router.kill_watch.close()
-        self.journal.close()
+        self.stack.close()
 
     # ------------------------------------------------------------------ helpers
-    def _move_state(self, to: TradingState, reason: str, ts_ns: int) -> None:
-        event = self.state.transition(to, reason, ts_ns)
-        if event is not None:
-            self.journal.record_state_change(event)
-            observe_state_change(event, self.trace, self.alerts)
-
     def _alert_kill(self, trigger: str) -> None:
         self.alerts.alert("kill", f"kill switch active ({trigger})", trigger=trigger)
         self.trace.event("kill", trigger=trigger)
@@ -198,14 +158,18 @@ class ExecutionLoop:
         self._alert_kill(trigger)
         with self.journal.session_transaction():
             self.router.cancel_all()
-            self._move_state(TradingState.HALTED, f"kill switch: {trigger}", ts_ns)
+            self.governor.halt_for_kill(trigger, ts_ns)
 
     def last_session(self) -> date | None:
-        checkpoint = self.journal.last_checkpoint()
+        checkpoint = self.journal.read.last_checkpoint()
         return None if checkpoint is None else checkpoint.session
 
     # ---------------------------------------------------------------- the loop
     def run(self, sessions: list[Session], progress: Callable[[int, int], None] | None = None) -> LoopOutcome:
+        """Process every session after the last committed one, stopping at a boundary on a signal.
+
+        The last session of ``sessions`` places no orders: nothing would ever fill them.
+        """
         done_through = self.last_session()
         pending = [s for s in sessions if done_through is None or s.day > done_through]
         total, done = len(sessions), len(sessions) - len(pending)
@@ -216,6 +180,8 @@ class ExecutionLoop:
         if resumed is not None:
             return LoopOutcome(LoopStatus.HALTED, resumed, done, total)
         for index, session in enumerate(pending):
+            if self.stop is not None and self.stop.stop_requested:
+                return self._interrupted(done, total, latencies)
             self.clock.set(session.ts_ns)
             kill = self.router.kill_status()
             if kill.active:
@@ -226,24 +192,31 @@ class ExecutionLoop:
             last = index == len(pending) - 1 and session is sessions[-1]
             with self.trace.span("session", session=session.day) as out:
                 outcome, latency = self._run_session(session, place_orders=not last)
-                out.update(state=str(self.state.state))
+                out.update(state=str(self.governor.state))
             latencies.append(latency)
             done += 1
             if progress is not None:
                 progress(done, total)
             if outcome is not None:
                 return LoopOutcome(outcome[0], outcome[1], done, total, tuple(latencies))
+        if self.stop is not None and self.stop.stop_requested and done < total:
+            return self._interrupted(done, total, latencies)
         return LoopOutcome(LoopStatus.COMPLETED, "all sessions committed", done, total, tuple(latencies))
+
+    def _interrupted(self, done: int, total: int, latencies: list[float]) -> LoopOutcome:
+        last = self.last_session()
+        where = "no session committed yet" if last is None else f"last committed session {last}"
+        return LoopOutcome(LoopStatus.INTERRUPTED, where, done, total, tuple(latencies))
 
     def _resume_state(self, ts_ns: int) -> str | None:
         """Before trading again: a tripped HALTED breaker stays halted until an operator resets it."""
-        required = self.board.state_required()
+        required = self.governor.board.state_required()
         if required is TradingState.HALTED:
-            names = ", ".join(t.breaker for t in self.board.tripped())
+            names = ", ".join(t.breaker for t in self.governor.board.tripped())
             return f"circuit breaker open ({names}); reset with `aurora breaker reset NAME --reason TEXT`"
-        if self.state.state is not required and not self.router.kill_status().active:
+        if self.governor.state is not required and not self.router.kill_status().active:
             with self.journal.session_transaction():
-                self._move_state(required, "operator resume", ts_ns)
+                self.governor.operator_resume(ts_ns)
         return None
 
     def _run_session(
@@ -251,20 +224,16 @@ class ExecutionLoop:
     ) -> tuple[tuple[LoopStatus, str] | None, float]:
         halt: tuple[LoopStatus, str] | None = None
         started = time.perf_counter()
+        governor = self.governor
         with self.journal.session_transaction():
             report = self.broker.process_session(session.day, session.bars, session.actions)
             fault_point("after_fills")
             self.book.update_many({s: b.close for s, b in session.bars.items()}, session.ts_ns)
-            for trip in self.board.on_equity(report.account.equity_cents / 100.0, session.day, session.ts_ns):
-                self.journal.record_breaker_event(trip)
-                observe_trip(trip, self.trace, self.alerts)
-            required = self.board.state_required()
-            if required is not self.state.state and required is not TradingState.ACTIVE:
-                self._move_state(required, _trip_reason(self.board), session.ts_ns)
+            governor.on_equity(report.account.equity_cents / 100.0, session.day, session.ts_ns)
             for row in session.decisions:
                 self.journal.record_decision(STRATEGY, session.day, row["symbol"], _decision_payload(row))
             fault_point("after_decisions")
-            if place_orders and self.state.state is not TradingState.HALTED:
+            if place_orders and governor.effective_state() is not TradingState.HALTED:
                 orders = plan_orders(
                     strategy=STRATEGY,
                     session=session.day,
@@ -284,14 +253,12 @@ class ExecutionLoop:
             if kill.active:
                 self._alert_kill(str(kill.trigger))
                 self.router.cancel_all()
-                self._move_state(TradingState.HALTED, f"kill switch: {kill.trigger}", session.ts_ns)
+                governor.halt_for_kill(str(kill.trigger), session.ts_ns)
                 halt = (LoopStatus.KILLED, f"kill switch active ({kill.trigger})")
-            elif self.router.trading_state() is TradingState.HALTED:
-                if self.state.state is not TradingState.HALTED:
-                    self._move_state(TradingState.HALTED, _trip_reason(self.board), session.ts_ns)
+            elif governor.effective_state() is TradingState.HALTED:
                 self.router.cancel_all()
-                halt = (LoopStatus.HALTED, f"circuit breaker open ({_trip_reason(self.board)})")
-            self.journal.save_breaker_state(self.board.to_dict())
+                halt = (LoopStatus.HALTED, f"circuit breaker open ({_trip_reason(governor.board)})")
+            self.journal.save_breaker_state(governor.board.to_dict())
             self.journal.write_checkpoint(session.day, {"equity_cents": report.account.equity_cents})
         fault_point("after_commit")
         return halt, (time.perf_counter() - started) * 1000.0

@@ -8,7 +8,6 @@ routing never alters a run's committed state.
 
 from __future__ import annotations
 
-import shutil
 import sys
 import tempfile
 from datetime import date, timedelta
@@ -17,15 +16,14 @@ from typing import TextIO
 
 import pyarrow.compute as pc
 
-from aurora_broker import JOURNAL_NAME, Journal, PaperBroker
+from aurora_broker import JOURNAL_NAME, JournalReader
 from aurora_e2d.config import RunConfig
 from aurora_e2d.errors import InputError
 from aurora_e2d.data.ingest import load_snapshot
-from aurora_e2d.runtime.loop import broker_config
+from aurora_e2d.runtime.stack import open_stack
 from aurora_e2d.data.sessions import session_closes
-from aurora_router import JournalSink, ReferenceBook, Router, read_orders, write_results
-from aurora_router.results import RouteResult
-from aurora_safety import BreakerBoard, KillSwitch, SystemClock, TradingState, TradingStateMachine
+from aurora_router import RouteResult, read_orders, write_results
+from aurora_safety import SystemClock
 
 
 def _reference(run_dir: Path | None, session: date | None) -> tuple[date, dict[str, float], int]:
@@ -47,11 +45,8 @@ def route_orders(orders_csv: Path, config: RunConfig, run_dir: Path | None, out:
         source_journal = run_dir / JOURNAL_NAME
         if not source_journal.is_file():
             raise InputError(str(run_dir), "has no journal.sqlite to route against")
-        probe = Journal.open(run_dir, config.config_hash(), create=False)
-        try:
-            checkpoint = probe.last_checkpoint()
-        finally:
-            probe.close()
+        with JournalReader.open(source_journal) as reader:
+            checkpoint = reader.last_checkpoint()
         if checkpoint is None:
             raise InputError(str(source_journal), "has no committed session to route against")
         session = checkpoint.session
@@ -60,35 +55,18 @@ def route_orders(orders_csv: Path, config: RunConfig, run_dir: Path | None, out:
     with tempfile.TemporaryDirectory(prefix="aurora-route-") as scratch:
         scratch_dir = Path(scratch)
         if source_journal is not None:
-            shutil.copy2(source_journal, scratch_dir / JOURNAL_NAME)
-        clock = SystemClock()
-        journal = Journal.open(scratch_dir, config.config_hash(), clock=clock)
-        try:
-            broker = PaperBroker(journal, broker_config(config), config.limits, clock)
-            saved = journal.load_breaker_state()
-            board = BreakerBoard.from_dict(saved) if saved else BreakerBoard.from_limits(config.limits)
-            changes = journal.state_changes()
-            state = TradingStateMachine(
-                TradingState(changes[-1]["to_state"]) if changes else TradingState.ACTIVE
-            )
-            book = ReferenceBook(sorted(closes))
-            book.update_many(closes, close_ns)
-            router = Router(
-                broker,
-                config.limits,
-                KillSwitch(run_dir=run_dir),
-                state,
-                board,
-                clock,
-                book,
-                sink=JournalSink(journal),
-                watch_kill_files=False,
-            )
-            router.seed(journal.routed_client_order_ids())
-            with journal.session_transaction():
-                results = router.route_rows(rows, session, close_ns)
-        finally:
-            journal.close()
+            _copy_journal(source_journal, scratch_dir / JOURNAL_NAME)
+        with open_stack(
+            scratch_dir,
+            config,
+            SystemClock(),
+            symbols=sorted(closes),
+            kill_run_dir=run_dir,  # the real run's kill file still stops hand orders
+            watch_kill_files=False,
+        ) as stack:
+            stack.book.update_many(closes, close_ns)
+            with stack.journal.session_transaction():
+                results = stack.router.route_rows(rows, session, close_ns)
     write_results(results, out)
     for row in rows:
         if row.rejection is not None:  # say where the malformed row is; the CSV keeps its code
@@ -99,3 +77,9 @@ def route_orders(orders_csv: Path, config: RunConfig, run_dir: Path | None, out:
                 file=sys.stderr,
             )
     return results
+
+
+def _copy_journal(source: Path, target: Path) -> None:
+    """A consistent copy of a (possibly live) WAL journal through SQLite's backup API."""
+    with JournalReader.open(source) as reader:
+        reader.backup_to(target)

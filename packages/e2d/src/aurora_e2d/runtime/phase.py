@@ -1,0 +1,131 @@
+"""Where a run directory stands -- live, interrupted, halted, completed -- and the command that comes next.
+
+Read-only: the lock is probed (never taken), the journal is opened with
+``mode=ro``. A live run is never told to resume: following that advice used
+to start a second writer. `aurora status`, the levers and the report use
+this one classification.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from aurora_broker import JOURNAL_NAME, JournalReader
+from aurora_e2d.config import RunConfig
+from aurora_e2d.runtime.lock import Holder, holder
+from aurora_safety import BreakerBoard, KillStatus, KillSwitch, TradingState, TransitionCause
+
+__all__ = ["CONFIG_FILE", "PhaseInfo", "RunPhase", "is_run_dir", "read_phase", "trading_days"]
+
+CONFIG_FILE = "config.json"
+
+
+class RunPhase(StrEnum):
+    NOT_STARTED = "not started"  # config frozen, no session committed yet, nobody running it
+    LIVE = "live"  # a process holds the run's lock right now
+    INTERRUPTED = "interrupted"  # stopped (signal, crash, SIGKILL) before the end: resume needed
+    HALTED = "halted"  # the kill switch or a breaker stopped it; see the trigger
+    COMPLETED = "completed"  # every session of its window is committed
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseInfo:
+    phase: RunPhase
+    run_dir: Path
+    holder: Holder | None
+    last_session: date | None
+    sessions_done: int
+    sessions_total: int
+    trading_state: TradingState
+    halt_reason: str | None  # the last state change's reason when HALTED
+    halt_cause: TransitionCause | None
+    open_breakers: tuple[str, ...]  # breakers that must be reset before trading again
+    kill: KillStatus
+
+    def next_commands(self) -> list[str]:
+        """The exact commands that move this run on (never `resume` for a live run)."""
+        d = self.run_dir
+        unkill = [f"aurora unkill --run-dir {d}"] if self.kill.active else []
+        resets = [f"aurora breaker reset {b} --reason TEXT --run-dir {d}" for b in self.open_breakers]
+        match self.phase:
+            case RunPhase.LIVE:
+                return [f"aurora status --run-dir {d}   (it is running; to stop it: aurora kill --run-dir {d} --reason TEXT)"]
+            case RunPhase.COMPLETED:
+                return [f"aurora report --run-dir {d}"]
+            case RunPhase.NOT_STARTED | RunPhase.INTERRUPTED | RunPhase.HALTED:
+                return [*unkill, *resets, f"aurora resume --run-dir {d}"]
+
+
+def is_run_dir(path: Path) -> bool:
+    """A directory an `aurora run` created (its frozen config.json is the first thing written)."""
+    return (path / CONFIG_FILE).is_file()
+
+
+def trading_days(run_dir: Path) -> list[date]:
+    """The run's trading sessions (one per decision date); empty before stage 7 wrote them."""
+    path = run_dir / "decisions.parquet"
+    if not path.is_file():
+        return []
+    return sorted(set(pq.read_table(path, columns=["date"]).column("date").to_pylist()))
+
+
+def _summary(run_dir: Path) -> dict[str, Any] | None:
+    try:
+        loaded = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return loaded if isinstance(loaded, dict) else None
+
+
+def read_phase(run_dir: Path, config: RunConfig) -> PhaseInfo:
+    """Classify ``run_dir`` from its lock, journal, decisions and summary; changes nothing."""
+    who = holder(run_dir)
+    days = trading_days(run_dir)
+    last: date | None = None
+    state = TradingState.ACTIVE
+    reason: str | None = None
+    cause: TransitionCause | None = None
+    board = BreakerBoard.from_limits(config.limits)
+    if (run_dir / JOURNAL_NAME).is_file():
+        with JournalReader.open(run_dir) as reader:
+            checkpoint = reader.last_checkpoint()
+            last = None if checkpoint is None else checkpoint.session
+            saved = reader.breaker_state()
+            board = BreakerBoard.from_dict(saved) if saved else board
+            events = reader.state_events()
+            if events:
+                state, reason, cause = events[-1].event.to_state, events[-1].event.reason, events[-1].event.cause
+    done = 0 if last is None else sum(1 for d in days if d <= last)
+    open_breakers = tuple(t.breaker for t in board.tripped() if t.action is TradingState.HALTED)
+    summary = _summary(run_dir)
+    kill = KillSwitch(run_dir=run_dir).check()
+    if who is not None:
+        phase = RunPhase.LIVE
+    elif days and done == len(days) and summary is not None and summary.get("status") == "completed":
+        phase = RunPhase.COMPLETED
+    elif state is TradingState.HALTED or open_breakers:
+        phase = RunPhase.HALTED
+    elif last is None:
+        phase = RunPhase.NOT_STARTED
+    else:
+        phase = RunPhase.INTERRUPTED
+    return PhaseInfo(
+        phase=phase,
+        run_dir=run_dir,
+        holder=who,
+        last_session=last,
+        sessions_done=done,
+        sessions_total=len(days),
+        trading_state=state,
+        halt_reason=reason if state is TradingState.HALTED else None,
+        halt_cause=cause if state is TradingState.HALTED else None,
+        open_breakers=open_breakers,
+        kill=kill,
+    )
