@@ -76,8 +76,8 @@ def _check_sessions(c: Combined, calendar: str) -> None:
         i = int(first[np.lexsort((c.row[first], c.file[first]))[0]])  # the first in input order
         raise InputError(
             c.where(i),
-            f"{c.names[c.symbol[i]]} {c.date[i]} is not a {calendar} session "
-            f"({int(bad.sum())} rows of this import are not)",
+            f"{c.names[c.symbol[i]]} {c.date[i]} is not a session of {calendar} "
+            f"({int(bad.sum())} such rows in this import)",
         )
 
 

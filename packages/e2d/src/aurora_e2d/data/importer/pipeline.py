@@ -8,6 +8,7 @@ input leaves nothing at ``--out``.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -58,7 +59,9 @@ def _exchange_tz(calendar: str) -> Callable[[], str]:
     def tz() -> str:
         import exchange_calendars as xcals
 
-        return str(xcals.get_calendar(calendar).tz)
+        with warnings.catch_warnings():  # exchange-calendars trips a pandas deprecation (see sessions.py)
+            warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
+            return str(xcals.get_calendar(calendar).tz)
 
     return tz
 

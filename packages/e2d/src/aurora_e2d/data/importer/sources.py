@@ -26,7 +26,7 @@ from aurora_e2d.errors import InputError
 
 __all__ = ["Origin", "RawTable", "SourceFile", "expand_sources", "read_source", "symbol_from_name"]
 
-SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq", ".txt", ".txt.gz")  # files taken from a directory
+SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")  # the files taken from a directory
 _BOM = b"\xef\xbb\xbf"
 _SNIFF_BYTES = 1 << 16
 _DELIMITERS = (",", ";", "\t")
@@ -73,7 +73,7 @@ class RawTable:
 def symbol_from_name(name: str) -> str:
     """``aapl.csv.gz`` -> ``AAPL``, ``BRK.B.csv`` -> ``BRK.B``: the file name without its data suffix, upper case."""
     lower = name.lower()
-    for suffix in sorted((*SUFFIXES, ".gz"), key=len, reverse=True):
+    for suffix in sorted((*SUFFIXES, ".gz", ".txt", ".txt.gz", ".tsv", ".tsv.gz"), key=len, reverse=True):
         if lower.endswith(suffix):
             return name[: -len(suffix)].strip().upper()
     return name.strip().upper()
