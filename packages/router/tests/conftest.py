@@ -22,7 +22,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 def make_rig(tmp_path: Path) -> RigFactory:
     count = 0
 
-    def build(limits: Limits | None = None, *, watch: bool = True, **limit_fields: object) -> Rig:
+    def build(
+        limits: Limits | None = None, *, watch: bool = True, allow_short: bool = False, **limit_fields: object
+    ) -> Rig:
         nonlocal count
         count += 1
         run_dir = tmp_path / f"run{count}"
@@ -35,7 +37,9 @@ def make_rig(tmp_path: Path) -> RigFactory:
         book.update_many(dict.fromkeys(SYMBOLS, REF), NOW_NS)
         state, breakers, sink = TradingStateMachine(), BreakerBoard.from_limits(limits), ListSink()
         kill = KillSwitch(run_dir=run_dir, cwd=run_dir, environ={})
-        router = Router(broker, limits, kill, state, breakers, clock, book, sink, watch_kill_files=watch)
+        router = Router(
+            broker, limits, kill, state, breakers, clock, book, sink, watch_kill_files=watch, allow_short=allow_short
+        )
         return Rig(router, broker, journal, state, breakers, clock, book, sink, run_dir)
 
     return build

@@ -17,6 +17,7 @@ from aurora_router.ids import client_order_id
 from aurora_router.reference import ReferenceBook
 from aurora_router.results import JournalSink, ListSink, ResultSink, RouteAction, RouteResult, RouteStatus
 from aurora_router.router import Router
+from aurora_router.summary import RouteSummary, TripRecord
 
 __all__ = [
     "INPUT_COLUMNS",
@@ -31,7 +32,9 @@ __all__ = [
     "RouteInputError",
     "RouteResult",
     "RouteStatus",
+    "RouteSummary",
     "Router",
+    "TripRecord",
     "client_order_id",
     "parse_orders",
     "read_orders",

@@ -1,11 +1,14 @@
 """ORDERS.csv in, results CSV out (``aurora route``).
 
-Input columns ``client_order_id,symbol,side,quantity,limit_price``. A file
-that cannot be read or lacks that header is a ``RouteInputError`` (exit 2);
-a malformed row becomes an INVALID_ORDER rejection naming its line and
-field, and the other rows are still routed. Output is
-``client_order_id,status,reason`` in input order, ``\\n`` line endings, so
-the same input gives the same bytes.
+Input columns ``client_order_id,symbol,side,quantity,limit_price`` are found
+by header name, in any order, case-insensitively, surrounding spaces
+ignored. A file that cannot be read, or whose header lacks a column, repeats
+one or has one we do not know, is a ``RouteInputError`` naming the file and
+the columns (exit 2): an unknown column is refused rather than ignored, as it
+may hold something the writer meant us to honour. A malformed row becomes an
+INVALID_ORDER rejection naming its line, field and value, and the other rows
+are still routed. Output is ``client_order_id,status,reason,detail`` in
+input order, ``\\n`` line endings, so the same input gives the same bytes.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -27,7 +30,7 @@ from aurora_safety import ReasonCode, Rejection
 __all__ = ["INPUT_COLUMNS", "RESULT_COLUMNS", "ParsedRow", "parse_orders", "read_orders", "write_results"]
 
 INPUT_COLUMNS = ("client_order_id", "symbol", "side", "quantity", "limit_price")
-RESULT_COLUMNS = ("client_order_id", "status", "reason")
+RESULT_COLUMNS = ("client_order_id", "status", "reason", "detail")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,39 @@ class ParsedRow:
 
 def _bad(line: int, field: str, value: str, expected: str) -> Rejection:
     return Rejection.of(ReasonCode.INVALID_ORDER, line=line, field=field, value=value, expected=expected)
+
+
+def _names(names: Iterable[str]) -> str:
+    listed = list(names)
+    return f"{'s' if len(listed) > 1 else ''} {', '.join(repr(n) for n in listed)}"
+
+
+def _columns(header: Sequence[str] | None, source: str) -> dict[str, int]:
+    """Input column name -> its index in a row; every problem of the header in one error line."""
+    expected = f"(expected {','.join(INPUT_COLUMNS)}, in any order)"
+    if header is None:
+        raise RouteInputError(source, f"has no header {expected}")
+    index: dict[str, int] = {}
+    duplicates: list[str] = []
+    unknown: list[str] = []
+    for position, raw in enumerate(header):
+        name = raw.strip().lower()
+        if name in index and name not in duplicates:
+            duplicates.append(name)
+        elif name not in INPUT_COLUMNS:
+            unknown.append(raw.strip())
+        index.setdefault(name, position)
+    missing = [name for name in INPUT_COLUMNS if name not in index]
+    problems = []
+    if missing:
+        problems.append(f"missing column{_names(missing)}")
+    if unknown:
+        problems.append(f"unknown column{_names(unknown)}")
+    if duplicates:
+        problems.append(f"duplicate column{_names(duplicates)}")
+    if problems:
+        raise RouteInputError(source, f"{'; '.join(problems)} {expected}")
+    return {name: index[name] for name in INPUT_COLUMNS}
 
 
 def _parse_row(line: int, row: dict[str, str], session: date, strategy: str | None) -> ParsedRow:
@@ -81,24 +117,23 @@ def parse_orders(
 ) -> list[ParsedRow]:
     """Parse CSV text; ``session`` is the session the orders are placed in."""
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if header is None or tuple(h.strip() for h in header) != INPUT_COLUMNS:
-        found = "nothing" if header is None else ",".join(header)
-        raise RouteInputError(source, f"header must be {','.join(INPUT_COLUMNS)}, was {found!r}")
+    columns = _columns(next(reader, None), source)
+    width = len(INPUT_COLUMNS)
     rows: list[ParsedRow] = []
     for fields in reader:
         line = reader.line_num
         if not fields or all(not f.strip() for f in fields):
             continue  # blank line
-        if len(fields) != len(INPUT_COLUMNS):
-            coid = fields[0].strip() if fields else ""
-            rows.append(
-                ParsedRow(
-                    line, coid, None, _bad(line, "row", ",".join(fields), f"{len(INPUT_COLUMNS)} fields")
-                )
+        if len(fields) != width:
+            at = columns["client_order_id"]
+            coid = fields[at].strip() if at < len(fields) else ""
+            ragged = Rejection.of(
+                ReasonCode.INVALID_ORDER, line=line, field="row", fields=len(fields), expected=width
             )
+            rows.append(ParsedRow(line, coid, None, ragged))
             continue
-        rows.append(_parse_row(line, dict(zip(INPUT_COLUMNS, fields, strict=True)), session, strategy))
+        values = {name: fields[at] for name, at in columns.items()}
+        rows.append(_parse_row(line, values, session, strategy))
     return rows
 
 
@@ -115,8 +150,8 @@ def read_orders(path: Path | str, session: date, *, strategy: str | None = None)
 
 
 def write_results(results: Iterable[RouteResult], out: TextIO) -> None:
-    """``client_order_id,status,reason`` rows in the order given."""
+    """``client_order_id,status,reason,detail`` rows in the order given."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(RESULT_COLUMNS)
     for result in results:
-        writer.writerow((result.client_order_id, str(result.status), result.reason))
+        writer.writerow((result.client_order_id, str(result.status), result.reason, result.detail))

@@ -16,12 +16,14 @@ __all__ = ["ReferenceBook"]
 class ReferenceBook:
     """Latest raw reference price and its event timestamp (UTC ns) per symbol."""
 
-    __slots__ = ("_prices", "_symbols", "_view")
+    __slots__ = ("_prices", "_symbols", "_view", "version")
 
     def __init__(self, symbols: Iterable[str]) -> None:
         self._symbols = frozenset(symbols)
         self._prices: dict[str, tuple[float, int]] = {}
         self._view = MappingProxyType(self._prices)
+        self.version = 0
+        """Bumped by every update: the router re-values its gross exposure when it moves."""
 
     @property
     def symbols(self) -> frozenset[str]:
@@ -32,6 +34,7 @@ class ReferenceBook:
         if symbol not in self._symbols:
             raise KeyError(f"symbol {symbol!r} is not in the reference universe")
         self._prices[symbol] = (price, ts_ns)
+        self.version += 1
 
     def update_many(self, prices: Mapping[str, float], ts_ns: int) -> None:
         """Typically a session's raw closes, stamped with the session close."""

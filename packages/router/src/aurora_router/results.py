@@ -13,8 +13,55 @@ from typing import Protocol
 
 from aurora_broker import Journal, Order, SubmitOrder
 from aurora_safety import BreakerTripped, Rejection, StateChanged
+from aurora_safety.events import Value, Values
 
-__all__ = ["JournalSink", "ListSink", "ResultSink", "RouteAction", "RouteResult", "RouteStatus"]
+__all__ = [
+    "JournalSink",
+    "ListSink",
+    "ResultSink",
+    "RouteAction",
+    "RouteResult",
+    "RouteStatus",
+    "describe",
+    "format_values",
+]
+
+_INPUT_KEYS = frozenset({"line", "field", "value", "expected"})
+
+
+def _shown(value: Value) -> str:
+    """``250000`` for a whole float, ``101.02`` for others, ``'text'`` for text."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return str(value)
+
+
+def format_values(values: Values) -> str:
+    """``max_order_notional_usd=250000 notional=300000``: the values that decided, in order."""
+    return " ".join(f"{key}={_shown(value)}" for key, value in values)
+
+
+def describe(rejection: Rejection | None) -> str:
+    """The ``detail`` column: the field and value that failed, or the deciding values.
+
+    ``quantity='abc' expected integer > 0`` for a malformed ORDERS.csv field,
+    ``row has 4 fields, expected 5`` for a ragged row, ``max_order_notional_usd=250000
+    notional=300000`` for a limit; '' when accepted.
+    """
+    if rejection is None:
+        return ""
+    values = dict(rejection.values)
+    field = values.get("field")
+    if field == "row" and "fields" in values:
+        return f"row has {values['fields']} fields, expected {values['expected']}"
+    if isinstance(field, str) and "value" in values and "expected" in values:
+        return f"{field}={_shown(values['value'])} expected {values['expected']}"
+    shown = format_values(tuple(pair for pair in rejection.values if pair[0] not in _INPUT_KEYS))
+    if "expected" in values:
+        return f"{shown} expected {values['expected']}".lstrip()
+    return shown
 
 
 class RouteStatus(StrEnum):
@@ -45,6 +92,11 @@ class RouteResult:
     def reason(self) -> str:
         """The reason code, or '' when accepted (the CSV's ``reason`` column)."""
         return "" if self.rejection is None else str(self.rejection.reason)
+
+    @property
+    def detail(self) -> str:
+        """What decided a rejection, for people (the CSV's ``detail`` column); see ``describe``."""
+        return describe(self.rejection)
 
 
 class ResultSink(Protocol):
@@ -100,7 +152,7 @@ class JournalSink:
             str(result.client_order_id),
             str(result.status),
             None if rejection is None else str(rejection.reason),
-            None if rejection is None else rejection.as_dict()["values"],
+            None if rejection is None else dict(rejection.as_dict()["values"]),  # JSON-safe values by name
             action=str(result.action),
             **fields,
         )  # type: ignore[arg-type]

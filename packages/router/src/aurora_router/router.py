@@ -2,14 +2,26 @@
 
 Order of checks (first failure wins, its reason code is the answer):
 KILL_SWITCH, BREAKER_OPEN / REDUCE_ONLY, DUPLICATE_ORDER, INVALID_ORDER,
-NO_REFERENCE_PRICE / STALE_REFERENCE, PRICE_BAND, MAX_ORDER_QTY,
-MAX_ORDER_NOTIONAL, MAX_POSITION_NOTIONAL, MAX_GROSS_EXPOSURE,
-MAX_DAILY_NOTIONAL, MAX_SESSION_ORDERS, RATE_LIMIT - then the broker, which
-re-checks the notional limits. The kill switch is read before every order;
-the rate limit is last because it consumes a token, and only messages that
-reach the broker should. Cancels skip every check (they only reduce risk) but
-still count as messages. An accepted order counts at once: the broker's
-exposure view includes open orders, and session counters move on accept.
+SHORT_SALE (unless ``allow_short``), NO_REFERENCE_PRICE / STALE_REFERENCE,
+PRICE_BAND, MAX_ORDER_QTY, MAX_ORDER_NOTIONAL, MAX_POSITION_NOTIONAL,
+MAX_GROSS_EXPOSURE, MAX_DAILY_NOTIONAL, MAX_SESSION_ORDERS, RATE_LIMIT - then
+the broker, which re-checks the notional limits. The kill switch is read
+before every order; SHORT_SALE comes right after validation because it needs
+only the order and the position, not a price; the rate limit is last
+because it consumes a token, and only messages that reach the broker
+should. Cancels skip every check (they only reduce risk) but still count as
+messages. An accepted order counts at once: the broker's exposure view
+includes open orders, and session counters move on accept.
+
+The book is long-only by default: a sell larger than the shares held minus
+those already committed to open sells is SHORT_SALE, whatever fills.
+
+Gross exposure is kept incrementally (``_gross``). It stays exact when the
+broker changes only through this router (submit, cancel) and
+``process_session``, because the router re-syncs on every reference-price
+update, on a new order session and when the order's own symbol changed
+behind its back; anyone else who changes the broker's exposures mid-session
+calls ``sync_exposures`` (the broker re-checks gross itself in any case).
 """
 
 from __future__ import annotations
@@ -17,11 +29,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from aurora_broker import Broker, OrderStatus, Side, SubmitOrder, SymbolExposure
+from aurora_broker import Broker, OrderStatus, SubmitOrder
 from aurora_router._killwatch import KillWatch
+from aurora_router._pretrade import PreTrade
 from aurora_router.csvio import ParsedRow
 from aurora_router.reference import ReferenceBook
 from aurora_router.results import ListSink, ResultSink, RouteAction, RouteResult, RouteStatus
+from aurora_router.summary import TripRecord
 from aurora_safety import (
     BreakerBoard,
     BreakerTripped,
@@ -29,29 +43,14 @@ from aurora_safety import (
     KillStatus,
     KillSwitch,
     Limits,
-    OrderEffect,
     ReasonCode,
     Rejection,
-    SessionOrderCounter,
-    TokenBucket,
     TradingState,
     TradingStateMachine,
-    check_daily_notional,
-    check_gross_exposure,
-    check_order_notional,
-    check_order_qty,
-    check_position_notional,
-    check_price_band,
-    check_reference,
-    check_valid,
-    gate_order,
     severity,
 )
 
 __all__ = ["Router"]
-
-_EMPTY = SymbolExposure()
-_INF = float("inf")
 
 
 class Router:
@@ -69,25 +68,30 @@ class Router:
         sink: ResultSink | None = None,
         *,
         watch_kill_files: bool = True,
+        allow_short: bool = False,
     ) -> None:
+        if not isinstance(allow_short, bool):
+            raise TypeError(f"'allow_short' must be a bool, was {allow_short!r}")
         self._broker = broker
-        self._limits = limits
         self._kill = KillWatch(kill_switch, use_inotify=watch_kill_files)
         self._state = state_machine
         self._breakers = breakers
-        self._clock = clock
-        self._book = reference_prices
         self._sink: ResultSink = ListSink() if sink is None else sink
-        self._bucket = TokenBucket(limits.message_burst, limits.max_messages_per_sec, clock)
-        self._sessions = SessionOrderCounter(limits.max_session_orders)
-        self._daily_usd: dict[date, float] = {}
-        self._routed: set[str] = set()
-        self._exposures = broker.exposures()
+        self._pretrade = PreTrade(
+            broker, limits, self._kill, state_machine, breakers, clock, reference_prices, allow_short=allow_short
+        )
+        self._line: int | None = None  # ORDERS.csv line of the row being routed
+        self._trips: list[TripRecord] = []
 
     # ---------------------------------------------------------------- queries
     @property
     def kill_watch(self) -> KillWatch:
         return self._kill
+
+    @property
+    def allow_short(self) -> bool:
+        """False (the default): a sell beyond the uncommitted position is SHORT_SALE."""
+        return self._pretrade.allow_short
 
     def kill_status(self) -> KillStatus:
         """The kill switch now (latched once active); the run loop calls it at every step."""
@@ -95,44 +99,66 @@ class Router:
 
     def trading_state(self) -> TradingState:
         """The stricter of the state machine and what the open breakers require."""
-        required = self._breakers.state_required()
-        current = self._state.state
-        return required if severity(required) > severity(current) else current
+        return self._pretrade.trading_state()
 
     def daily_notional_usd(self, session: date) -> float:
-        return self._daily_usd.get(session, 0.0)
+        return self._pretrade.daily_usd.get(session, 0.0)
 
     def session_orders(self, session: date) -> int:
-        return self._sessions.count(session)
+        return self._pretrade.sessions.count(session)
 
-    def seed(self, routed_ids: Iterable[str], accepted: Iterable[SubmitOrder] = ()) -> None:
-        """Restore dedup and per-session counts from the journal when routing into an existing run."""
-        self._routed.update(routed_ids)
-        for order in accepted:
-            self._sessions.count_order(order.session)
-            self._daily_usd[order.session] = self._daily_usd.get(order.session, 0.0) + order.notional_usd
+    def gross_exposure_usd(self) -> float:
+        """Worst-case gross exposure at reference prices (inf when a held symbol has no price).
+
+        Re-valued when reference prices moved since the last look; after
+        ``process_session`` it is current once the session's closes are in
+        the book (or after ``sync_exposures``).
+        """
+        return self._pretrade.gross_now()
+
+    @property
+    def trips(self) -> tuple[TripRecord, ...]:
+        """Every breaker trip this router caused, with the order (and ORDERS.csv line) that caused it."""
+        return tuple(self._trips)
+
+    def check(self, order: SubmitOrder, now_ns: int) -> Rejection | None:
+        """Every pre-trade check without routing (a passing order takes a token); for benchmarks."""
+        return self._pretrade.check(order, now_ns)
 
     # ---------------------------------------------------------------- commands
+    def seed(self, routed_ids: Iterable[str], accepted: Iterable[SubmitOrder] = ()) -> None:
+        """Restore dedup and per-session counts from the journal when routing into an existing run."""
+        pretrade = self._pretrade
+        pretrade.routed.update(routed_ids)
+        for order in accepted:
+            pretrade.sessions.count_order(order.session)
+            pretrade.daily_usd[order.session] = pretrade.daily_usd.get(order.session, 0.0) + order.notional_usd
+
+    def sync_exposures(self) -> None:
+        """Re-read the broker's exposures (after changing the broker other than through this router)."""
+        gross = self._pretrade.gross
+        gross.sync(gross.session, gross.processed)
+
     def submit(self, order: SubmitOrder, now_ns: int) -> RouteResult:
         """Run every check, then the broker; ``now_ns`` is the event time (UTC ns) of the decision."""
-        rejection = self._check(order, now_ns)
+        pretrade = self._pretrade
+        rejection = pretrade.check(order, now_ns)
         placed = None
         if rejection is None:
             placed = self._broker.submit(order)
             if placed.status is OrderStatus.REJECTED:
                 rejection = placed.rejection
             else:
-                self._sessions.count_order(order.session)
-                self._daily_usd[order.session] = self._daily_usd.get(order.session, 0.0) + order.notional_usd
+                pretrade.on_accepted(order)
         coid = order.client_order_id
         if isinstance(coid, str):
-            self._routed.add(coid)
+            pretrade.routed.add(coid)
         result = RouteResult(
             coid, RouteStatus.ACCEPTED if rejection is None else RouteStatus.REJECTED, rejection, placed
         )
         trips = self._breakers.on_order_result(rejection, order.session, now_ns)
         if trips:
-            self._on_trips(trips, now_ns)
+            self._on_trips(trips, str(coid), now_ns)
         self._sink.route_result(result, order)
         return result
 
@@ -141,23 +167,36 @@ class Router:
         result = RouteResult(row_id, RouteStatus.REJECTED, rejection)
         trips = self._breakers.on_order_result(rejection, session, now_ns)
         if trips:
-            self._on_trips(trips, now_ns)
+            self._on_trips(trips, row_id, now_ns)
         self._sink.route_result(result, None)
         return result
 
     def route_rows(self, rows: Iterable[ParsedRow], session: date, now_ns: int) -> list[RouteResult]:
-        """Route parsed ORDERS.csv rows in order; malformed rows are answered, not skipped."""
-        return [
-            self.submit(row.order, now_ns)
-            if row.order is not None
-            else self.reject_input(row.client_order_id, row.rejection, session, now_ns)  # type: ignore[arg-type]
-            for row in rows
-        ]
+        """Route parsed ORDERS.csv rows in order; malformed rows are answered, not skipped.
+
+        A breaker trip is recorded in ``trips`` with the line of the row that caused it.
+        """
+        results: list[RouteResult] = []
+        try:
+            for row in rows:
+                self._line = row.line
+                if row.order is not None:
+                    results.append(self.submit(row.order, now_ns))
+                else:
+                    rejection = row.rejection
+                    if rejection is None:  # a ParsedRow is an order or a rejection: fail closed
+                        rejection = Rejection.of(ReasonCode.INVALID_ORDER, line=row.line, expected="order")
+                    results.append(self.reject_input(row.client_order_id, rejection, session, now_ns))
+        finally:
+            self._line = None
+        return results
 
     def cancel(self, client_order_id: str) -> RouteResult:
         """Never refused: counts as a message (it may push the throttle negative) and goes through."""
-        self._bucket.record()
+        self._pretrade.bucket.record()
         order = self._broker.cancel(client_order_id)
+        if order is not None:
+            self._pretrade.gross.refresh(order.symbol)
         result = RouteResult(client_order_id, RouteStatus.ACCEPTED, None, order, RouteAction.CANCEL)
         self._sink.route_result(result, None)
         return result
@@ -166,82 +205,9 @@ class Router:
         """Cancel every open order (on a kill or a halt)."""
         return [self.cancel(o.client_order_id) for o in self._broker.open_orders()]
 
-    # ------------------------------------------------------------------ checks
-    def _check(self, order: SubmitOrder, now_ns: int) -> Rejection | None:
-        side, qty, symbol = order.side, order.quantity, order.symbol
-        exposure = self._exposures.get(symbol, _EMPTY) if isinstance(symbol, str) else _EMPTY
-        kill = self._kill.check()
-        state = self._state.state
-        breakers = self._breakers
-        if (
-            breakers.drawdown.tripped
-            or breakers.daily_loss.tripped
-            or breakers.consecutive_rejects.tripped
-            or breakers.order_rate.tripped
-        ):
-            state = self.trading_state()
-        if kill.active or state is not TradingState.ACTIVE:  # the common case skips the gate call
-            if isinstance(side, Side) and type(qty) is int and qty > 0:
-                effect = exposure.effect(side, qty)
-            else:
-                effect = OrderEffect.INCREASES  # cannot tell: fail closed
-            rejection = gate_order(kill, state, effect)
-            if rejection is not None:
-                return rejection
-        coid = order.client_order_id
-        if not isinstance(coid, str) or not coid:
-            return Rejection.of(
-                ReasonCode.INVALID_ORDER, client_order_id=repr(coid), expected="non-empty string"
-            )
-        if coid in self._routed or self._broker.order_state(coid) is not None:
-            return Rejection.of(ReasonCode.DUPLICATE_ORDER, client_order_id=coid)
-        price = order.limit_price
-        book = self._book
-        rejection = check_valid(qty, price, symbol, side, book.symbols)
-        if rejection is not None:
-            return rejection
-        if not isinstance(order.session, date):
-            return Rejection.of(ReasonCode.INVALID_ORDER, session=repr(order.session), expected="a date")
-        limits = self._limits
-        ref = book.get(symbol)
-        ref_price, ref_ts = (None, None) if ref is None else ref
-        rejection = (
-            check_reference(ref_price, ref_ts, now_ns, limits.stale_after_secs)
-            or check_price_band(price, ref_price, limits.price_band_bps)
-            or check_order_qty(qty, limits.max_order_qty_shares)
-        )
-        if rejection is not None:
-            return rejection
-        notional = qty * price
-        rejection = check_order_notional(
-            qty, price, limits.max_order_notional_usd
-        ) or check_position_notional(
-            exposure.base_for(side), side.sign * qty, ref_price, limits.max_position_notional_usd
-        )
-        if rejection is not None:
-            return rejection
-        gross = 0.0
-        prices = book.prices
-        for other, held in self._exposures.items():
-            mark = prices.get(other)
-            gross += held.worst_abs * (mark[0] if mark is not None else _INF)  # unpriced: fail closed
-        rejection = (
-            check_gross_exposure(
-                gross, exposure.added_abs(side, qty) * ref_price, limits.max_gross_exposure_usd
-            )
-            or check_daily_notional(
-                self._daily_usd.get(order.session, 0.0), notional, limits.max_daily_notional_usd
-            )
-            or self._sessions.check(order.session)
-        )
-        if rejection is not None:
-            return rejection
-        if not self._bucket.try_acquire():
-            return self._bucket.rejection()
-        return None
-
-    def _on_trips(self, trips: list[BreakerTripped], now_ns: int) -> None:
+    def _on_trips(self, trips: list[BreakerTripped], client_order_id: str, now_ns: int) -> None:
         for trip in trips:
+            self._trips.append(TripRecord(trip, client_order_id, self._line))
             self._sink.breaker_tripped(trip)
         required = self._breakers.state_required()
         if severity(required) > severity(self._state.state):
