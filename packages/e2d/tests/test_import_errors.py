@@ -193,6 +193,12 @@ class TestBadOptionsAndPaths:
             f"{tmp_path / 'src'}: no .csv, .csv.gz, .parquet, .pq files in this directory"
         )
 
+    def test_no_symbol_anywhere(self, capsys, tmp_path, good_lines):
+        path = _file(tmp_path, good_lines, name=".csv")
+        assert (
+            _fails(capsys, tmp_path, path) == f"{path}: no symbol column, and the file name names no symbol"
+        )
+
     def test_unknown_calendar(self, capsys, tmp_path, good_lines):
         path = _file(tmp_path, good_lines)
         assert _fails(capsys, tmp_path, path, options=("--calendar", "XXXX")) == (

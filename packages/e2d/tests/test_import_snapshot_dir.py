@@ -125,3 +125,19 @@ class TestAtomicWrite:
         import_snapshot([src], tmp_path / "s")
         assert (tmp_path / "s").stat().st_mode & 0o777 == 0o755
         assert {p.stat().st_mode & 0o777 for p in (tmp_path / "s").iterdir()} == {0o644}
+
+
+class TestProgress:
+    def test_every_file_and_stage_is_reported(self, src, tmp_path):
+        seen = []
+        import_snapshot(
+            [src], tmp_path / "s", progress=lambda stage, done, total: seen.append((stage, done, total))
+        )
+        assert seen == [
+            ("reading", 0, 2),
+            ("reading", 1, 2),
+            ("reading", 2, 2),
+            ("checking", 0, 1),
+            ("writing", 0, 1),
+            ("writing", 1, 1),
+        ]

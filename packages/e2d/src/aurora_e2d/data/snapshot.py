@@ -81,6 +81,9 @@ _SOURCE_COLUMNS = {  # source name -> (our name, type)
 }
 EVENT_TOLERANCE = 1e-6  # |r - 1| above this is an ex-date; the smallest real event moves r by 1e-3
 _SPLIT_MAX_TERM = 10  # a split is r = p/q with p, q <= 10 (2:1, 3:2, 1:10 ...)
+_SPLIT_CANDIDATES = np.array(
+    sorted({p / q for p in range(1, _SPLIT_MAX_TERM + 1) for q in range(1, _SPLIT_MAX_TERM + 1) if p != q})
+)
 
 
 def source_csv_path() -> Path:
@@ -134,39 +137,51 @@ def derive_corporate_actions(
     (never below EVENT_TOLERANCE) for prices rounded to a few decimals.
     ``prices`` must be sorted by (symbol, date).
     """
-    symbols = prices.column("symbol").to_numpy(zero_copy_only=False)
+    symbol, n = prices.column("symbol"), prices.num_rows
     close = prices.column("close").to_numpy()
     factor = prices.column("adj_close").to_numpy() / close
-    tol = (
-        np.full(len(close), EVENT_TOLERANCE) if tolerance is None else np.maximum(tolerance, EVENT_TOLERANCE)
-    )
-    r = np.ones(len(close))
+    tol = np.full(n, EVENT_TOLERANCE) if tolerance is None else np.maximum(tolerance, EVENT_TOLERANCE)
+    r = np.ones(n)
     r[1:] = factor[1:] / factor[:-1]
-    same = np.zeros(len(close), dtype=bool)
-    same[1:] = symbols[1:] == symbols[:-1]
+    same = np.zeros(n, dtype=bool)
+    if n > 1:
+        same[1:] = pc.equal(symbol.slice(1), symbol.slice(0, n - 1)).to_numpy(zero_copy_only=False)
     events = np.flatnonzero(same & (np.abs(r - 1.0) > tol))
-    rows: dict[str, list] = {name: [] for name in ACTIONS_SCHEMA.names}
-    dates = prices.column("date").take(pa.array(events, pa.int64())).to_pylist()
-    for i, day in zip(events.tolist(), dates, strict=True):
-        split = _split_fraction(float(r[i]), float(tol[i]))
-        if split is not None and not splits:
-            raise InputError(
-                f"{symbols[i]} {day}",
-                f"adj_close / close moves by {split.numerator}:{split.denominator} like a split, "
-                "which split-adjusted closes cannot have",
-            )
-        dividend = None
-        if split is None:
-            dividend = float(close[i] * (r[i] - 1.0))
-            dividend = dividend if dividend_decimals is None else round(dividend, dividend_decimals)
-            if dividend <= 0:
-                raise InputError(f"{symbols[i]} {day}", f"implied dividend must be > 0, was {dividend}")
-        rows["symbol"].append(str(symbols[i]))
-        rows["ex_date"].append(day)
-        rows["kind"].append("split" if split is not None else "dividend")
-        rows["split_ratio"].append(None if split is None else float(split))
-        rows["dividend_usd"].append(dividend)
-    return pa.table(rows, schema=ACTIONS_SCHEMA)
+    ev_r, ev_tol = r[events], tol[events]
+    # Only a ratio within tolerance of some p/q can be a split: test those exactly, skip the rest.
+    near = np.abs(ev_r[:, None] - _SPLIT_CANDIDATES[None, :]).min(axis=1, initial=np.inf) <= ev_tol
+    split: list[Fraction | None] = [None] * len(events)
+    for k in np.flatnonzero(near).tolist():
+        split[k] = _split_fraction(float(ev_r[k]), float(ev_tol[k]))
+    dividend: list[float | None] = [
+        None
+        if s is not None
+        else float(d)
+        if dividend_decimals is None
+        else round(float(d), dividend_decimals)
+        for s, d in zip(split, close[events] * (ev_r - 1.0), strict=True)
+    ]
+    for k, (s, d) in enumerate(zip(split, dividend, strict=True)):  # the first bad event, in row order
+        if (s is not None and not splits) or (d is not None and d <= 0):
+            where = f"{symbol[int(events[k])].as_py()} {prices.column('date')[int(events[k])].as_py()}"
+            if s is not None:
+                raise InputError(
+                    where,
+                    f"adj_close / close moves by {s.numerator}:{s.denominator} like a split, "
+                    "which split-adjusted closes cannot have",
+                )
+            raise InputError(where, f"implied dividend must be > 0, was {d}")
+    take = pa.array(events, pa.int64())
+    return pa.table(
+        {
+            "symbol": symbol.take(take),
+            "ex_date": prices.column("date").take(take),
+            "kind": pa.array(["dividend" if s is None else "split" for s in split], pa.string()),
+            "split_ratio": pa.array([None if s is None else float(s) for s in split], pa.float64()),
+            "dividend_usd": pa.array(dividend, pa.float64()),
+        },
+        schema=ACTIONS_SCHEMA,
+    )
 
 
 def write_tables(out_dir: Path, prices: pa.Table, actions: pa.Table) -> dict[str, dict[str, object]]:

@@ -56,6 +56,8 @@ class FileBars:
 def _symbols(raw: RawTable, columns: ColumnMap) -> tuple[np.ndarray, np.ndarray, bool]:
     own = symbol_from_name(raw.origin.source.name)
     if columns.symbol is None:
+        if not own:
+            raise raw.error(None, None, "no symbol column, and the file name names no symbol")
         return np.array([own], dtype=object), np.zeros(raw.table.num_rows, dtype=np.int32), True
     codes, names = parse_symbols(raw, columns.symbol)
     upper = np.array([str(n).upper() for n in names], dtype=object)

@@ -187,15 +187,19 @@ def parse_dates(raw: RawTable, column: str, tz: Callable[[], str]) -> np.ndarray
     y, m, d = (np.zeros(n, dtype=np.int64) for _ in range(3))
     matched = np.zeros(n, dtype=bool)
     for pattern in _YMD:
+        if matched.all():
+            break  # one format per file is the rule: stop at the first that reads every row
         parts = pc.extract_regex(text, pattern)
         valid = parts.is_valid()
         take = valid.to_numpy(zero_copy_only=False) & ~matched
         for out, name in ((y, "y"), (m, "m"), (d, "d")):
             out[take] = _ints(parts, name, valid)[take]
         matched |= take
-    parts = pc.extract_regex(text, _SLASHED)
-    valid = parts.is_valid()
-    slashed = valid.to_numpy(zero_copy_only=False) & ~matched
+    slashed = np.zeros(n, dtype=bool)
+    if not matched.all():
+        parts = pc.extract_regex(text, _SLASHED)
+        valid = parts.is_valid()
+        slashed = valid.to_numpy(zero_copy_only=False) & ~matched
     if slashed.any():
         a, b, year = (_ints(parts, name, valid)[slashed] for name in ("a", "b", "y"))
         month_first = _valid_ymd(year, a, b)
