@@ -34,6 +34,7 @@ from pathlib import Path
 import pytest
 
 from aurora_broker import JOURNAL_NAME, JOURNAL_TABLES
+from aurora_e2d.runtime import LOCK_FILE
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 AURORA = shutil.which("aurora", path=str(Path(sys.executable).parent))
@@ -192,8 +193,16 @@ def artifact_hashes(run_dir: Path, names: Iterable[str] = ALL_ARTIFACTS) -> dict
 
 
 def tree_hashes(run_dir: Path) -> dict[str, str]:
-    """sha256 of every file under ``run_dir`` (relative path -> hash)."""
-    return {str(p.relative_to(run_dir)): sha256_file(p) for p in sorted(run_dir.rglob("*")) if p.is_file()}
+    """sha256 of every file under ``run_dir`` (relative path -> hash), but the lock file.
+
+    ``run.lock`` is operational: every writer that takes the lock (even one that is
+    then refused for bad input) records itself there; it holds no run state.
+    """
+    return {
+        str(p.relative_to(run_dir)): sha256_file(p)
+        for p in sorted(run_dir.rglob("*"))
+        if p.is_file() and p.name != LOCK_FILE
+    }
 
 
 def journal(run_dir: Path) -> sqlite3.Connection:

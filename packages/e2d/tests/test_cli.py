@@ -34,6 +34,7 @@ def test_help_lists_the_commands_that_exist(tmp_path: Path) -> None:
 def test_kill_then_unkill_in_a_run_dir(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     run_dir.mkdir()
+    (run_dir / "config.json").write_text("{}")  # what makes a directory a run: its frozen config
     killed = aurora("kill", "--reason", "drill", "--run-dir", str(run_dir), cwd=tmp_path)
     assert killed.returncode == 0, killed.stderr
     flag = run_dir / "kill.flag"

@@ -73,5 +73,5 @@ class TestAttach:
             "date",
             pa.array([D(2000, 3, 1), D(2000, 3, 4)], pa.date32()),  # 2000-03-04 is a Saturday
         )
-        with pytest.raises(InputError, match=r"prices AAPL 2000-03-04: not an XNYS session \(1 such rows\)"):
+        with pytest.raises(InputError, match=r"prices AAPL 2000-03-04: not a session of XNYS \(1 such rows\)"):
             attach_session_close(bad, xnys)

@@ -63,7 +63,7 @@ class Journal:
             path = path / JOURNAL_NAME
         if not isinstance(config_hash, str) or not config_hash:
             raise ValueError(f"'config_hash' must be a non-empty string, was {config_hash!r}")
-        _check_file(path, create)
+        check_file(path, create)
         mode = "rwc" if create else "rw"
         try:
             conn = sqlite3.connect(
@@ -284,7 +284,7 @@ class Journal:
         )
 
 
-def _check_file(path: Path, create: bool) -> None:
+def check_file(path: Path, create: bool) -> None:
     """Refuse a missing file (unless creating), a directory, or a file that is not SQLite."""
     if not path.parent.is_dir():
         raise JournalError(path, "directory does not exist")

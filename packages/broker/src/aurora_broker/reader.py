@@ -156,18 +156,22 @@ class JournalReader:
     @classmethod
     @contextmanager
     def open(cls, path: Path | str) -> Iterator[JournalReader]:
-        """A reader on a read-only connection (``mode=ro``): it cannot write, whatever it is asked."""
+        """A reader that cannot write (``PRAGMA query_only``), on a live journal or a finished one.
+
+        Not ``mode=ro``: a read-only connection cannot remove the ``-wal``/``-shm`` files
+        it needs, so every `aurora status` would leave two files behind in the run directory.
+        """
+        from aurora_broker.journal import JOURNAL_NAME, check_file
+
         path = Path(path)
         if path.is_dir():
-            from aurora_broker.journal import JOURNAL_NAME
-
             path = path / JOURNAL_NAME
-        if not path.is_file():
-            raise JournalError(path, "no journal here (not a run directory, or it never reached execution)")
+        check_file(path, create=False)
         try:
-            conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=10.0)
+            conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=rw", uri=True, timeout=10.0)
+            conn.execute("PRAGMA query_only = ON")
         except sqlite3.Error as exc:
-            raise JournalError(path, f"cannot open journal read-only ({exc})") from None
+            raise JournalError(path, f"not a usable Aurora journal ({exc})") from None
         try:
             yield cls(conn, path)
         except sqlite3.DatabaseError as exc:

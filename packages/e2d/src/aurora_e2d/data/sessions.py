@@ -107,7 +107,7 @@ def attach_session_close(
         i = int(np.flatnonzero(bad)[0])
         raise InputError(
             f"prices {prices.column('symbol')[i].as_py()} {dates[i]}",
-            f"not a {calendar} session ({int(bad.sum())} such rows)",
+            f"not a session of {calendar} ({int(bad.sum())} such rows)",
         )
     ts = pa.array(closes.closes[pos_clipped], type=pa.timestamp("us")).cast(TS_TYPE)
     table = prices.select(PRICES_SCHEMA.names).add_column(2, "ts", ts)
