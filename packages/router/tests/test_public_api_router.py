@@ -13,3 +13,9 @@ def test_every_exported_name_exists_and_is_sorted_by_kind() -> None:
 
 def test_nothing_private_is_exported() -> None:
     assert not [n for n in aurora_router.__all__ if n.startswith("_")]
+
+
+def test_route_feedback_api_is_public() -> None:
+    for name in ("RouteSummary", "TripRecord", "RESULT_COLUMNS", "Router", "read_orders", "write_results"):
+        assert name in aurora_router.__all__, name
+    assert aurora_router.RESULT_COLUMNS == ("client_order_id", "status", "reason", "detail")
