@@ -31,6 +31,10 @@ _FROZEN = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 class DataConfig(BaseModel):
     model_config = _FROZEN
+    # The snapshot directory (from `aurora data import` or `data synthetic`); None = the bundled one.
+    # Not part of the config hash: a snapshot is identified by its lock hash (in the manifest and
+    # every stage key), and `aurora advance` moves a run to a newer snapshot under the same config.
+    snapshot: str | None = None
     sanity_mode: Literal["strict", "repair"] = "strict"
     bad_tick_return_threshold: float = Field(0.5, gt=0, allow_inf_nan=False)
 
@@ -77,14 +81,26 @@ class RunConfig(BaseModel):
     flags: dict[str, bool] = Field(default_factory=dict)
 
     def canonical_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        """The hashed form: every setting but where the snapshot lies (see ``DataConfig.snapshot``)."""
+        data = self.model_dump(mode="json")
+        del data["data"]["snapshot"]
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def config_hash(self) -> str:
         return hashlib.sha256(self.canonical_json().encode()).hexdigest()
 
+    def with_snapshot(self, snapshot: Path | None) -> RunConfig:
+        """The same config reading another snapshot directory (absolute path), hash unchanged."""
+        value = None if snapshot is None else str(Path(snapshot).absolute())
+        return self.model_copy(update={"data": self.data.model_copy(update={"snapshot": value})})
 
-def load_config(path: Path | None, **overrides: Any) -> RunConfig:
-    """Read a TOML config (or the defaults) and apply CLI overrides; one-line errors."""
+
+def load_config(path: Path | None, *, snapshot: Path | None = None, **overrides: Any) -> RunConfig:
+    """Read a TOML config (or the defaults) and apply CLI overrides; one-line errors.
+
+    A relative ``[data] snapshot`` is taken relative to the config file; ``snapshot``
+    (``--snapshot DIR``) overrides it, relative to the working directory.
+    """
     source = str(path) if path is not None else DEFAULT_SOURCE
     data: dict[str, Any] = {}
     if path is not None and path.suffix == ".json":
@@ -101,7 +117,11 @@ def load_config(path: Path | None, **overrides: Any) -> RunConfig:
         except tomllib.TOMLDecodeError as error:
             raise ConfigError("config", "must be valid TOML", str(error), source) from None
     data.update({key: value for key, value in overrides.items() if value is not None})
-    return validate_config(data, source)
+    section = data.get("data")
+    if path is not None and isinstance(section, dict) and isinstance(section.get("snapshot"), str):
+        data["data"] = {**section, "snapshot": str((path.parent / section["snapshot"]).absolute())}
+    config = validate_config(data, source)
+    return config if snapshot is None else config.with_snapshot(snapshot)
 
 
 def _frozen_json(path: Path, source: str) -> dict[str, Any]:

@@ -82,6 +82,7 @@ class Manifest:
     config_hash: str
     flags: Mapping[str, bool]
     snapshot_sha256: Mapping[str, str]
+    snapshot_identity: Mapping[str, str] = field(default_factory=dict)  # lock_sha256, calendar, kind
     versions: Mapping[str, str] = field(default_factory=package_versions)
     git_revision: str | None = None
     artifacts: dict[str, ArtifactRecord] = field(default_factory=dict)
@@ -100,6 +101,7 @@ class Manifest:
             "config_hash": self.config_hash,
             "flags": dict(self.flags),
             "snapshot": dict(self.snapshot_sha256),
+            "snapshot_identity": dict(self.snapshot_identity),
             "artifacts": {name: rec.as_dict() for name, rec in sorted(self.artifacts.items())},
         }
 

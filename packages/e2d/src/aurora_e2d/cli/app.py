@@ -63,12 +63,23 @@ def run(
     ] = None,
     start: Annotated[str | None, typer.Option(help="First trading session, YYYY-MM-DD.")] = None,
     end: Annotated[str | None, typer.Option(help="Last session used at all, YYYY-MM-DD.")] = None,
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            "--snapshot", help="Snapshot directory (aurora data import/synthetic); default: the bundled data."
+        ),
+    ] = None,
 ) -> None:
-    """E2D + paper trading replay over the bundled real data, checkpointed every session."""
+    """E2D + paper trading over a snapshot (default: the bundled real data), checkpointed every session.
+
+    Ctrl-C (SIGINT) or SIGTERM stops at a session boundary (exit 130/143); `aurora resume` continues.
+    """
     from aurora_e2d.config import load_config
 
     with StopSignals(on_second=_second_signal(run_dir)) as stop:
-        settings = load_config(config, start=_date("--start", start), end=_date("--end", end))
+        settings = load_config(
+            config, snapshot=snapshot, start=_date("--start", start), end=_date("--end", end)
+        )
         from aurora_e2d.runtime.job import run_job  # the heavy stack loads only for a valid config
 
         with _progress() as progress:
@@ -80,7 +91,10 @@ def run(
 def resume(
     run_dir: Annotated[Path, typer.Option("--run-dir", help="The run directory to continue.")],
 ) -> None:
-    """Continue a killed, crashed or halted run from its last committed session."""
+    """Continue a killed, crashed, interrupted or halted run from its last committed session.
+
+    Refused (exit 2) while another process holds the run; a completed run is left as it is.
+    """
     with StopSignals(on_second=_second_signal(run_dir)) as stop:
         from aurora_e2d.runtime.job import resume_job
 

@@ -101,9 +101,9 @@ def data_window(snapshot: Snapshot, config: RunConfig) -> tuple[date, date]:
     start = config.start or first
     end = config.end or last
     if start < first or start > last:
-        raise InputError.bad_value("start", f"a date within the bundled data ({first}..{last})", str(start))
+        raise InputError.bad_value("start", f"a date within the snapshot's data ({first}..{last})", str(start))
     if end < first or end > last:
-        raise InputError.bad_value("end", f"a date within the bundled data ({first}..{last})", str(end))
+        raise InputError.bad_value("end", f"a date within the snapshot's data ({first}..{last})", str(end))
     if start > end:
         raise InputError.bad_value("start", f"a date not after end ({end})", str(start))
     return start, end

@@ -120,7 +120,7 @@ def run_job(
 ) -> RunResult:
     """Run (or continue) a run as its only writer; bad input leaves no half-made run directory behind."""
     flags = effective_flags(config.flags)
-    snapshot = load_snapshot()  # stage 1: the pinned input, hash verified
+    snapshot = load_snapshot(None if config.data.snapshot is None else Path(config.data.snapshot))  # stage 1
     data_window(snapshot, config)  # a window outside the data is refused before anything is written
     if run_dir is None:
         run_dir = Path("runs") / new_run_id(config)
@@ -250,6 +250,11 @@ def _write_manifest(runner: StageRunner, run_id: str, config: RunConfig, flags: 
         snapshot_sha256={
             "stocks.parquet": snapshot.prices_sha256,
             "corporate_actions.parquet": snapshot.actions_sha256,
+        },
+        snapshot_identity={
+            "lock_sha256": snapshot.lock_sha256,
+            "calendar": snapshot.calendar,
+            "kind": snapshot.kind,
         },
         git_revision=git_revision(repo_root()),
     )

@@ -3,7 +3,10 @@
 Against the account and reference prices of run D (its last committed
 session), or a fresh account at the last session of the bundled data. The
 orders go to a scratch copy of the journal in a temporary directory, so
-routing never alters a run's committed state.
+routing never alters a run's committed state. The results CSV answers each
+row (with a detail naming the field and value that decided it); stderr gets
+the summary: accepted and rejected counts, rejections by reason, and the
+row at which a breaker tripped, if one did.
 """
 
 from __future__ import annotations
@@ -22,18 +25,21 @@ from aurora_e2d.errors import InputError
 from aurora_e2d.data.ingest import load_snapshot
 from aurora_e2d.runtime.stack import open_stack
 from aurora_e2d.data.sessions import session_closes
-from aurora_router import RouteResult, read_orders, write_results
+from aurora_router import RouteResult, RouteSummary, read_orders, write_results
 from aurora_safety import SystemClock
 
 
-def _reference(run_dir: Path | None, session: date | None) -> tuple[date, dict[str, float], int]:
+def _reference(
+    config: RunConfig, session: date | None
+) -> tuple[date, dict[str, float], int]:
     """The session, raw closes and close time (UTC ns) that orders are priced against."""
-    prices = load_snapshot().prices
+    snapshot = load_snapshot(None if config.data.snapshot is None else Path(config.data.snapshot))
+    prices = snapshot.prices
     if session is None:
         session = pc.max(prices.column("date")).as_py()
     day = prices.filter(pc.equal(prices.column("date"), session))
     closes = dict(zip(day.column("symbol").to_pylist(), day.column("close").to_pylist(), strict=True))
-    window = session_closes(session - timedelta(days=10), session)
+    window = session_closes(session - timedelta(days=10), session, snapshot.calendar)
     close_ts = window.closes[-1]  # the calendar needs start < end; the session is the window's last
     return session, closes, int(close_ts.astype("datetime64[ns]").astype("int64"))
 
@@ -50,7 +56,7 @@ def route_orders(orders_csv: Path, config: RunConfig, run_dir: Path | None, out:
         if checkpoint is None:
             raise InputError(str(source_journal), "has no committed session to route against")
         session = checkpoint.session
-    session, closes, close_ns = _reference(run_dir, session)
+    session, closes, close_ns = _reference(config, session)
     rows = read_orders(orders_csv, session)
     with tempfile.TemporaryDirectory(prefix="aurora-route-") as scratch:
         scratch_dir = Path(scratch)
@@ -67,15 +73,10 @@ def route_orders(orders_csv: Path, config: RunConfig, run_dir: Path | None, out:
             stack.book.update_many(closes, close_ns)
             with stack.journal.session_transaction():
                 results = stack.router.route_rows(rows, session, close_ns)
+            trips = stack.router.trips
     write_results(results, out)
-    for row in rows:
-        if row.rejection is not None:  # say where the malformed row is; the CSV keeps its code
-            values = dict(row.rejection.values)
-            print(
-                f"{orders_csv}:{row.line}: {values.get('field')} {values.get('value')!r} must be "
-                f"{values.get('expected')} (INVALID_ORDER)",
-                file=sys.stderr,
-            )
+    for line in RouteSummary.of(results, trips, source=str(orders_csv)).format_summary():
+        print(line, file=sys.stderr)
     return results
 
 
