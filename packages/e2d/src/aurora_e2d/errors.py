@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aurora_safety.errors import AuroraError, format_value
 
-__all__ = ["ArtifactError", "InputError"]
+__all__ = ["ArtifactError", "CheckFailedError", "InputError"]
 
 
 def _one_line(text: str) -> str:
@@ -48,6 +48,21 @@ class ArtifactError(AuroraError, ValueError):
         self.path = Path(path)
         self.reason = reason
         self.message = _one_line(f"{path}: {reason}")
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class CheckFailedError(Exception):
+    """A check the run itself performs failed on real data (exit 1, one line): not bad input, not a bug.
+
+    Example: the model's exports disagree beyond tolerance. The CLI prints
+    ``aurora: check failed: <message>`` and exits 1, the code of a failed gate.
+    """
+
+    def __init__(self, message: str) -> None:
+        self.message = " ".join(message.split())
         super().__init__(self.message)
 
     def __str__(self) -> str:

@@ -26,6 +26,7 @@ from rich.console import Console
 
 from aurora_e2d.artifacts import atomic_write_bytes
 from aurora_e2d.cli.data import data_app
+from aurora_e2d.errors import CheckFailedError
 from aurora_e2d.exitcodes import ExitCode
 from aurora_e2d.runtime.signals import StopSignals
 from aurora_safety import AuroraError, ConfigError
@@ -297,6 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     except AuroraError as error:
         typer.echo(f"aurora: error: {error}", err=True)
         return ExitCode.BAD_INPUT
+    except CheckFailedError as failed:
+        typer.echo(f"aurora: check failed: {failed}", err=True)
+        return ExitCode.CHECK_FAILED
     except KeyboardInterrupt:  # Ctrl-C outside a run's own handler (start-up, a read-only command)
         typer.echo("aurora: interrupted (SIGINT); nothing was left half-written", err=True)
         return ExitCode.INTERRUPTED
