@@ -111,6 +111,25 @@ class TestTokenBucket:
             assert Fraction(bucket.tokens) <= budget - admitted - recorded + Fraction(1, 10**12)
 
 
+@given(
+    capacity=st.integers(1, 20),
+    rate=st.sampled_from([1.0, 3.0, 50.0, 0.5, 2.5, 0.1, 1e9]),
+    steps=st.lists(st.tuples(st.integers(-3 * SEC, 3 * SEC), st.booleans()), max_size=60),
+)
+def test_acquire_one_answers_as_try_acquire_one(capacity, rate, steps):
+    """The router's fast path and the general method agree on every answer and every balance."""
+    clock = TestClock(0)
+    fast, general = TokenBucket(capacity, rate, clock), TokenBucket(capacity, rate, clock)
+    for jump, cancel in steps:
+        clock.advance(jump)
+        if cancel:
+            fast.record()
+            general.record()
+        else:
+            assert fast.acquire_one() is general.try_acquire(1)
+        assert (fast._credit_nt, fast._rem, fast._high_ns) == (general._credit_nt, general._rem, general._high_ns)
+
+
 class TestSessionOrderCounter:
     def test_counts_per_session_and_rejects_over_limit(self):
         counter = SessionOrderCounter(2)

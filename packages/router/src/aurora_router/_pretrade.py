@@ -87,7 +87,8 @@ class PreTrade:
         "_order_state",
         "_prices",
         "_processes",
-        "_session_count",
+        "_counted",
+        "_counted_session",
         "_stale_ns",
         "allow_short",
         "bucket",
@@ -123,9 +124,12 @@ class PreTrade:
         self._processes = broker if isinstance(broker, _ProcessesSessions) else None
         self.allow_short = allow_short
         self.bucket = TokenBucket(limits.message_burst, limits.max_messages_per_sec, clock)
-        self._acquire = self.bucket.try_acquire
+        self._acquire = self.bucket.acquire_one
         self.sessions = SessionOrderCounter(limits.max_session_orders)
-        self._session_count = self.sessions.count
+        # the count of the last session asked about; only this class counts orders, and it
+        # forgets this whenever it does (count_order)
+        self._counted_session: object = None
+        self._counted = 0
         self.daily_usd: dict[date, float] = {}
         self.routed: set[str] = set()
         self.gross = GrossExposure(self._exposures, book)
@@ -145,10 +149,15 @@ class PreTrade:
         current = self._machine.state
         return required if severity(required) > severity(current) else current
 
-    def on_accepted(self, order: SubmitOrder) -> None:
-        """Count an order the broker accepted: session orders, daily notional, gross exposure."""
+    def count_order(self, order: SubmitOrder) -> None:
+        """Count an accepted order against its session's order count and daily notional."""
+        self._counted_session = None
         self.sessions.count_order(order.session)
         self.daily_usd[order.session] = self.daily_usd.get(order.session, 0.0) + order.notional_usd
+
+    def on_accepted(self, order: SubmitOrder) -> None:
+        """Count an order the broker accepted: session orders, daily notional, gross exposure."""
+        self.count_order(order)
         self.gross.refresh(order.symbol)
 
     def gross_now(self) -> float:
@@ -278,7 +287,12 @@ class PreTrade:
                         and (added <= 0.0 or used_gross + added <= self._max_gross_usd)
                         and 0.0 <= used
                         and used + notional <= self._max_daily_usd
-                        and self._session_count(session) < self._max_session_orders
+                        and (
+                            self._counted
+                            if session is self._counted_session
+                            else self._count_session(session)
+                        )
+                        < self._max_session_orders
                     )
         if not clear:
             rejection = self.check_in_order(order, now_ns, held)
@@ -287,6 +301,11 @@ class PreTrade:
         if not self._acquire():
             return self.bucket.rejection()
         return None
+
+    def _count_session(self, session: date) -> int:
+        self._counted = count = self.sessions.count(session)
+        self._counted_session = session
+        return count
 
     def check_in_order(
         self, order: SubmitOrder, now_ns: int, held: SymbolExposure | None

@@ -26,7 +26,7 @@ calls ``sync_exposures`` (the broker re-checks gross itself in any case).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from aurora_broker import Broker, OrderStatus, SubmitOrder
@@ -80,6 +80,7 @@ class Router:
         self._pretrade = PreTrade(
             broker, limits, self._kill, state_machine, breakers, clock, reference_prices, allow_short=allow_short
         )
+        self.check = self._pretrade.check
         self._line: int | None = None  # ORDERS.csv line of the row being routed
         self._trips: list[TripRecord] = []
 
@@ -121,9 +122,9 @@ class Router:
         """Every breaker trip this router caused, with the order (and ORDERS.csv line) that caused it."""
         return tuple(self._trips)
 
-    def check(self, order: SubmitOrder, now_ns: int) -> Rejection | None:
-        """Every pre-trade check without routing (a passing order takes a token); for benchmarks."""
-        return self._pretrade.check(order, now_ns)
+    check: Callable[[SubmitOrder, int], Rejection | None]
+    """``check(order, now_ns)``: every pre-trade check without routing (a passing order takes a
+    token) - the very function ``submit`` runs, bound at construction (benchmarks, dry runs)."""
 
     # ---------------------------------------------------------------- commands
     def seed(self, routed_ids: Iterable[str], accepted: Iterable[SubmitOrder] = ()) -> None:
@@ -131,8 +132,7 @@ class Router:
         pretrade = self._pretrade
         pretrade.routed.update(routed_ids)
         for order in accepted:
-            pretrade.sessions.count_order(order.session)
-            pretrade.daily_usd[order.session] = pretrade.daily_usd.get(order.session, 0.0) + order.notional_usd
+            pretrade.count_order(order)
 
     def sync_exposures(self) -> None:
         """Re-read the broker's exposures (after changing the broker other than through this router)."""
