@@ -128,10 +128,18 @@ def _median_figures(runs: list[dict[str, float]]) -> dict[str, float]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python benchmarks/bench_router.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orders", type=int, default=20_000, help="orders per path and repeat (default 20000)")
-    parser.add_argument("--repeats", type=int, default=3, help="repeats; each figure is their median (default 3)")
-    parser.add_argument("--json", type=Path, default=Path("reports/bench-router.json"), help="JSON output path")
+    parser = argparse.ArgumentParser(
+        prog="python benchmarks/bench_router.py", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--orders", type=int, default=20_000, help="orders per path and repeat (default 20000)"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="repeats; each figure is their median (default 3)"
+    )
+    parser.add_argument(
+        "--json", type=Path, default=Path("reports/bench-router.json"), help="JSON output path"
+    )
     return parser
 
 
@@ -153,7 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     paths: dict[str, list[dict[str, float]]] = {}
     aurora_runs = []
     for repeat in range(args.repeats):
-        print(f"[router] repeat {repeat + 1}/{args.repeats}: Aurora, Nautilus execute, Nautilus bypass ...", flush=True)
+        print(
+            f"[router] repeat {repeat + 1}/{args.repeats}: Aurora, Nautilus execute, Nautilus bypass ...",
+            flush=True,
+        )
         aurora = measure(args.orders)
         aurora_runs.append(aurora)
         for mode in ("kill_inotify", "kill_stat"):
@@ -186,10 +197,18 @@ def main(argv: list[str] | None = None) -> int:
             f"[router]   {name:<46} {f['p50_us']:8.2f} {f['p90_us']:8.2f} {f['p99_us']:8.2f} "
             f"{_tail(f):8.1f} {f['gc_collections']:8.0f}"
         )
-    print(f"[router] Aurora checks / Nautilus execute, p50: {ratios['aurora_checks_p50_over_nautilus_execute_p50']:.2f}")
-    print(f"[router] Aurora checks / Nautilus bypass (routing only), p50: {ratios['aurora_checks_p50_over_nautilus_bypass_p50']:.2f}")
-    print(f"[router] Aurora routed with journal / Nautilus execute, p50: {ratios['aurora_routed_p50_over_nautilus_execute_p50']:.2f}")
-    print(f"[router] Nautilus checks cost (execute - bypass, p50): {ratios['nautilus_checks_cost_us']:.2f} us")
+    print(
+        f"[router] Aurora checks / Nautilus execute, p50: {ratios['aurora_checks_p50_over_nautilus_execute_p50']:.2f}"
+    )
+    print(
+        f"[router] Aurora checks / Nautilus bypass (routing only), p50: {ratios['aurora_checks_p50_over_nautilus_bypass_p50']:.2f}"
+    )
+    print(
+        f"[router] Aurora routed with journal / Nautilus execute, p50: {ratios['aurora_routed_p50_over_nautilus_execute_p50']:.2f}"
+    )
+    print(
+        f"[router] Nautilus checks cost (execute - bypass, p50): {ratios['nautilus_checks_cost_us']:.2f} us"
+    )
     report = {
         "benchmark": "router",
         "note": "figures, not pass/fail; both sides measured in one process with the same timing loop",

@@ -38,7 +38,16 @@ def make_rig(tmp_path: Path) -> RigFactory:
         state, breakers, sink = TradingStateMachine(), BreakerBoard.from_limits(limits), ListSink()
         kill = KillSwitch(run_dir=run_dir, cwd=run_dir, environ={})
         router = Router(
-            broker, limits, kill, state, breakers, clock, book, sink, watch_kill_files=watch, allow_short=allow_short
+            broker,
+            limits,
+            kill,
+            state,
+            breakers,
+            clock,
+            book,
+            sink,
+            watch_kill_files=watch,
+            allow_short=allow_short,
         )
         return Rig(router, broker, journal, state, breakers, clock, book, sink, run_dir)
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aurora_broker import Bar, Side, Split, SubmitOrder, SymbolExposure
+from aurora_broker import Bar, Side, Split, SymbolExposure
 from aurora_router import ReferenceBook
 from aurora_router._gross import GrossExposure
 from aurora_safety import Limits, ReasonCode, Rejection
@@ -32,7 +32,11 @@ def from_scratch(exposures: dict[str, SymbolExposure] | object, book: ReferenceB
 
 class TestGrossExposure:
     def test_terms_are_exact_where_a_float_sum_is_not(self) -> None:
-        exposures = {"A": SymbolExposure(position=1), "B": SymbolExposure(position=1), "C": SymbolExposure(position=1)}
+        exposures = {
+            "A": SymbolExposure(position=1),
+            "B": SymbolExposure(position=1),
+            "C": SymbolExposure(position=1),
+        }
         book = ReferenceBook(exposures)
         book.update_many({"A": 0.1, "B": 0.2, "C": 0.3}, 0)
         gross = GrossExposure(exposures, book)
@@ -170,7 +174,12 @@ def test_router_gross_equals_from_scratch(make_rig: RigFactory, steps: list) -> 
         if kind in ("buy", "sell"):
             price = rig.book.price(step[1]) or REF
             order = make_order(
-                coid=f"o{n}", symbol=step[1], side=Side(kind.upper()), quantity=step[2], limit_price=price, session=day
+                coid=f"o{n}",
+                symbol=step[1],
+                side=Side(kind.upper()),
+                quantity=step[2],
+                limit_price=price,
+                session=day,
             )
             rig.router.submit(order, now_ns)
         elif kind == "cancel":

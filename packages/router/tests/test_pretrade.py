@@ -90,14 +90,19 @@ def oracle(rig: Rig, order: SubmitOrder, now_ns: object, allow_short: bool) -> R
         or check_order_qty(qty, LIMITS.max_order_qty_shares)
         or check_order_notional(qty, price, LIMITS.max_order_notional_usd)
         or check_position_notional(
-            exposure.base_for(side), side.sign * qty, ref_price, LIMITS.max_position_notional_usd  # type: ignore[arg-type]
+            exposure.base_for(side),
+            side.sign * qty,
+            ref_price,
+            LIMITS.max_position_notional_usd,  # type: ignore[arg-type]
         )
         or check_gross_exposure(
             scratch_gross(rig),
             exposure.added_abs(side, qty) * ref_price,  # type: ignore[operator]
             LIMITS.max_gross_exposure_usd,
         )
-        or check_daily_notional(rig.router.daily_notional_usd(session), qty * price, LIMITS.max_daily_notional_usd)
+        or check_daily_notional(
+            rig.router.daily_notional_usd(session), qty * price, LIMITS.max_daily_notional_usd
+        )
     )
     if rejection is not None:
         return rejection
@@ -139,18 +144,21 @@ orders = st.tuples(
     mostly(st.integers(0, 10**9), st.sampled_from([-1, 3 * DAY_NS, 1.5, "now"])),
 )
 actions = st.integers(0, 3).flatmap(
-    lambda k: st.tuples(st.sampled_from(["submit", "submit", "check"]), orders)
-    if k
-    else st.one_of(
-        st.tuples(
-            st.just("price"),
-            st.sampled_from(SYMBOLS),
-            st.floats(50.0, 150.0) | st.sampled_from([float("nan"), 0.0, -5.0, float("inf"), 100, Float(90.0)]),
-        ),
-        st.tuples(st.just("stale"), st.sampled_from(SYMBOLS)),
-        st.tuples(st.just("session"), st.booleans(), st.sampled_from([None, None, 2.0, 0.5, 3.0])),
-        st.tuples(st.just("cancel"), st.integers(0, 40)),
-        st.tuples(st.just("hold"), st.sampled_from(SYMBOLS), st.integers(1, 150)),
+    lambda k: (
+        st.tuples(st.sampled_from(["submit", "submit", "check"]), orders)
+        if k
+        else st.one_of(
+            st.tuples(
+                st.just("price"),
+                st.sampled_from(SYMBOLS),
+                st.floats(50.0, 150.0)
+                | st.sampled_from([float("nan"), 0.0, -5.0, float("inf"), 100, Float(90.0)]),
+            ),
+            st.tuples(st.just("stale"), st.sampled_from(SYMBOLS)),
+            st.tuples(st.just("session"), st.booleans(), st.sampled_from([None, None, 2.0, 0.5, 3.0])),
+            st.tuples(st.just("cancel"), st.integers(0, 40)),
+            st.tuples(st.just("hold"), st.sampled_from(SYMBOLS), st.integers(1, 150)),
+        )
     )
 )
 
@@ -165,12 +173,14 @@ valid_orders = st.tuples(
 )
 limit_streams = st.lists(
     st.integers(0, 5).flatmap(
-        lambda k: st.tuples(st.just("submit"), valid_orders)
-        if k
-        else st.one_of(
-            st.tuples(st.just("session"), st.booleans(), st.sampled_from([None, None, 2.0])),
-            st.tuples(st.just("cancel"), st.integers(0, 40)),
-            st.tuples(st.just("price"), st.sampled_from(SYMBOLS), st.floats(90.0, 110.0)),
+        lambda k: (
+            st.tuples(st.just("submit"), valid_orders)
+            if k
+            else st.one_of(
+                st.tuples(st.just("session"), st.booleans(), st.sampled_from([None, None, 2.0])),
+                st.tuples(st.just("cancel"), st.integers(0, 40)),
+                st.tuples(st.just("price"), st.sampled_from(SYMBOLS), st.floats(90.0, 110.0)),
+            )
         )
     ),
     min_size=10,
@@ -208,8 +218,12 @@ def run_stream(rig: Rig, steps: list, allow_short: bool) -> None:
         elif kind == "hold":  # a direct broker order, then a fill: the router is told to re-sync
             rig.broker.submit(
                 SubmitOrder(
-                    client_order_id=f"h{n}", symbol=step[1], side=Side.BUY, quantity=step[2],
-                    limit_price=100.0, session=day,
+                    client_order_id=f"h{n}",
+                    symbol=step[1],
+                    side=Side.BUY,
+                    quantity=step[2],
+                    limit_price=100.0,
+                    session=day,
                 )
             )
             n += 1
@@ -243,7 +257,12 @@ def run_stream(rig: Rig, steps: list, allow_short: bool) -> None:
             else:
                 at = now_ns + offset
             order = SubmitOrder(
-                client_order_id=f"o{n}", symbol=symbol, side=side, quantity=qty, limit_price=price, session=session
+                client_order_id=f"o{n}",
+                symbol=symbol,
+                side=side,
+                quantity=qty,
+                limit_price=price,
+                session=session,
             )
             n += 1
             expected = oracle(rig, order, at, allow_short)
@@ -259,8 +278,12 @@ def hold_every_symbol(rig: Rig, quantity: int) -> None:
     for symbol in SYMBOLS:
         rig.broker.submit(
             SubmitOrder(
-                client_order_id=f"seed-{symbol}", symbol=symbol, side=Side.BUY, quantity=quantity,
-                limit_price=REF, session=SESSION - timedelta(days=1),
+                client_order_id=f"seed-{symbol}",
+                symbol=symbol,
+                side=Side.BUY,
+                quantity=quantity,
+                limit_price=REF,
+                session=SESSION - timedelta(days=1),
             )
         )
     rig.broker.process_session(SESSION, {s: Bar(REF, REF, REF, REF, 1e6) for s in SYMBOLS})

@@ -58,7 +58,9 @@ def test_allow_short_lets_the_sell_through(make_rig: RigFactory) -> None:
 
 
 def test_comes_after_invalid_order_and_before_the_reference_checks(rig: Rig) -> None:
-    assert rig.router.submit(make_order(coid="a", side=Side.SELL, quantity=0), NOW_NS).reason == "INVALID_ORDER"
+    assert (
+        rig.router.submit(make_order(coid="a", side=Side.SELL, quantity=0), NOW_NS).reason == "INVALID_ORDER"
+    )
     rig.book._prices.pop("IBM")  # no reference price: SHORT_SALE is decided first all the same
     assert rig.router.submit(make_order(coid="b", symbol="IBM", side=Side.SELL), NOW_NS).rejection == (
         short_sale(0, 0, 10)

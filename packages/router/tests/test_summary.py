@@ -14,7 +14,10 @@ HEADER = "client_order_id,symbol,side,quantity,limit_price\n"
 
 def test_trip_names_the_row_that_tripped_it(make_rig: RigFactory) -> None:
     rig = make_rig(max_consecutive_rejects=2)
-    text = HEADER + "a,AAPL,BUY,10,100\nb,AAPL,BUY,0,100\n\nc,TSLA,BUY,1,100\nd,AAPL,SELL,5,100\ne,AAPL,BUY,1,100\n"
+    text = (
+        HEADER
+        + "a,AAPL,BUY,10,100\nb,AAPL,BUY,0,100\n\nc,TSLA,BUY,1,100\nd,AAPL,SELL,5,100\ne,AAPL,BUY,1,100\n"
+    )
     results = rig.router.route_rows(parse_orders(text, SESSION), SESSION, NOW_NS)
     assert [r.reason for r in results] == ["", "INVALID_ORDER", "INVALID_ORDER", "SHORT_SALE", "BREAKER_OPEN"]
     (trip,) = rig.router.trips
@@ -69,7 +72,10 @@ def test_first_trip_only() -> None:
         return TripRecord(event, "o1", 3)
 
     summary = RouteSummary.of([], [trip("daily_loss"), trip("drawdown")], source="f.csv")
-    assert summary.format_summary()[-1] == "f.csv:3: breaker daily_loss tripped (REDUCING) by order 'o1': daily_loss tripped"
+    assert (
+        summary.format_summary()[-1]
+        == "f.csv:3: breaker daily_loss tripped (REDUCING) by order 'o1': daily_loss tripped"
+    )
 
 
 @pytest.mark.parametrize(
@@ -80,16 +86,26 @@ def test_first_trip_only() -> None:
             Rejection.of(ReasonCode.MAX_ORDER_NOTIONAL, max_order_notional_usd=250_000.0, notional=300_000.0),
             "max_order_notional_usd=250000 notional=300000",
         ),
-        (Rejection.of(ReasonCode.INVALID_ORDER, quantity=0, expected="integer > 0"), "quantity=0 expected integer > 0"),
         (
-            Rejection.of(ReasonCode.PRICE_BAND, price_band_bps=100.0, deviation_bps=102.0000000001, limit_price=101.02),
+            Rejection.of(ReasonCode.INVALID_ORDER, quantity=0, expected="integer > 0"),
+            "quantity=0 expected integer > 0",
+        ),
+        (
+            Rejection.of(
+                ReasonCode.PRICE_BAND, price_band_bps=100.0, deviation_bps=102.0000000001, limit_price=101.02
+            ),
             "price_band_bps=100 deviation_bps=102.0000000001 limit_price=101.02",
         ),
-        (Rejection.of(ReasonCode.KILL_SWITCH, trigger="file:/run/kill.flag"), "trigger='file:/run/kill.flag'"),
+        (
+            Rejection.of(ReasonCode.KILL_SWITCH, trigger="file:/run/kill.flag"),
+            "trigger='file:/run/kill.flag'",
+        ),
         (Rejection.of(ReasonCode.MAX_GROSS_EXPOSURE, used=float("inf")), "used=inf"),
         (Rejection(ReasonCode.RATE_LIMIT), ""),
         (
-            Rejection.of(ReasonCode.INVALID_ORDER, line=2, field="side", value="hold", expected="BUY or SELL"),
+            Rejection.of(
+                ReasonCode.INVALID_ORDER, line=2, field="side", value="hold", expected="BUY or SELL"
+            ),
             "side='hold' expected BUY or SELL",
         ),
     ],

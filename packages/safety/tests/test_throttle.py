@@ -127,7 +127,11 @@ def test_acquire_one_answers_as_try_acquire_one(capacity, rate, steps):
             general.record()
         else:
             assert fast.acquire_one() is general.try_acquire(1)
-        assert (fast._credit_nt, fast._rem, fast._high_ns) == (general._credit_nt, general._rem, general._high_ns)
+        assert (fast._credit_nt, fast._rem, fast._high_ns) == (
+            general._credit_nt,
+            general._rem,
+            general._high_ns,
+        )
 
 
 class TestSessionOrderCounter:

@@ -38,12 +38,7 @@ def _term(worst_abs: int, price: object) -> _Term | None:
     """``worst_abs x price`` exactly, or None when the price cannot value the exposure."""
     if worst_abs == 0:
         return _ZERO
-    if (
-        isinstance(price, int | float)
-        and not isinstance(price, bool)
-        and math.isfinite(price)
-        and price > 0
-    ):
+    if isinstance(price, int | float) and not isinstance(price, bool) and math.isfinite(price) and price > 0:
         numerator, denominator = price.as_integer_ratio()
         return worst_abs * numerator, denominator.bit_length() - 1
     return None

@@ -17,8 +17,8 @@ tracks: no tuple, no ``SymbolExposure``, no ``Rejection``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
 from datetime import date, datetime
+from typing import Protocol, runtime_checkable
 
 from aurora_broker import Broker, Order, Side, SubmitOrder, SymbolExposure
 from aurora_router._gross import GrossExposure
@@ -59,6 +59,7 @@ class _ProcessesSessions(Protocol):
     @property
     def last_session(self) -> date | None: ...
 
+
 _EMPTY = SymbolExposure()
 _INF = float("inf")
 _BUY, _SELL = Side.BUY, Side.SELL
@@ -73,6 +74,8 @@ class PreTrade:
         "_band_bps",
         "_book",
         "_breakers",
+        "_counted",
+        "_counted_session",
         "_exposures",
         "_kill",
         "_known",
@@ -87,8 +90,6 @@ class PreTrade:
         "_order_state",
         "_prices",
         "_processes",
-        "_counted",
-        "_counted_session",
         "_stale_ns",
         "allow_short",
         "bucket",
@@ -168,7 +169,7 @@ class PreTrade:
             gross.sync(gross.session, processed)
         return gross.usd
 
-    def gross_usd(self, symbol: object, held: SymbolExposure | None, session: object) -> float:
+    def gross_usd(self, symbol: str, held: SymbolExposure | None, session: object) -> float:
         """Gross exposure for an order: re-synced when prices moved, the broker processed a
         session, the order session changed, or the order's own symbol changed without the
         router being told (a direct broker call)."""
@@ -177,7 +178,7 @@ class PreTrade:
         processed = None if processes is None else processes.last_session
         if (
             gross.version != self._book.version
-            or gross.seen.get(symbol) is not held  # type: ignore[call-overload]
+            or gross.seen.get(symbol) is not held
             or (session is not gross.session and session != gross.session)
             or (processed is not gross.processed and processed != gross.processed)
         ):
@@ -217,11 +218,10 @@ class PreTrade:
             if rejection is not None:
                 return rejection
         coid = order.client_order_id
-        if type(coid) is not str or not coid:
-            if not isinstance(coid, str) or not coid:
-                return Rejection.of(
-                    ReasonCode.INVALID_ORDER, client_order_id=repr(coid), expected="non-empty string"
-                )
+        if (type(coid) is not str and not isinstance(coid, str)) or not coid:
+            return Rejection.of(
+                ReasonCode.INVALID_ORDER, client_order_id=repr(coid), expected="non-empty string"
+            )
         if coid in self.routed or self._order_state(coid) is not None:
             return Rejection.of(ReasonCode.DUPLICATE_ORDER, client_order_id=coid)
         # ---- INVALID_ORDER .. MAX_SESSION_ORDERS: sufficient conditions, else the pure checks
@@ -252,7 +252,9 @@ class PreTrade:
                 base = position - open_sell
                 after = base - qty
                 other = abs(position + open_buy)
-                short_ok = self.allow_short or (open_sell >= 0 and qty <= base)  # SHORT_SALE: held minus open sells
+                short_ok = self.allow_short or (
+                    open_sell >= 0 and qty <= base
+                )  # SHORT_SALE: held minus open sells
             ref = self._prices.get(symbol)
             if short_ok and ref is not None:
                 ref_price, ref_ts = ref
@@ -285,7 +287,7 @@ class PreTrade:
                     clear = (
                         0.0 <= used_gross < _INF
                         and (added <= 0.0 or used_gross + added <= self._max_gross_usd)
-                        and 0.0 <= used
+                        and used >= 0.0
                         and used + notional <= self._max_daily_usd
                         and (
                             self._counted
@@ -316,7 +318,9 @@ class PreTrade:
         rejection = check_valid(qty, price, symbol, side, book.symbols)
         if rejection is not None:
             return rejection
-        if not isinstance(order.session, date) or isinstance(order.session, datetime):  # a day, not an instant
+        if not isinstance(order.session, date) or isinstance(
+            order.session, datetime
+        ):  # a day, not an instant
             return Rejection.of(ReasonCode.INVALID_ORDER, session=repr(order.session), expected="a date")
         if not isinstance(side, Side):  # check_valid passed a side text SubmitOrder did not convert
             return Rejection.of(ReasonCode.INVALID_ORDER, side=repr(side), expected="BUY or SELL")
@@ -326,23 +330,27 @@ class PreTrade:
             if rejection is not None:
                 return rejection
         ref = book.get(symbol)
-        ref_price, ref_ts = (None, None) if ref is None else ref
+        if ref is None:
+            return check_reference(None, None, now_ns, limits.stale_after_secs)  # NO_REFERENCE_PRICE
+        ref_price, ref_ts = ref
         rejection = (
             check_reference(ref_price, ref_ts, now_ns, limits.stale_after_secs)
-            or check_price_band(price, ref_price, limits.price_band_bps)  # type: ignore[arg-type]
+            or check_price_band(price, ref_price, limits.price_band_bps)
             or check_order_qty(qty, limits.max_order_qty_shares)
         )
         if rejection is not None:
             return rejection
-        rejection = check_order_notional(qty, price, limits.max_order_notional_usd) or check_position_notional(
-            exposure.base_for(side), side.sign * qty, ref_price, limits.max_position_notional_usd  # type: ignore[arg-type]
+        rejection = check_order_notional(
+            qty, price, limits.max_order_notional_usd
+        ) or check_position_notional(
+            exposure.base_for(side), side.sign * qty, ref_price, limits.max_position_notional_usd
         )
         if rejection is not None:
             return rejection
         gross = self.gross_usd(symbol, held, order.session)
         return (
             check_gross_exposure(
-                gross, exposure.added_abs(side, qty) * ref_price, limits.max_gross_exposure_usd  # type: ignore[operator]
+                gross, exposure.added_abs(side, qty) * ref_price, limits.max_gross_exposure_usd
             )
             or check_daily_notional(
                 self.daily_usd.get(order.session, 0.0), qty * price, limits.max_daily_notional_usd

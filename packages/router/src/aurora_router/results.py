@@ -8,6 +8,7 @@ the run loop can journal them inside its session transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Protocol
 
@@ -138,24 +139,27 @@ class JournalSink:
 
     def route_result(self, result: RouteResult, order: SubmitOrder | None) -> None:
         rejection = result.rejection
-        fields = {}
-        if order is not None:
-            fields = {
-                "strategy": _text(order.strategy),
-                "symbol": _text(order.symbol),
-                "side": _text(order.side),
-                "quantity": order.quantity if isinstance(order.quantity, int) else None,
-                "limit_price": order.limit_price if isinstance(order.limit_price, float | int) else None,
-                "session": order.session if hasattr(order.session, "isoformat") else None,
-            }
-        self.journal.record_route_result(
+        key = (
             str(result.client_order_id),
             str(result.status),
             None if rejection is None else str(rejection.reason),
-            None if rejection is None else dict(rejection.as_dict()["values"]),  # JSON-safe values by name
+            None if rejection is None else dict(rejection.as_dict()["values"]),  # JSON-safe, by name
+        )
+        if order is None:
+            self.journal.record_route_result(*key, action=str(result.action))
+            return
+        # a refused order may hold anything: only well-typed fields go into typed columns
+        quantity, price, session = order.quantity, order.limit_price, order.session
+        self.journal.record_route_result(
+            *key,
             action=str(result.action),
-            **fields,
-        )  # type: ignore[arg-type]
+            strategy=_text(order.strategy),
+            symbol=_text(order.symbol),
+            side=_text(order.side),
+            quantity=quantity if isinstance(quantity, int) else None,
+            limit_price=price if isinstance(price, float | int) else None,
+            session=session if isinstance(session, date) else None,
+        )
 
     def state_changed(self, event: StateChanged) -> None:
         self.journal.record_state_change(event)

@@ -78,7 +78,14 @@ class Router:
         self._breakers = breakers
         self._sink: ResultSink = ListSink() if sink is None else sink
         self._pretrade = PreTrade(
-            broker, limits, self._kill, state_machine, breakers, clock, reference_prices, allow_short=allow_short
+            broker,
+            limits,
+            self._kill,
+            state_machine,
+            breakers,
+            clock,
+            reference_prices,
+            allow_short=allow_short,
         )
         self.check = self._pretrade.check
         self._line: int | None = None  # ORDERS.csv line of the row being routed

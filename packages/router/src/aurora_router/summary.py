@@ -50,7 +50,9 @@ class RouteSummary:
     first_trip: TripRecord | None
 
     @classmethod
-    def of(cls, results: Iterable[RouteResult], trips: Iterable[TripRecord] = (), *, source: str = "") -> RouteSummary:
+    def of(
+        cls, results: Iterable[RouteResult], trips: Iterable[TripRecord] = (), *, source: str = ""
+    ) -> RouteSummary:
         """Summarise submit results (cancels are not counted) and the trips ``Router.trips`` recorded."""
         accepted = 0
         reasons: Counter[str] = Counter()
@@ -68,9 +70,9 @@ class RouteSummary:
     def format_summary(self) -> list[str]:
         """Lines for stderr, e.g.::
 
-            orders.csv: 3 accepted, 2 rejected
-            orders.csv: rejected by reason: INVALID_ORDER 1, SHORT_SALE 1
-            orders.csv:14: breaker consecutive_rejects tripped (HALTED) by order 'x9': 3 consecutive ...
+        orders.csv: 3 accepted, 2 rejected
+        orders.csv: rejected by reason: INVALID_ORDER 1, SHORT_SALE 1
+        orders.csv:14: breaker consecutive_rejects tripped (HALTED) by order 'x9': 3 consecutive ...
         """
         where = f"{self.source}: " if self.source else ""
         lines = [f"{where}{self.accepted} accepted, {self.rejected} rejected"]

@@ -63,9 +63,9 @@ def _product(a: float, b: float) -> float:
 
 def _is_int(x: object) -> TypeGuard[int]:
     """An integer (not a bool) within the float range."""
-    if type(x) is not int and (not isinstance(x, Integral) or isinstance(x, bool)):
-        return False
-    return -_FLOAT_MAX <= x <= _FLOAT_MAX
+    if type(x) is int:
+        return -_FLOAT_MAX <= x <= _FLOAT_MAX
+    return isinstance(x, Integral) and not isinstance(x, bool) and -_FLOAT_MAX <= int(x) <= _FLOAT_MAX
 
 
 def _positive_int(x: object) -> bool:
