@@ -67,6 +67,8 @@ class TestSyntheticCommand:
         ("extra", "message"),
         [
             (("--end", "31/12/2019"), "'--end': must be a date YYYY-MM-DD, was '31/12/2019'"),
+            (("--symbols", "0"), "'--symbols': must be an integer >= 1, was 0"),
+            (("--years", "0"), "'--years': must be > 0, was 0.0"),
             (
                 ("--calendar", "NOPE"),
                 "--calendar: unknown exchange calendar 'NOPE' (an exchange-calendars code such as XNYS)",
@@ -74,7 +76,7 @@ class TestSyntheticCommand:
         ],
     )
     def test_bad_options(self, capsys, tmp_path, extra, message):
-        code, out, err = _synthetic(capsys, tmp_path / "s", *extra)
+        code, out, err = _synthetic(capsys, tmp_path / "s", *extra)  # later options win in click
         assert (code, out, err) == (2, "", f"aurora: error: {message}\n")
         assert not (tmp_path / "s").exists()
 

@@ -109,6 +109,10 @@ def synthetic_command(
     """A SYNTHETIC snapshot (labelled so in its lock and PROVENANCE.md) for scale tests and benchmarks only."""
     from aurora_e2d.data.synthetic_snapshot import write_synthetic_snapshot
 
+    if symbols < 1:
+        raise InputError.bad_value("--symbols", "an integer >= 1", symbols)
+    if not years > 0:
+        raise InputError.bad_value("--years", "> 0", years)
     try:
         last = date.fromisoformat(end)
     except ValueError:
