@@ -24,7 +24,17 @@ from aurora_broker.fillmodel import PRICE_TICK, FillModel, FillPlan
 from aurora_broker.interface import Broker
 from aurora_broker._schema import TABLES as JOURNAL_TABLES
 from aurora_broker.journal import JOURNAL_NAME, Checkpoint, Journal
-from aurora_broker.messages import Account, Bar, Fill, Order, OrderStatus, Position, Side, SubmitOrder
+from aurora_broker.messages import (
+    Account,
+    Bar,
+    Fill,
+    MassStatus,
+    Order,
+    OrderStatus,
+    Position,
+    Side,
+    SubmitOrder,
+)
 from aurora_broker.money import cents_to_usd, dec, to_cents, usd_to_cents
 from aurora_broker.paper import PaperBroker, SessionReport
 from aurora_broker.reader import (
@@ -59,6 +69,7 @@ __all__ = [
     "FillModel",
     "FillPlan",
     "Journal",
+    "MassStatus",
     "JournalError",
     "JournalReader",
     "LedgerEntry",

@@ -1,18 +1,25 @@
 """The broker interface: what the router and the run loop may ask of any broker.
 
-A real broker adapter would implement the same methods; nothing above the
-broker may reach into the paper broker's internals. ``exposures`` is the
-read-only facade the router's pre-trade checks use (in-flight orders
-included), so a check costs a dictionary lookup, not a query.
+The verbs real brokers share: submit with a client order id (a known id
+returns that order, never a second one -- Alpaca dedups on
+``client_order_id`` the same way), cancel, open orders, positions, account,
+fills since a session, and a mass status for reconciliation (Interactive
+Brokers syncs positions, orders and executions on connect). A real adapter
+implements the same methods and must pass the contract suite in
+``aurora_broker.contract``; nothing above the broker reaches into the paper
+broker's internals. ``exposures`` is the read-only facade the router's
+pre-trade checks use (in-flight orders included), so a check costs a
+dictionary lookup, not a query.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from datetime import date
 
 from aurora_broker.exposure import SymbolExposure
-from aurora_broker.messages import Account, Order, SubmitOrder
+from aurora_broker.messages import Account, Fill, MassStatus, Order, SubmitOrder
 
 __all__ = ["Broker"]
 
@@ -52,6 +59,20 @@ class Broker(ABC):
     @abstractmethod
     def order_state(self, client_order_id: str) -> Order | None:
         """The current state of an order, None if this broker never saw it."""
+
+    @abstractmethod
+    def fills_since(self, session: date | None) -> tuple[Fill, ...]:
+        """Executions of sessions after ``session`` (all of them for None), in booking order."""
+
+    def mass_status(self) -> MassStatus:
+        """Positions, open orders and cash in one consistent answer (reconciliation reads this)."""
+        account = self.account()
+        return MassStatus(
+            as_of=account.session,
+            positions=tuple(p for p in account.positions if p.quantity),
+            open_orders=self.open_orders(),
+            cash_cents=account.cash_cents,
+        )
 
     @abstractmethod
     def exposures(self) -> Mapping[str, SymbolExposure]:

@@ -21,6 +21,7 @@ __all__ = [
     "Account",
     "Bar",
     "Fill",
+    "MassStatus",
     "Order",
     "OrderStatus",
     "Position",
@@ -194,3 +195,18 @@ class Account:
             if position.symbol == symbol:
                 return position.quantity
         return 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MassStatus:
+    """Everything a broker says it holds, in one answer: what reconciliation compares the journal with.
+
+    Real brokers offer the same in one call or a few (IB syncs positions, open
+    orders and executions on connect; Alpaca lists positions, open orders and
+    the account). ``as_of`` is the last session the broker has processed.
+    """
+
+    as_of: date | None
+    positions: tuple[Position, ...]  # non-zero positions, by symbol
+    open_orders: tuple[Order, ...]  # in submission order
+    cash_cents: int

@@ -232,6 +232,9 @@ class PaperBroker(Broker):
     def order_state(self, client_order_id: str) -> Order | None:
         return self._orders.get(client_order_id)
 
+    def fills_since(self, session: date | None) -> tuple[Fill, ...]:
+        return tuple(self.journal.read.fills(since_session=session))
+
     def exposures(self) -> Mapping[str, SymbolExposure]:
         return self._exposure_view
 

@@ -83,6 +83,7 @@ class Manifest:
     flags: Mapping[str, bool]
     snapshot_sha256: Mapping[str, str]
     snapshot_identity: Mapping[str, str] = field(default_factory=dict)  # lock_sha256, calendar, kind
+    history: list[dict[str, Any]] = field(default_factory=list)  # advances, accepted restatements
     versions: Mapping[str, str] = field(default_factory=package_versions)
     git_revision: str | None = None
     artifacts: dict[str, ArtifactRecord] = field(default_factory=dict)
@@ -102,6 +103,7 @@ class Manifest:
             "flags": dict(self.flags),
             "snapshot": dict(self.snapshot_sha256),
             "snapshot_identity": dict(self.snapshot_identity),
+            "history": list(self.history),
             "artifacts": {name: rec.as_dict() for name, rec in sorted(self.artifacts.items())},
         }
 

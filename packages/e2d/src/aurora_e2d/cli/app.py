@@ -105,6 +105,33 @@ def resume(
 
 
 @app.command()
+def advance(
+    run_dir: Annotated[Path, typer.Option("--run-dir", help="The run to continue (started without --end).")],
+    snapshot: Annotated[Path, typer.Option("--snapshot", help="The newer snapshot (aurora data import).")],
+    accept_restatement: Annotated[
+        bool,
+        typer.Option(
+            "--accept-restatement",
+            help="Go on although the snapshot restates history already traded (journaled, in the manifest).",
+        ),
+    ] = False,
+) -> None:
+    """Daily operation: continue a run with a newer snapshot; only the new sessions are traded.
+
+    A snapshot with no new session is a no-op (exit 0), so a timer may retry. One that restates
+    traded history or skips sessions of its calendar is refused (exit 2), nothing changed.
+    """
+    with StopSignals(on_second=_second_signal(run_dir)) as stop:
+        from aurora_e2d.runtime.advance import advance_job
+
+        with _progress() as progress:
+            result = advance_job(
+                run_dir, snapshot, accept_restatement=accept_restatement, progress=progress, stop=stop
+            )
+    _finish(result)
+
+
+@app.command()
 def status(
     run_dir: Annotated[Path, typer.Option("--run-dir", help="The run directory to inspect.")],
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")] = False,

@@ -23,8 +23,12 @@ SUMMARY = "summary.json"
 
 
 def fill_rate(orders: pl.DataFrame) -> float | None:
-    """Filled (wholly or partly) orders over accepted orders; None if nothing was accepted."""
-    accepted = orders.filter(pl.col("route_status") == "accepted")
+    """Filled (wholly or partly) orders over accepted orders that met an open; None if none did.
+
+    Orders still open at the end (placed at the last session, waiting for the next open)
+    have not had their chance yet and are left out.
+    """
+    accepted = orders.filter((pl.col("route_status") == "accepted") & (pl.col("status") != "ACCEPTED"))
     if accepted.height == 0:
         return None
     filled = accepted.filter(pl.col("filled_quantity") > 0).height

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aurora_broker import JOURNAL_NAME
+from aurora_broker import JOURNAL_NAME, JournalReader
 from aurora_e2d.runtime.alerts import AlertSink, ObservingSink
 from aurora_e2d.artifacts import atomic_write_bytes, write_parquet
 from aurora_e2d.config import RunConfig, load_config, validate_config
@@ -66,20 +66,33 @@ def new_run_id(config: RunConfig) -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{config.config_hash()[:8]}"
 
 
-def prepare_run_dir(config: RunConfig, run_dir: Path) -> tuple[Path, str]:
-    """Create (or re-open) a run directory whose frozen config equals `config` (caller holds its lock)."""
+def prepare_run_dir(config: RunConfig, run_dir: Path, *, move_snapshot: bool = False) -> tuple[Path, str]:
+    """Create (or re-open) a run directory whose frozen config equals `config` (caller holds its lock).
+
+    Re-opening with another snapshot directory is refused unless ``move_snapshot``: only
+    `aurora advance` moves a run to a newer snapshot, after its restatement checks.
+    """
     frozen = run_dir / CONFIG_FILE
+    run_id = run_dir.name
     if frozen.is_file():
         saved = _read_frozen(frozen)
+        run_id = str(saved["run_id"])
         if saved.get("config_hash") != config.config_hash():
             raise InputError(
                 str(frozen),
                 f"run directory was created with config {str(saved.get('config_hash', '?'))[:12]}, "
                 f"this run asks for {config.config_hash()[:12]}; use a new --run-dir or the original config",
             )
-        return run_dir, str(saved["run_id"])
+        before = (saved["config"].get("data") or {}).get("snapshot")
+        if before == config.data.snapshot:
+            return run_dir, run_id
+        if not move_snapshot:
+            raise InputError(
+                str(frozen),
+                f"run reads snapshot {before or 'bundled'}, not {config.data.snapshot or 'bundled'}; "
+                "move it to newer data with `aurora advance --run-dir D --snapshot NEW`",
+            )
     run_dir.mkdir(parents=True, exist_ok=True)
-    run_id = run_dir.name
     payload = {
         "run_id": run_id,
         "config_hash": config.config_hash(),
@@ -128,7 +141,7 @@ def run_job(
     try:
         with RunLock(run_dir):
             run_dir, run_id = prepare_run_dir(config, run_dir)
-            return _run(config, flags, snapshot, run_dir, run_id, progress, stop)
+            return execute_run(config, flags, snapshot, run_dir, run_id, progress, stop)
     except InputError as error:
         # only a directory this call created, never one the user had -- nor one another writer holds
         if created and not isinstance(error, RunDirBusyError):
@@ -147,7 +160,7 @@ def _interrupted_result(run_dir: Path, signal_: Interrupted, where: str) -> RunR
     )
 
 
-def _run(
+def execute_run(
     config: RunConfig,
     flags: dict[str, bool],
     snapshot: Snapshot,
@@ -238,6 +251,15 @@ def _write_summary(runner: StageRunner, run_id: str, outcome: LoopOutcome) -> No
     write_summary(runner.run_dir, payload)
 
 
+def _history(run_dir: Path) -> list[dict[str, object]]:
+    """Each advance and accepted restatement the journal records, in order (wall times left out)."""
+    with JournalReader.open(run_dir) as reader:
+        return [
+            {"kind": event.kind, **{k: v for k, v in event.data.items() if not k.endswith("_at_ns")}}
+            for event in reader.run_events()
+        ]
+
+
 def _write_manifest(runner: StageRunner, run_id: str, config: RunConfig, flags: dict[str, bool]) -> Manifest:
     run_dir = runner.run_dir
     snapshot = runner.outputs.snapshot
@@ -257,6 +279,7 @@ def _write_manifest(runner: StageRunner, run_id: str, config: RunConfig, flags: 
             "kind": snapshot.kind,
         },
         git_revision=git_revision(repo_root()),
+        history=_history(run_dir),
     )
     for name, rows in runner.outputs.rows.items():
         spec = ARTIFACTS[name]

@@ -32,10 +32,11 @@ from aurora_e2d.faults import fault_point
 from aurora_e2d.research.decisions import STRATEGY
 from aurora_e2d.runtime.alerts import AlertSink
 from aurora_e2d.runtime.orderplan import Target, plan_orders
+from aurora_e2d.runtime.reconcile import reconcile
 from aurora_e2d.runtime.signals import StopSignals
 from aurora_e2d.runtime.stack import TradingStack
 from aurora_e2d.trace import Trace
-from aurora_safety import BreakerBoard, TradingState
+from aurora_safety import BreakerBoard, TradingState, TransitionCause
 
 
 class LoopStatus(StrEnum):
@@ -168,7 +169,9 @@ class ExecutionLoop:
     def run(self, sessions: list[Session], progress: Callable[[int, int], None] | None = None) -> LoopOutcome:
         """Process every session after the last committed one, stopping at a boundary on a signal.
 
-        The last session of ``sessions`` places no orders: nothing would ever fill them.
+        Every session places its orders, the last one too: they fill at the next session's
+        open when that session arrives (`aurora advance`), so a run advanced day by day and
+        one batch run over the same data commit the same orders.
         """
         done_through = self.last_session()
         pending = [s for s in sessions if done_through is None or s.day > done_through]
@@ -176,6 +179,9 @@ class ExecutionLoop:
         latencies: list[float] = []
         if pending:
             self.clock.set(pending[0].ts_ns)
+        mismatch = self._reconcile(pending[0].ts_ns if pending else 0)
+        if mismatch is not None:
+            return LoopOutcome(LoopStatus.HALTED, mismatch, done, total)
         resumed = self._resume_state(pending[0].ts_ns if pending else 0)
         if resumed is not None:
             return LoopOutcome(LoopStatus.HALTED, resumed, done, total)
@@ -189,9 +195,8 @@ class ExecutionLoop:
                 return LoopOutcome(
                     LoopStatus.KILLED, f"kill switch active ({kill.trigger})", done, total, tuple(latencies)
                 )
-            last = index == len(pending) - 1 and session is sessions[-1]
             with self.trace.span("session", session=session.day) as out:
-                outcome, latency = self._run_session(session, place_orders=not last)
+                outcome, latency = self._run_session(session)
                 out.update(state=str(self.governor.state))
             latencies.append(latency)
             done += 1
@@ -208,6 +213,20 @@ class ExecutionLoop:
         where = "no session committed yet" if last is None else f"last committed session {last}"
         return LoopOutcome(LoopStatus.INTERRUPTED, where, done, total, tuple(latencies))
 
+    def _reconcile(self, ts_ns: int) -> str | None:
+        """The journal against the broker's own view; a mismatch halts before any order (reconcile.py)."""
+        found = reconcile(self.journal.read, self.broker)
+        self.trace.event("reconciliation", mismatches=[m.describe() for m in found])
+        if not found:
+            return None
+        reason = "reconciliation mismatch: " + "; ".join(m.describe() for m in found[:5])
+        if len(found) > 5:
+            reason += f"; and {len(found) - 5} more"
+        self.alerts.alert("reconciliation", reason, mismatches=[m.describe() for m in found])
+        with self.journal.session_transaction():
+            self.governor.halt(TransitionCause.RECONCILIATION, reason, ts_ns)
+        return reason
+
     def _resume_state(self, ts_ns: int) -> str | None:
         """Before trading again: a tripped HALTED breaker stays halted until an operator resets it."""
         required = self.governor.board.state_required()
@@ -219,9 +238,7 @@ class ExecutionLoop:
                 self.governor.operator_resume(ts_ns)
         return None
 
-    def _run_session(
-        self, session: Session, *, place_orders: bool
-    ) -> tuple[tuple[LoopStatus, str] | None, float]:
+    def _run_session(self, session: Session) -> tuple[tuple[LoopStatus, str] | None, float]:
         halt: tuple[LoopStatus, str] | None = None
         started = time.perf_counter()
         governor = self.governor
@@ -233,7 +250,7 @@ class ExecutionLoop:
             for row in session.decisions:
                 self.journal.record_decision(STRATEGY, session.day, row["symbol"], _decision_payload(row))
             fault_point("after_decisions")
-            if place_orders and governor.effective_state() is not TradingState.HALTED:
+            if governor.effective_state() is not TradingState.HALTED:
                 orders = plan_orders(
                     strategy=STRATEGY,
                     session=session.day,
