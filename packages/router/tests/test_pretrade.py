@@ -11,6 +11,7 @@ strings, huge integers, numpy-like floats) against random account states
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
@@ -294,3 +295,31 @@ def broker_defense(rig: Rig, order: SubmitOrder) -> tuple[Rejection | None, ...]
     """The broker re-checks notional limits at its own marks: its answer may differ from the router's."""
     placed = rig.broker.order_state(order.client_order_id)
     return () if placed is None else (placed.rejection,)
+
+
+def test_a_passing_check_leaves_nothing_for_the_garbage_collector(make_rig: RigFactory) -> None:
+    """The hot path allocates no object the GC tracks that outlives the call, so checks alone
+    never trigger a collection (the tail is not the GC's)."""
+    rig = make_rig(message_burst=10_000, max_session_orders=10_000)
+    hold_every_symbol(rig, 500)
+    orders = [
+        SubmitOrder(
+            client_order_id=f"c{i}",
+            symbol=SYMBOLS[i % 3],
+            side=(Side.BUY, Side.SELL)[i % 2],
+            quantity=1,
+            limit_price=REF,
+            session=SESSION,
+        )
+        for i in range(3000)
+    ]
+    assert rig.router.check(orders[0], NOW_NS) is None  # warm: the gross re-syncs once after the fills
+    check, rest, answers = rig.router.check, orders[1:], set()
+    gc.collect()
+    collections = sum(g["collections"] for g in gc.get_stats())
+    count = gc.get_count()[0]
+    for order in rest:
+        answers.add(check(order, NOW_NS))
+    assert gc.get_count()[0] - count <= 1  # at most get_count's own tuple, after 2,999 checks
+    assert answers == {None}
+    assert sum(g["collections"] for g in gc.get_stats()) == collections

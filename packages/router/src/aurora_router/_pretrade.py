@@ -76,6 +76,10 @@ class PreTrade:
         "_breakers",
         "_counted",
         "_counted_session",
+        "_daily_of",
+        "_exposure_of",
+        "_price_of",
+        "_seen_of",
         "_exposures",
         "_kill",
         "_known",
@@ -134,6 +138,11 @@ class PreTrade:
         self.daily_usd: dict[date, float] = {}
         self.routed: set[str] = set()
         self.gross = GrossExposure(self._exposures, book)
+        # bound lookups of mappings that live as long as this object (one attribute load per use)
+        self._exposure_of = self._exposures.get
+        self._price_of = self._prices.get
+        self._daily_of = self.daily_usd.get
+        self._seen_of = self.gross.seen.get
         # Limits is frozen: its values are read once, as the pure checks would use them.
         self._stale_ns = limits.stale_after_secs * 1_000_000_000
         self._band_bps = limits.price_band_bps
@@ -195,7 +204,7 @@ class PreTrade:
         """
         side, qty, symbol = order.side, order.quantity, order.symbol
         if type(symbol) is str or isinstance(symbol, str):
-            held = self._exposures.get(symbol)
+            held = self._exposure_of(symbol)
         else:
             held = None
         kill = self._kill()
@@ -255,7 +264,7 @@ class PreTrade:
                 short_ok = self.allow_short or (
                     open_sell >= 0 and qty <= base
                 )  # SHORT_SALE: held minus open sells
-            ref = self._prices.get(symbol)
+            ref = self._price_of(symbol)
             if short_ok and ref is not None:
                 ref_price, ref_ts = ref
                 base_abs = abs(base)
@@ -275,7 +284,7 @@ class PreTrade:
                     processed = None if processes is None else processes.last_session
                     if (
                         gross.version != self._book.version
-                        or gross.seen.get(symbol) is not held
+                        or self._seen_of(symbol) is not held
                         or (session is not gross.session and session != gross.session)
                         or (processed is not gross.processed and processed != gross.processed)
                     ):
@@ -283,7 +292,7 @@ class PreTrade:
                     used_gross = gross.usd
                     worst = base_abs if base_abs > other else other
                     added = ((after_abs if after_abs > other else other) - worst) * ref_price
-                    used = self.daily_usd.get(session, 0.0)
+                    used = self._daily_of(session, 0.0)
                     clear = (
                         0.0 <= used_gross < _INF
                         and (added <= 0.0 or used_gross + added <= self._max_gross_usd)
