@@ -10,8 +10,9 @@ pure checks pass, and every rejection is built by the pure checks. The
 kill switch (one ``poll`` of the inotify watch), the trading state and the
 dedup run first on both paths; the token bucket runs last on both.
 
-Nothing on the passing path allocates an object the garbage collector
-tracks: no tuple, no ``SymbolExposure``, no ``Rejection``.
+On the passing path nothing the garbage collector tracks outlives the call:
+no ``Rejection``, ``SymbolExposure`` or tuple is built (the poll's empty
+result list is freed at once), so checks alone never trigger a collection.
 """
 
 from __future__ import annotations

@@ -18,10 +18,11 @@ those already committed to open sells is SHORT_SALE, whatever fills.
 
 Gross exposure is kept incrementally (``_gross``). It stays exact when the
 broker changes only through this router (submit, cancel) and
-``process_session``, because the router re-syncs on every reference-price
-update, on a new order session and when the order's own symbol changed
-behind its back; anyone else who changes the broker's exposures mid-session
-calls ``sync_exposures`` (the broker re-checks gross itself in any case).
+``process_session``: the router re-syncs on every reference-price update,
+on a session processed by the broker (fills, expiries, splits), on a new
+order session and when the order's own symbol changed behind its back;
+anyone else who changes the broker's exposures mid-session calls
+``sync_exposures`` (the broker re-checks gross itself in any case).
 """
 
 from __future__ import annotations
