@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from aurora_broker import BrokerConfig
 from aurora_safety import ConfigError, Limits, load_limits
 
-__all__ = ["DEFAULT_SOURCE", "RunConfig", "load_config", "validate_config"]
+__all__ = ["DEFAULT_SOURCE", "BlessConfig", "RunConfig", "load_config", "validate_config"]
 
 DEFAULT_SOURCE = "<defaults>"
 
@@ -67,6 +67,25 @@ class ExecutionConfig(BaseModel):
     allow_short: bool = False  # long-only book: a sell beyond the held shares is SHORT_SALE
 
 
+class BlessConfig(BaseModel):
+    """`aurora bless` thresholds: what a candidate must show to replace the champion (ADR 0006)."""
+
+    model_config = _FROZEN
+    champion_sharpe_tolerance: float = Field(0.05, ge=0, allow_inf_nan=False)  # Sharpe units, as the ratchet
+    champion_drawdown_tolerance_frac: float = Field(0.01, ge=0, le=1, allow_inf_nan=False)
+    champion_turnover_tolerance_frac: float = Field(0.01, ge=0, allow_inf_nan=False)  # of equity per session
+    baseline_sharpe_margin: float = Field(0.10, ge=0, allow_inf_nan=False)  # below a baseline by at most this
+    baseline_drawdown_margin_frac: float = Field(0.0, ge=0, le=1, allow_inf_nan=False)
+    max_slice_loss_frac: float = Field(0.05, ge=0, le=1, allow_inf_nan=False)  # a year, or a group's P&L
+    slice_groups: int = Field(4, gt=0)  # symbol groups: sha256(symbol) mod this
+    skew_sessions: int = Field(10, gt=0)  # sessions advanced through the daily path
+    drift_window_sessions: int = Field(63, gt=1)  # the latest window compared with the training window
+    drift_bins: int = Field(10, ge=2)  # quantile bins of the training window (Jensen-Shannon)
+    drift_threshold: float = Field(0.1, gt=0, allow_inf_nan=False)  # TFDV / Evidently default
+    drift_envelope_quantile: float = Field(0.95, gt=0, le=1, allow_inf_nan=False)
+    max_model_age_sessions: int = Field(260, gt=0)  # a yearly refit plus its purge
+
+
 class RunConfig(BaseModel):
     """Everything a run depends on besides the snapshot and the code."""
 
@@ -79,6 +98,7 @@ class RunConfig(BaseModel):
     execution: ExecutionConfig = ExecutionConfig()
     limits: Limits = Limits()
     flags: dict[str, bool] = Field(default_factory=dict)
+    bless: BlessConfig = BlessConfig()
 
     def canonical_json(self) -> str:
         """The hashed form: every setting but where the snapshot lies (see ``DataConfig.snapshot``)."""
