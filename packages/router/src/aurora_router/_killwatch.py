@@ -58,33 +58,36 @@ def _libc() -> ctypes.CDLL | None:
 class KillWatch:
     """Wraps a ``KillSwitch``; ``check`` answers exactly as the switch would, cheaper."""
 
-    __slots__ = ("_fd", "_interest", "_libc", "_poll", "_status", "_switch")
+    __slots__ = ("_fd", "_interest", "_libc", "_switch", "poller", "status")
 
     def __init__(self, switch: KillSwitch, *, use_inotify: bool = True) -> None:
         self._switch = switch
         self._fd = -1
-        self._poll: select.poll | None = None
+        self.poller: select.poll | None = None
         self._interest: dict[int, frozenset[bytes]] = {}
         self._libc = _libc() if use_inotify else None
-        self._status = _CLEAR
+        self.status = _CLEAR
         if self._libc is not None and not switch.latched:
             self._arm()
-        self._status = switch.check()  # after arming: a file created meanwhile is seen either way
+        self.status = switch.check()  # after arming: a file created meanwhile is seen either way
 
     @property
     def mode(self) -> str:
         """``inotify`` when watching, ``stat`` when every check stats the kill-file paths."""
-        return "inotify" if self._poll is not None else "stat"
+        return "inotify" if self.poller is not None else "stat"
 
     def check(self) -> KillStatus:
-        if self._status.active:
-            return self._status
-        poll = self._poll
+        """The switch's answer; latched once active. ``status`` is the last answer and
+        ``poller`` the inotify poll (None in stat mode): the router's hot path reads them to
+        skip this call when the poll has nothing queued."""
+        if self.status.active:
+            return self.status
+        poll = self.poller
         if poll is None:
-            self._status = self._switch.check()
+            self.status = self._switch.check()
         elif poll.poll(0):
             self._drain()
-        return self._status
+        return self.status
 
     def close(self) -> None:
         self._disarm()
@@ -112,13 +115,13 @@ class KillWatch:
                 child = os.fsencode(directory.name)
         self._fd = fd
         self._interest = {wd: frozenset(names) for wd, names in interest.items()}
-        self._poll = select.poll()
-        self._poll.register(fd, select.POLLIN)
+        self.poller = select.poll()
+        self.poller.register(fd, select.POLLIN)
 
     def _disarm(self) -> None:
         if self._fd >= 0:
             os.close(self._fd)
-        self._fd, self._poll, self._interest = -1, None, {}
+        self._fd, self.poller, self._interest = -1, None, {}
 
     def _drain(self) -> None:
         relevant = structural = False
@@ -141,4 +144,4 @@ class KillWatch:
             if self._libc is not None:
                 self._arm()
         if relevant or structural:
-            self._status = self._switch.check()
+            self.status = self._switch.check()

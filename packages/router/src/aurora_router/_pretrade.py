@@ -28,7 +28,6 @@ from aurora_router.reference import ReferenceBook
 from aurora_safety import (
     BreakerBoard,
     Clock,
-    KillStatus,
     Limits,
     OrderEffect,
     ReasonCode,
@@ -75,12 +74,14 @@ class PreTrade:
         "_band_bps",
         "_book",
         "_breakers",
+        "_consecutive_rejects",
         "_counted",
         "_counted_session",
+        "_daily_loss",
         "_daily_of",
+        "_drawdown",
         "_exposure_of",
         "_exposures",
-        "_kill",
         "_known",
         "_limits",
         "_machine",
@@ -90,12 +91,14 @@ class PreTrade:
         "_max_position_usd",
         "_max_qty",
         "_max_session_orders",
+        "_order_rate",
         "_order_state",
         "_price_of",
         "_prices",
         "_processes",
         "_seen_of",
         "_stale_ns",
+        "_watch",
         "allow_short",
         "bucket",
         "daily_usd",
@@ -117,9 +120,12 @@ class PreTrade:
         allow_short: bool,
     ) -> None:
         self._limits = limits
-        self._kill: Callable[[], KillStatus] = kill.check
+        self._watch = kill
         self._machine = machine
         self._breakers = breakers
+        # the board's four breakers (its slots are set once, in its constructor)
+        self._drawdown, self._daily_loss = breakers.drawdown, breakers.daily_loss
+        self._consecutive_rejects, self._order_rate = breakers.consecutive_rejects, breakers.order_rate
         self._book = book
         self._prices = book.prices
         self._known = book.symbols
@@ -208,14 +214,18 @@ class PreTrade:
             held = self._exposure_of(symbol)
         else:
             held = None
-        kill = self._kill()
+        watch = self._watch  # KillWatch.check inlined for its common case: nothing queued
+        kill = watch.status
+        if not kill.active:
+            poller = watch.poller
+            if poller is None or poller.poll(0):
+                kill = watch.check()
         state = self._machine.state
-        breakers = self._breakers
         if (
-            breakers.drawdown.tripped
-            or breakers.daily_loss.tripped
-            or breakers.consecutive_rejects.tripped
-            or breakers.order_rate.tripped
+            self._drawdown.tripped
+            or self._daily_loss.tripped
+            or self._consecutive_rejects.tripped
+            or self._order_rate.tripped
         ):
             state = self.trading_state()
         if kill.active or state is not _ACTIVE:  # the common case skips the gate call
