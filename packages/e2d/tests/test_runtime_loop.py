@@ -106,8 +106,15 @@ def test_targets_become_fills_at_the_next_open(tmp_path: Path) -> None:
         assert set(held) == {"AAA", "BBB"}
         assert 2990 <= held["AAA"] <= 3000 and 3990 <= held["BBB"] <= 4000
         assert [c.session for c in reader.checkpoints()] == DAYS
-        # the last session places nothing: nothing would ever fill it
-        assert all(o.session < DAYS[-1] for o in reader.orders())
+        # nothing is left open: flat prices and fixed weights ask for no trade at the last session
+
+
+def test_the_last_session_places_its_orders_and_they_stay_open(tmp_path: Path) -> None:
+    prices = {"AAA": [100.0] * (len(DAYS) - 1) + [80.0], "BBB": [50.0] * len(DAYS)}
+    Rig(tmp_path, _config()).run(_sessions(prices, {"AAA": 0.3}))  # AAA drops: top up at the last close
+    with JournalReader.open(tmp_path) as reader:
+        last = [o for o in reader.orders() if o.session == DAYS[-1]]
+        assert [(o.symbol, o.side.value, o.status) for o in last] == [("AAA", "BUY", OrderStatus.ACCEPTED)]
 
 
 def test_a_kill_file_halts_cancels_and_journals_the_cause(tmp_path: Path) -> None:
