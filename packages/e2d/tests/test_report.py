@@ -107,7 +107,7 @@ class TestWriteReportCompleted:
 
     def test_plots_are_inline_svg_with_drawn_paths(self, completed: Path) -> None:
         svgs = re.findall(r"<svg\b.*?</svg>", html_of(completed), re.S)
-        assert len(svgs) == 4  # equity+drawdown, exposure+weights, P&L by symbol, fills per month
+        assert len(svgs) == 5  # equity+drawdown, exposure+weights, rolling Sharpe, P&L by symbol, fills
         for svg in svgs:
             assert len(re.findall(r"<path\b", svg)) > 10
             assert sum(len(d) for d in re.findall(r' d="([^"]*)"', svg)) > 2_000  # real data, not just axes

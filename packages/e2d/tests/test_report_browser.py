@@ -36,9 +36,11 @@ WINDOW = "--window-size=1280,5200"  # tall enough for the whole report of a run
 AURORA = shutil.which("aurora", path=str(Path(sys.executable).parent))
 SCREENSHOT = Path("reports") / "report-screenshot.png"
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="chromium not installed: apt-get install chromium"
-)
+@pytest.fixture(autouse=True)
+def _chromium_is_installed() -> None:
+    """No silent skip: without the browser this test fails and says how to get it."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium; .ci/run does)")
 
 
 def chromium(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -110,7 +112,7 @@ def test_shows_the_headline_numbers_from_summary(report: Path, dom: tuple[str, s
 def test_plots_are_rendered_with_content(dom: tuple[str, str]) -> None:
     html, _ = dom
     svgs = re.findall(r"<svg\b.*?</svg>", html, re.S)
-    assert len(svgs) == 4
+    assert len(svgs) == 5  # equity, exposure, rolling Sharpe, P&L by symbol, fills
     for svg in svgs:
         assert 'viewBox="0 0 ' in svg
         assert sum(len(d) for d in re.findall(r' d="([^"]*)"', svg)) > 2_000

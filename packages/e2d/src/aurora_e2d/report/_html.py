@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
-from aurora_e2d.report import _data as data
+from aurora_e2d.report._events import TimelineEntry
 
 __all__ = ["CSS", "NAV", "badge", "figure", "flags", "gates", "manifest", "table", "timeline"]
 
@@ -37,7 +37,7 @@ def figure(svg: str, caption: str) -> str:
     return f"<figure>{svg}<figcaption>{caption}</figcaption></figure>"
 
 
-def timeline(events: list[data.TimelineEntry]) -> str:
+def timeline(events: list[TimelineEntry]) -> str:
     if not events:
         return (
             "<p>No trading-state changes, breaker trips or kill events: the run stayed ACTIVE throughout.</p>"
@@ -159,13 +159,21 @@ figure{margin:8px 0 4px} svg.plot{width:100%;height:auto;display:block}
 figcaption,.caption{font-size:13px;color:#4a5563;margin:4px 0 10px;max-width:1000px}
 nav a{margin-right:14px;color:#1f4e79} code,pre{font-family:'DejaVu Sans Mono',monospace;font-size:12.5px}
 details{margin:8px 0} summary{cursor:pointer;color:#1f4e79}
+.pos{color:#1e8449} .neg{color:#a93226} table.monthly{font-size:12.5px} table.monthly td,table.monthly th{padding:3px 5px}
+nav{line-height:1.9}
 """
 NAV = (
     ("metrics", "Metrics"),
     ("equity", "Equity"),
     ("exposure", "Exposure"),
+    ("benchmarks", "Benchmarks"),
+    ("monthly", "Monthly"),
+    ("drawdowns", "Drawdowns"),
     ("pnl", "P&amp;L by symbol"),
+    ("trades", "Trades"),
+    ("costs", "Costs"),
     ("fills", "Fills"),
+    ("blessing", "Blessing"),
     ("timeline", "Timeline"),
     ("flags", "Flags"),
     ("manifest", "Manifest"),

@@ -24,6 +24,7 @@ __all__ = [
     "exposure_figure",
     "fills_figure",
     "pnl_figure",
+    "rolling_sharpe_figure",
     "symbol_colors",
 ]
 
@@ -47,7 +48,22 @@ _RC = {
     "path.simplify_threshold": 0.2,
 }
 _METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
-_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+# ten distinct colours: one per named (top) symbol; everything else is OTHERS_COLOR
+_PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#bcbd22",
+    "#17becf",
+    "#393b79",
+)
+OTHERS_COLOR = "#b0b6bd"
+_BENCHMARK_STYLES = {"equal-weight": ("#7f8c8d", "--"), "buy-and-hold": ("#a04000", ":")}
+_LIMIT_COLORS = {"position notional": "#f9e79f", "gross exposure": "#f5cba7", "daily notional": "#d2b4de"}
 _EQUITY = "#1f4e79"
 _LOSS = "#c0392b"
 _PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.S)
@@ -64,8 +80,10 @@ def _compact(match: re.Match[str]) -> str:
 
 
 def symbol_colors(symbols: Sequence[str]) -> dict[str, str]:
-    """One stable colour per symbol (sorted order), shared by every figure."""
-    return {s: _PALETTE[i % len(_PALETTE)] for i, s in enumerate(sorted(symbols))}
+    """One stable colour per named symbol (sorted order), shared by every figure; "others" is grey."""
+    named = sorted(s for s in symbols if s != "others")
+    colors = {s: _PALETTE[i % len(_PALETTE)] for i, s in enumerate(named)}
+    return {**colors, "others": OTHERS_COLOR}
 
 
 def _new(rows: int, height_ratios: Sequence[float], height_in: float) -> tuple[Figure, list]:
@@ -134,14 +152,13 @@ def _usd_axis(ax) -> None:
 
 
 @_styled
-def equity_figure(
-    dates: Sequence[date], equity: np.ndarray, benchmark: np.ndarray | None, benchmark_label: str
-) -> str:
-    """Equity (and a buy-and-hold reference) on top, drawdown from the running peak below."""
+def equity_figure(dates: Sequence[date], equity: np.ndarray, benchmarks: Mapping[str, np.ndarray]) -> str:
+    """Equity and the baselines (scaled to the same start) on top, drawdown from the running peak below."""
     fig, (top, bottom) = _new(2, (3.0, 1.3), 5.4)
     top.plot(dates, equity, color=_EQUITY, linewidth=1.4, label="strategy\n(after costs)")
-    if benchmark is not None:
-        top.plot(dates, benchmark, color="#9aa0a6", linewidth=1.0, linestyle="--", label=benchmark_label)
+    for name, curve in benchmarks.items():
+        color, style = _BENCHMARK_STYLES.get(name, ("#9aa0a6", "--"))
+        top.plot(dates, curve, color=color, linewidth=1.0, linestyle=style, label=name)
     top.axhline(equity[0], color="#555555", linewidth=0.6, linestyle=":")
     top.set_title("Equity")
     _legend(top)
@@ -164,34 +181,51 @@ def equity_figure(
     return _svg(fig, "eq")
 
 
+def _limit_spans(ax, dates: Sequence[date], binding: Sequence[str | None]) -> None:
+    """Shade each run of consecutive sessions capped by the same limit (one patch per run, not per day)."""
+    labelled: set[str] = set()
+    start = 0
+    for i in range(1, len(binding) + 1):
+        if i < len(binding) and binding[i] == binding[start]:
+            continue
+        name = binding[start]
+        if name is not None:
+            end = dates[i] if i < len(dates) else dates[-1]
+            label = None if name in labelled else f"capped by {name}"
+            labelled.add(name)
+            ax.axvspan(dates[start], end, color=_LIMIT_COLORS.get(name, "#eeeeee"), linewidth=0, label=label)
+        start = i
+
+
 @_styled
 def exposure_figure(
     dates: Sequence[date],
     gross: np.ndarray,
     net: np.ndarray,
+    binding: tuple[Sequence[date], Sequence[str | None]],
     weight_dates: Sequence[date],
     weights: Mapping[str, np.ndarray],
     colors: Mapping[str, str],
     weights_title: str,
 ) -> str:
-    """Gross and net exposure on top; per-symbol weights stacked below (long positions above 0)."""
+    """Gross and net exposure over the limit that capped the book; the weights stacked below."""
     fig, (top, bottom) = _new(2, (1.4, 2.0), 5.4)
+    _limit_spans(top, *binding)
     top.plot(dates, gross, color="#34495e", linewidth=0.9, label="gross")
     top.plot(dates, net, color="#16a085", linewidth=0.9, linestyle="--", label="net")
     top.axhline(1.0, color="#c0392b", linewidth=0.7, linestyle=":", label="100%")
-    top.set_title("Exposure (fraction of equity, each session)")
+    top.set_title("Exposure (fraction of equity, each session) and the limit that capped it")
     _legend(top)
     _pct_axis(top)
-    names = sorted(weights)
+    names = list(weights)  # named symbols (largest |P&L| first), then "others"
     longs = [np.clip(weights[s], 0.0, None) for s in names]
     shorts = [np.clip(weights[s], None, 0.0) for s in names]
-    dates = weight_dates
     if names:
         bottom.stackplot(
-            dates, *longs, labels=names, colors=[colors[s] for s in names], alpha=0.85, linewidth=0
+            weight_dates, *longs, labels=names, colors=[colors[s] for s in names], alpha=0.85, linewidth=0
         )
         if any(np.any(x < 0) for x in shorts):
-            bottom.stackplot(dates, *shorts, colors=[colors[s] for s in names], alpha=0.5, linewidth=0)
+            bottom.stackplot(weight_dates, *shorts, colors=[colors[s] for s in names], alpha=0.5, linewidth=0)
         handles, labels = bottom.get_legend_handles_labels()
         _legend(bottom, handles[::-1], labels[::-1])  # top of the stack first, as drawn
     bottom.set_title(weights_title)
@@ -201,16 +235,30 @@ def exposure_figure(
 
 @_styled
 def pnl_figure(dates: Sequence[date], cumulative: Mapping[str, np.ndarray], colors: Mapping[str, str]) -> str:
-    """Cumulative P&L in USD per symbol (trading + dividends - commissions), one line each."""
+    """Cumulative P&L in USD of the largest contributors (and all others summed), one line each."""
     fig, (ax,) = _new(1, (1.0,), 3.6)
-    for symbol in sorted(cumulative):
-        series = cumulative[symbol]
+    for symbol, series in cumulative.items():
         ax.plot(dates, series, color=colors[symbol], linewidth=1.2, label=f"{symbol} {series[-1]:+,.0f}")
     ax.axhline(0.0, color="#555555", linewidth=0.6)
     ax.set_title("Cumulative P&L by symbol (USD)")
     _legend(ax)
     _usd_axis(ax)
     return _svg(fig, "pl")
+
+
+@_styled
+def rolling_sharpe_figure(dates: Sequence[date], rolling: Mapping[str, np.ndarray], window: int) -> str:
+    """Trailing Sharpe of the strategy and the baselines: is the edge steady or one good year?"""
+    fig, (ax,) = _new(1, (1.0,), 3.0)
+    ax.plot(dates, rolling["strategy"], color=_EQUITY, linewidth=1.2, label="strategy\n(after costs)")
+    for name, values in rolling.items():
+        if name != "strategy":
+            color, style = _BENCHMARK_STYLES.get(name, ("#9aa0a6", "--"))
+            ax.plot(dates, values, color=color, linewidth=0.9, linestyle=style, label=name)
+    ax.axhline(0.0, color="#555555", linewidth=0.6)
+    ax.set_title(f"Rolling Sharpe ratio ({window} sessions)")
+    _legend(ax)
+    return _svg(fig, "rs")
 
 
 @_styled

@@ -14,14 +14,21 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from aurora_e2d.report import _data as data
-from aurora_e2d.report import _html as h
-from aurora_e2d.report import _plots as plots
 from aurora_e2d.artifacts import atomic_write_bytes
+from aurora_e2d.report import _data as data
+from aurora_e2d.report import _events as events_
+from aurora_e2d.report import _html as h
+from aurora_e2d.report import _numbers as nums
+from aurora_e2d.report import _plots as plots
+from aurora_e2d.report import _repo as repo_files
+from aurora_e2d.report import _sections as sections
+from aurora_e2d.report.tearsheet import ROLLING_SESSIONS
+from aurora_e2d.report.trades import trade_stats
 
 __all__ = ["REPORT", "format_metric", "render_report", "write_report"]
 
 REPORT = "report.html"
+BLESSING = "blessing.json"  # written by `aurora bless` into the candidate's run directory
 _PERCENT = {"annual_return", "annual_volatility", "max_drawdown", "turnover", "hit_rate", "fill_rate"}
 _FOUR_DECIMALS = {"ic"}
 # name -> what it means, in one line for a reader who has not read the code (empyrical definitions).
@@ -62,9 +69,12 @@ def _repo(repo_root: Path | None) -> Path | None:
         return None  # outside the repository: no goldens, no gate reports
 
 
-def _headline(summary: Mapping[str, Any], goldens: Mapping[str, data.GoldenMetric]) -> str:
+def _headline(
+    summary: Mapping[str, Any],
+    goldens: Mapping[str, repo_files.GoldenMetric],
+    frictionless: Mapping[str, Any],
+) -> str:
     metrics = summary.get("metrics", {})
-    frictionless = summary.get("frictionless", {})
     rows = []
     for name, meaning in HEADLINE.items():
         value = metrics.get(name)
@@ -91,7 +101,8 @@ def _headline(summary: Mapping[str, Any], goldens: Mapping[str, data.GoldenMetri
         )
     return (
         f"{table}<p class='caption'>{partial}Metrics from <code>summary.json</code> (after commissions and slippage); "
-        f"&ldquo;before costs&rdquo; is the same strategy without frictions. Golden values and tolerances from "
+        f"&ldquo;before costs&rdquo; is the same decisions without frictions, over the same sessions and under the "
+        f"same position caps (see Benchmarks). Golden values and tolerances from "
         f"<code>{escape(source)}</code>: a metric passes when it is not worse than its golden by more than the "
         f"tolerance (absolute, in the metric's unit); &ldquo;no golden&rdquo; means none is pinned yet.</p>"
     )
@@ -120,58 +131,112 @@ def _cards(summary: Mapping[str, Any], s: data.Series | None) -> str:
     )
 
 
-def _plots(s: data.Series) -> str:
-    colors = plots.symbol_colors(list(s.weights) or list(s.pnl))
-    n = len(s.dates)
+def _equity_and_exposure(s: data.Series, n: nums.Numbers, colors: Mapping[str, str]) -> list[str]:
     start, end = s.dates[0].isoformat(), s.dates[-1].isoformat()
     long_only = "; the book is long-only, so the two lines coincide" if bool((s.net == s.gross).all()) else ""
     weekly = ", averaged over each calendar week (daily values in positions.parquet)" if s.weekly else ""
+    named = f"the {len(s.top)} largest contributors by |P&amp;L|" + (
+        f", the other {len(s.symbols) - len(s.top):,} symbols summed as &ldquo;others&rdquo;"
+        if len(s.symbols) > len(s.top)
+        else ""
+    )
     wtitle = "Weight of each symbol" + (" (weekly mean)" if s.weekly else "")
-    out = [
+    binding = ([], []) if n.binding is None else (n.binding.dates, n.binding.first())
+    limits = "" if n.binding is None else sections.exposure_limits(n.binding, len(n.binding.dates))
+    return [
         "<h2 id='equity'>Equity and drawdown</h2>",
         h.figure(
-            plots.equity_figure(s.dates, s.equity, s.benchmark, "equal-weight\nbuy & hold"),
-            f"Top: account equity (cash + positions at the close) over {n} sessions, {start} to {end}, after "
-            "commissions and slippage; the dotted line is the starting equity. The dashed grey line is a "
-            "reference, not the strategy: every symbol held in equal weight, rebalanced daily, on total-return "
-            "closes, without costs. Bottom: how far equity is below its highest value so far.",
+            plots.equity_figure(s.dates, s.equity, n.curves),
+            f"Top: account equity (cash + positions at the close) over {len(s.dates):,} sessions, {start} to "
+            f"{end}, after commissions and slippage; the dotted line is the starting equity. The dashed and "
+            "dotted lines are references, not the strategy: equal-weight and buy-and-hold of the same universe "
+            "from the same starting equity, on total-return closes, without costs (see Benchmarks). Bottom: "
+            "how far equity is below its highest value so far.",
         ),
-        "<h2 id='exposure'>Exposure and weights</h2>",
+        "<h2 id='exposure'>Exposure, weights and the binding limit</h2>",
         h.figure(
-            plots.exposure_figure(s.dates, s.gross, s.net, s.weight_dates, s.weight_values, colors, wtitle),
+            plots.exposure_figure(
+                s.dates, s.gross, s.net, binding, s.weight_dates, s.weight_values, colors, wtitle
+            ),
             "Top: gross exposure (sum of |position value|) and net exposure (longs minus shorts) as a fraction "
-            f"of equity at each close{long_only}. Above 100% the account is borrowing (negative cash), e.g. "
-            "when a sell expired unfilled but the buy replacing it filled. Bottom: each symbol's weight = "
-            f"quantity &times; closing mark / equity, stacked{weekly}; the space up to 100% is cash.",
+            f"of equity at each close{long_only}; shaded: the limit that capped the planned book that session. "
+            "Above 100% the account is borrowing (negative cash), e.g. when a sell expired unfilled but the buy "
+            f"replacing it filled. Bottom: the weight (quantity &times; closing mark / equity) of {named}, "
+            f"stacked{weekly}; the space up to 100% is cash.",
+        ),
+        limits,
+    ]
+
+
+def _pnl(s: data.Series, colors: Mapping[str, str]) -> list[str]:
+    if not s.pnl:
+        return []
+    shown = s.top
+    rows = [
+        (
+            escape(sym),
+            *(f"{s.pnl_parts[sym][k]:+,.0f}" for k in ("trading", "dividends", "commissions", "total")),
+            f"{s.pnl_parts[sym]['total'] / s.equity[0]:+.2%}",
+        )
+        for sym in shown
+    ]
+    rest = [p for sym, p in s.pnl_parts.items() if sym not in shown]
+    if rest:
+        sums = {k: sum(p[k] for p in rest) for k in ("trading", "dividends", "commissions", "total")}
+        rows.append(
+            (
+                f"others ({len(rest):,} symbols)",
+                *(f"{sums[k]:+,.0f}" for k in ("trading", "dividends", "commissions", "total")),
+                f"{sums['total'] / s.equity[0]:+.2%}",
+            )
+        )
+    total = sum(p["total"] for p in s.pnl_parts.values())
+    return [
+        "<h2 id='pnl'>P&amp;L by symbol</h2>",
+        h.figure(
+            plots.pnl_figure(s.dates, s.grouped(s.pnl), colors),
+            "Definition: P&amp;L of a symbol up to a session = cash received from its sells &minus; cash paid "
+            "for its buys (at fill prices, so slippage is included) &minus; its commissions + its dividends "
+            "and cash in lieu + the position still held &times; that session's closing mark. It is realised "
+            "plus unrealised P&amp;L; the symbols sum to the change in equity. Named: the largest "
+            "contributors by |P&amp;L|; &ldquo;others&rdquo; sums the rest.",
+        ),
+        h.table(
+            ("symbol", "trading USD", "dividends USD", "commissions USD", "total USD", "of start equity"),
+            rows,
+            "num-right",
+        ),
+        f"<p class='caption'>Sum over symbols {total:+,.0f} USD; equity change "
+        f"{s.equity[-1] - s.equity[0]:+,.0f} USD.</p>",
+    ]
+
+
+def _plots(s: data.Series, n: nums.Numbers, summary: Mapping[str, Any]) -> str:
+    colors = plots.symbol_colors([*s.top, data.OTHERS])
+    out = _equity_and_exposure(s, n, colors)
+    out += [
+        "<h2 id='benchmarks'>Benchmarks: the strategy against holding its universe</h2>",
+        sections.benchmarks(n.figures, n.held, len(s.returns)),
+        h.figure(
+            plots.rolling_sharpe_figure(s.dates, n.rolling, ROLLING_SESSIONS),
+            f"Sharpe ratio of each trailing {ROLLING_SESSIONS} sessions (half a year), same definition as the "
+            "headline, for the strategy after costs and both baselines: a steady edge stays above the "
+            "baselines, a lucky one spikes once.",
+        ),
+        "<h2 id='monthly'>Monthly returns</h2>",
+        sections.monthly(n.monthly),
+        "<h2 id='drawdowns'>Drawdown periods</h2>",
+        sections.drawdowns(n.drawdowns),
+    ]
+    out += _pnl(s, colors)
+    out += [
+        "<h2 id='trades'>Trades</h2>",
+        sections.trades(n.trades, trade_stats(n.trades)),
+        "<h2 id='costs'>Costs</h2>",
+        sections.costs(
+            n.costs, n.frictionless.get("annual_return"), summary.get("metrics", {}).get("annual_return")
         ),
     ]
-    if s.pnl:
-        rows = [
-            (
-                escape(sym),
-                *(f"{p[k]:+,.0f}" for k in ("trading", "dividends", "commissions", "total")),
-                f"{p['total'] / s.equity[0]:+.2%}",
-            )
-            for sym, p in sorted(s.pnl_parts.items(), key=lambda kv: -kv[1]["total"])
-        ]
-        total = sum(p["total"] for p in s.pnl_parts.values())
-        out += [
-            "<h2 id='pnl'>P&amp;L by symbol</h2>",
-            h.figure(
-                plots.pnl_figure(s.dates, s.pnl, colors),
-                "Definition: P&amp;L of a symbol up to a session = cash received from its sells &minus; cash paid "
-                "for its buys (at fill prices, so slippage is included) &minus; its commissions + its dividends "
-                "and cash in lieu + the position still held &times; that session's closing mark. It is realised "
-                "plus unrealised P&amp;L; the symbols sum to the change in equity.",
-            ),
-            h.table(
-                ("symbol", "trading USD", "dividends USD", "commissions USD", "total USD", "of start equity"),
-                rows,
-                "num-right",
-            ),
-            f"<p class='caption'>Sum over symbols {total:+,.0f} USD; equity change "
-            f"{s.equity[-1] - s.equity[0]:+,.0f} USD.</p>",
-        ]
     if s.months:
         totals = ", ".join(f"{k.lower()} {v:,}" for k, v in sorted(s.order_totals.items()))
         out += [
@@ -186,16 +251,38 @@ def _plots(s: data.Series) -> str:
     return "\n".join(out)
 
 
+def _blessing(run_dir: Path) -> list[str]:
+    path = run_dir / BLESSING
+    if not path.is_file():
+        return []
+    try:
+        blessing = repo_files.read_json(path)
+    except (OSError, ValueError):
+        return ["<h2 id='blessing'>Blessing</h2>", f"<p>{escape(BLESSING)} is unreadable.</p>"]
+    return [
+        "<h2 id='blessing'>Blessing: this run as the candidate against the champion</h2>",
+        sections.blessing(blessing),
+    ]
+
+
+def _advances(run_dir: Path) -> list[str]:
+    entries = events_.advances(run_dir)
+    if not entries:
+        return []
+    return ["<h2 id='advances'>Daily operation: advances</h2>", sections.advances(entries)]
+
+
 def render_report(run_dir: Path, repo_root: Path | None = None) -> str:
     """The report's HTML text for ``run_dir`` (see ``write_report``)."""
     run_dir = Path(run_dir)
     repo = _repo(repo_root)
-    manifest = data.read_json(run_dir / "manifest.json")
-    summary = data.read_json(run_dir / "summary.json")
+    manifest = repo_files.read_json(run_dir / "manifest.json")
+    summary = repo_files.read_json(run_dir / "summary.json")
     s = data.series(run_dir)
-    events = data.timeline(run_dir)
-    halt = data.banner(run_dir, summary, events)
-    current, stale = data.gate_reports(repo, manifest.get("git_revision"))
+    n = None if s is None else nums.numbers(run_dir, s, nums.run_config(run_dir))
+    events = events_.timeline(run_dir)
+    halt = events_.banner(run_dir, summary, events)
+    current, stale = repo_files.gate_reports(repo, manifest.get("git_revision"))
     run_id = escape(str(manifest.get("run_id", run_dir.name)))
     span = (
         f"{s.dates[0].isoformat()} → {s.dates[-1].isoformat()}" if s is not None else "no session committed"
@@ -216,8 +303,12 @@ def render_report(run_dir: Path, repo_root: Path | None = None) -> str:
         "<nav>" + "".join(f"<a href='#{a}'>{t}</a>" for a, t in h.NAV) + "</nav>",
         _cards(summary, s),
         "<h2 id='metrics'>Headline metrics</h2>",
-        _headline(summary, data.load_goldens(repo)),
-        _plots(s) if s is not None else "<p>No committed session yet: nothing to plot.</p>",
+        _headline(summary, repo_files.load_goldens(repo), {} if n is None else n.frictionless),
+        _plots(s, n, summary)
+        if s is not None and n is not None
+        else "<p>No committed session yet: nothing to plot.</p>",
+        *_blessing(run_dir),
+        *_advances(run_dir),
         "<h2 id='timeline'>Timeline: trading state, breakers, kill switch</h2>",
         h.timeline(events),
         "<p class='caption'>From <code>journal.sqlite</code>: every change of trading state "

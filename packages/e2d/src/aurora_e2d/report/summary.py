@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from aurora_e2d.report import metrics
 from aurora_e2d.artifacts import atomic_write_bytes
-from aurora_e2d.report.portfolio import simulate
+from aurora_e2d.report import metrics
+from aurora_e2d.report.portfolio import STARTING_EQUITY_USD, PositionCaps, simulate
+from aurora_safety import Limits
 
 SUMMARY = "summary.json"
 
@@ -54,9 +55,27 @@ def run_metrics(
     return values
 
 
-def frictionless_metrics(decisions: pl.DataFrame, bars: pl.DataFrame) -> dict[str, float | None]:
-    """The same strategy without costs or order flow: the gap to `metrics` is implementation cost."""
-    book = simulate(decisions, bars)
+def frictionless_metrics(
+    decisions: pl.DataFrame,
+    bars: pl.DataFrame,
+    *,
+    equity: pl.DataFrame | None = None,
+    limits: Limits | None = None,
+) -> dict[str, float | None]:
+    """The same strategy without costs or order flow: the gap to `metrics` is implementation cost.
+
+    With the run's ``equity`` the reference covers the same sessions from the same starting equity
+    (a run halted after 42 sessions is compared over those 42); with its ``limits`` it holds the same
+    position caps. Without them it is the uncapped book over every decision session.
+    """
+    sessions = None if equity is None else equity["date"].to_list()
+    start = (
+        STARTING_EQUITY_USD
+        if equity is None or equity.height == 0
+        else float(equity.sort("date")["equity"][0])
+    )
+    caps = None if limits is None else PositionCaps.of(limits)
+    book = simulate(decisions, bars, starting_equity_usd=start, sessions=sessions, caps=caps)
     returns = book["daily_return"].drop_nulls().to_numpy()
     return {
         "annual_return": _finite(metrics.annual_return(returns)),

@@ -1,0 +1,131 @@
+"""Every tear-sheet number the report shows beyond summary.json, computed once from the run directory.
+
+The baselines and the before-costs reference cover the run's own committed
+sessions; the before-costs book holds the run's position caps (from its
+frozen config.json). A run whose config cannot be read still gets a report,
+without the parts that need it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from aurora_e2d.config import RunConfig, validate_config
+from aurora_e2d.report import _data as data
+from aurora_e2d.report import benchmarks as bench
+from aurora_e2d.report import metrics, tearsheet
+from aurora_e2d.report._repo import read_json
+from aurora_e2d.report.exposure import Binding, binding_limits
+from aurora_e2d.report.portfolio import PositionCaps, simulate
+from aurora_e2d.report.trades import CostYear, Trade, costs_by_year, round_trips
+from aurora_safety import AuroraError
+
+__all__ = ["Numbers", "numbers", "run_config"]
+
+STRATEGY = "strategy"
+BEFORE_COSTS = "before costs"
+EQUAL_WEIGHT = "equal-weight"
+BUY_AND_HOLD = "buy-and-hold"
+
+
+@dataclass(frozen=True, slots=True)
+class Numbers:
+    figures: list[bench.Figures]  # strategy, before costs, equal-weight, buy-and-hold
+    held: tuple[str, ...]  # the buy-and-hold names
+    curves: dict[str, np.ndarray]  # baselines as equity curves from the run's starting equity
+    frictionless: dict[str, float | None]  # the headline's before-costs column
+    monthly: tearsheet.MonthlyReturns
+    drawdowns: list[tearsheet.DrawdownPeriod]
+    rolling: dict[str, np.ndarray]  # name -> rolling Sharpe on the equity dates
+    trades: list[Trade]
+    costs: list[CostYear]
+    binding: Binding | None  # None without a readable config or orders to plan
+
+
+def run_config(run_dir: Path) -> RunConfig | None:
+    """The run's frozen config, or None when it cannot be read (the report still renders)."""
+    path = run_dir / "config.json"
+    try:
+        return validate_config(read_json(path)["config"], str(path))
+    except (OSError, ValueError, KeyError, TypeError, AuroraError):
+        return None
+
+
+def _frictionless(
+    run_dir: Path, bars: pl.DataFrame, s: data.Series, config: RunConfig | None
+) -> np.ndarray | None:
+    decisions = data.read_artifact(run_dir, "decisions")
+    if decisions is None or decisions.height == 0:
+        return None
+    caps = None if config is None else PositionCaps.of(config.limits)
+    book = simulate(decisions, bars, starting_equity_usd=float(s.equity[0]), sessions=s.dates, caps=caps)
+    return book["daily_return"].drop_nulls().to_numpy()
+
+
+def numbers(run_dir: Path, s: data.Series, config: RunConfig | None) -> Numbers:
+    bars = data.read_artifact(run_dir, "bars")
+    if bars is None:
+        bars = pl.DataFrame(schema={"symbol": pl.String, "date": pl.Date, "close_tr": pl.Float64})
+    base = bench.baselines(bars, s.dates)
+    ew, bh = base.equal_weight, base.buy_and_hold
+    before = _frictionless(run_dir, bars, s, config)
+    rows = [bench.figures(STRATEGY, s.returns, ew)]
+    if before is not None and before.size == s.returns.size:
+        rows.append(bench.figures(BEFORE_COSTS, before, ew))
+    rows += [bench.figures(EQUAL_WEIGHT, ew, ew), bench.figures(BUY_AND_HOLD, bh, ew)]
+    frictionless = {}
+    if before is not None:
+        frictionless = {
+            "annual_return": metrics.annual_return(before),
+            "sharpe_ratio": metrics.sharpe_ratio(before),
+            "max_drawdown": metrics.max_drawdown(before),
+        }
+    start = float(s.equity[0])
+    curves = {
+        EQUAL_WEIGHT: start * np.cumprod(np.concatenate(([1.0], 1.0 + ew))),
+        BUY_AND_HOLD: start * np.cumprod(np.concatenate(([1.0], 1.0 + bh))),
+    }
+    window = tearsheet.ROLLING_SESSIONS
+
+    def rolled(r: np.ndarray) -> np.ndarray:
+        values = np.concatenate(([np.nan], tearsheet.rolling_sharpe(r, window)))
+        return np.where(np.isfinite(values), values, np.nan)
+
+    rolling = {STRATEGY: rolled(s.returns), EQUAL_WEIGHT: rolled(ew), BUY_AND_HOLD: rolled(bh)}
+    fills = data.read_artifact(run_dir, "fills")
+    costs = [] if fills is None else costs_by_year(fills, bars)
+    return Numbers(
+        figures=rows,
+        held=base.held,
+        curves=curves,
+        frictionless={k: (float(v) if np.isfinite(v) else None) for k, v in frictionless.items()},
+        monthly=tearsheet.monthly_returns(s.dates[1:], s.returns),
+        drawdowns=tearsheet.drawdown_periods(s.dates, s.equity),
+        rolling=rolling,
+        trades=round_trips(s.dates, s.quantities, s.values, s.pnl),
+        costs=costs,
+        binding=_binding(run_dir, bars, config),
+    )
+
+
+def _binding(run_dir: Path, bars: pl.DataFrame, config: RunConfig | None) -> Binding | None:
+    decisions = data.read_artifact(run_dir, "decisions")
+    equity = data.read_artifact(run_dir, "equity")
+    positions = data.read_artifact(run_dir, "positions")
+    if config is None or decisions is None or equity is None or positions is None:
+        return None
+    # the last committed session places no orders: the window's end, or where a halt stopped the run
+    last = equity["date"].max() if equity.height else None
+    return binding_limits(
+        decisions=decisions,
+        equity=equity,
+        positions=positions,
+        bars=bars,
+        limits=config.limits,
+        offset_bps=config.execution.limit_offset_bps,
+        last_session=last,  # type: ignore[arg-type]
+    )
