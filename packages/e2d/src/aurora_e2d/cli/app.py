@@ -70,21 +70,39 @@ def run(
             "--snapshot", help="Snapshot directory (aurora data import/synthetic); default: the bundled data."
         ),
     ] = None,
+    executor: Annotated[
+        str,
+        typer.Option(
+            "--executor",
+            help="What runs stages 2-5 (a map over symbol partitions): local (this process) or dask "
+            "(a local dask.distributed cluster of worker processes, or --scheduler's). Same bytes either way.",
+        ),
+    ] = "local",
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="Worker processes of the local dask cluster (default: CPU count)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Address of an existing dask scheduler, e.g. tcp://host:8786."),
+    ] = None,
 ) -> None:
     """E2D + paper trading over a snapshot (default: the bundled real data), checkpointed every session.
 
     Ctrl-C (SIGINT) or SIGTERM stops at a session boundary (exit 130/143); `aurora resume` continues.
     """
     from aurora_e2d.config import load_config
+    from aurora_e2d.research.executors import ExecutorSpec
 
     with StopSignals(on_second=_second_signal(run_dir)) as stop:
+        how = ExecutorSpec.from_options(executor, workers, scheduler)  # how, not what: not in the config hash
         settings = load_config(
             config, snapshot=snapshot, start=_date("--start", start), end=_date("--end", end)
         )
         from aurora_e2d.runtime.job import run_job  # the heavy stack loads only for a valid config
 
         with _progress() as progress:
-            result = run_job(settings, run_dir, progress, stop)
+            result = run_job(settings, run_dir, progress, stop, executor=how)
     _finish(result)
 
 

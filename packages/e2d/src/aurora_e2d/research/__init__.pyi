@@ -1,21 +1,29 @@
-from .decisions import (
-    DECISIONS_SCHEMA as DECISIONS_SCHEMA,
-    PREDICTIONS_SCHEMA as PREDICTIONS_SCHEMA,
-    STRATEGY as STRATEGY,
-    decide as decide,
-)
-from .export import ExportParityError as ExportParityError, FeatureGuard as FeatureGuard, OnnxModel as OnnxModel
-from .features import (
-    FEATURE_COLUMNS as FEATURE_COLUMNS,
-    FEATURES_SCHEMA as FEATURES_SCHEMA,
-    LABEL_HORIZON as LABEL_HORIZON,
-    compute_features as compute_features,
-)
-from .model import ModelKind as ModelKind, fit_walk_forward as fit_walk_forward, predict_walk_forward as predict_walk_forward
-from .pipeline import (
-    MODELS_DIR as MODELS_DIR,
-    StageRunner as StageRunner,
-    data_window as data_window,
-    run_data_stages as run_data_stages,
-    run_model_stages as run_model_stages,
-)
+from .decisions import DECISIONS_SCHEMA as DECISIONS_SCHEMA
+from .decisions import PREDICTIONS_SCHEMA as PREDICTIONS_SCHEMA
+from .decisions import STRATEGY as STRATEGY
+from .decisions import decide as decide
+from .executors import DaskExecutor as DaskExecutor
+from .executors import Executor as Executor
+from .executors import ExecutorError as ExecutorError
+from .executors import ExecutorKind as ExecutorKind
+from .executors import ExecutorSpec as ExecutorSpec
+from .executors import LocalExecutor as LocalExecutor
+from .executors import executor_session as executor_session
+from .export import ExportParityError as ExportParityError
+from .export import FeatureGuard as FeatureGuard
+from .export import OnnxModel as OnnxModel
+from .features import FEATURE_COLUMNS as FEATURE_COLUMNS
+from .features import FEATURES_SCHEMA as FEATURES_SCHEMA
+from .features import LABEL_HORIZON as LABEL_HORIZON
+from .features import compute_features as compute_features
+from .model import ModelKind as ModelKind
+from .model import fit_walk_forward as fit_walk_forward
+from .model import predict_walk_forward as predict_walk_forward
+from .partitions import PartitionedStages as PartitionedStages
+from .partitions import Partitioning as Partitioning
+from .partitions import run_partition as run_partition
+from .pipeline import MODELS_DIR as MODELS_DIR
+from .pipeline import StageRunner as StageRunner
+from .pipeline import data_window as data_window
+from .pipeline import run_data_stages as run_data_stages
+from .pipeline import run_model_stages as run_model_stages

@@ -10,7 +10,9 @@
 
 Stages 3-4 share one artifact (`bars`). A stage whose recorded inputs hash
 and output bytes still match is skipped on a rerun or resume; anything else
-is recomputed. Execution (stage 8) is the run loop, in runloop.py.
+is recomputed. Stages 2-5 run as one map over symbol partitions, in this
+process or on a dask cluster (executors.py, partitions.py): the same bytes
+either way. Execution (stage 8) is the run loop, in runloop.py.
 """
 
 from __future__ import annotations
@@ -29,16 +31,16 @@ import pyarrow.compute as pc
 from aurora_e2d import __version__
 from aurora_e2d.artifacts import atomic_write_bytes, read_parquet, write_parquet
 from aurora_e2d.config import RunConfig
-from aurora_e2d.data.corpactions import Mode, normalise
-from aurora_e2d.research.decisions import decide
-from aurora_e2d.errors import InputError
-from aurora_e2d.research.features import FEATURE_COLUMNS, LABEL_HORIZON, compute_features
 from aurora_e2d.data.ingest import Snapshot
+from aurora_e2d.data.sessions import session_closes
+from aurora_e2d.errors import InputError
+from aurora_e2d.research.decisions import decide
+from aurora_e2d.research.executors import ExecutorSpec, executor_session
+from aurora_e2d.research.features import FEATURE_COLUMNS, LABEL_HORIZON
 from aurora_e2d.research.model import ModelKind, fit_walk_forward, predict_walk_forward
-from aurora_e2d.data.sanity import run_sanity
-from aurora_e2d.schemas import ARTIFACTS
-from aurora_e2d.data.sessions import attach_session_close, session_closes
+from aurora_e2d.research.partitions import CORPORATE_ACTION_MODE, PartitionedStages
 from aurora_e2d.research.stagecache import StageCache, input_hash
+from aurora_e2d.schemas import ARTIFACTS
 from aurora_e2d.trace import Trace
 
 if TYPE_CHECKING:
@@ -101,7 +103,9 @@ def data_window(snapshot: Snapshot, config: RunConfig) -> tuple[date, date]:
     start = config.start or first
     end = config.end or last
     if start < first or start > last:
-        raise InputError.bad_value("start", f"a date within the snapshot's data ({first}..{last})", str(start))
+        raise InputError.bad_value(
+            "start", f"a date within the snapshot's data ({first}..{last})", str(start)
+        )
     if end < first or end > last:
         raise InputError.bad_value("end", f"a date within the snapshot's data ({first}..{last})", str(end))
     if start > end:
@@ -109,8 +113,14 @@ def data_window(snapshot: Snapshot, config: RunConfig) -> tuple[date, date]:
     return start, end
 
 
-def run_data_stages(runner: StageRunner, config: RunConfig, snapshot: Snapshot) -> tuple[date, date]:
-    """Stages 2-5 on the verified snapshot (stage 1, `load_snapshot`). Returns the trading window."""
+def run_data_stages(
+    runner: StageRunner, config: RunConfig, snapshot: Snapshot, executor: ExecutorSpec | None = None
+) -> tuple[date, date]:
+    """Stages 2-5 on the verified snapshot (stage 1, `load_snapshot`). Returns the trading window.
+
+    ``executor`` says what runs the map over symbol partitions (default: this
+    process); it is not a stage parameter, since it changes no byte.
+    """
     runner.trace.event("ingest", prices_sha256=snapshot.prices_sha256, actions_sha256=snapshot.actions_sha256)
     runner.outputs.snapshot = snapshot
     start, end = data_window(snapshot, config)
@@ -125,20 +135,14 @@ def run_data_stages(runner: StageRunner, config: RunConfig, snapshot: Snapshot) 
         "snapshot": snapshot.lock_sha256,  # the lock names the calendar too
         "end": end.isoformat(),
         "sanity_mode": config.data.sanity_mode,
-        "mode": Mode.TOTAL_RETURN.value,
+        "mode": CORPORATE_ACTION_MODE.value,
     }
-
-    def bars() -> pl.DataFrame:
-        with runner.trace.span("stage:sanity", stage="sanity") as sanity_out:
-            clean, report = run_sanity(
-                prices, config.data.sanity_mode, sessions=closes.dates, actions=snapshot.actions
-            )
-            sanity_out.update(report.as_dict())
-        stamped = attach_session_close(clean, closes)
-        return normalise(stamped, snapshot.actions, Mode.TOTAL_RETURN)
-
-    bars_frame = runner.run("bars", data_params, (), bars)
-    runner.run("features", {}, ("bars",), lambda: compute_features(bars_frame))
+    stages = PartitionedStages(prices, snapshot.actions, closes, config.data.sanity_mode, runner.trace)
+    with executor_session(
+        executor, runner.stop, runner.trace
+    ) as pool:  # started only if a stage must be computed
+        bars_frame = runner.run("bars", data_params, (), lambda: stages.bars(pool()))
+        runner.run("features", {}, ("bars",), lambda: stages.features(pool(), bars_frame))
     return start, end
 
 

@@ -24,6 +24,7 @@ from aurora_e2d.errors import InputError
 from aurora_e2d.exitcodes import ExitCode
 from aurora_e2d.data.ingest import Snapshot, load_snapshot
 from aurora_e2d.manifest import Manifest, git_revision
+from aurora_e2d.research.executors import ExecutorSpec
 from aurora_e2d.research.model import ModelKind
 from aurora_e2d.paths import repo_root
 from aurora_e2d.research.pipeline import MODELS_DIR, StageRunner, data_window, run_data_stages, run_model_stages
@@ -130,8 +131,12 @@ def run_job(
     run_dir: Path | None,
     progress: Progress | None = None,
     stop: StopSignals | None = None,
+    executor: ExecutorSpec | None = None,
 ) -> RunResult:
-    """Run (or continue) a run as its only writer; bad input leaves no half-made run directory behind."""
+    """Run (or continue) a run as its only writer; bad input leaves no half-made run directory behind.
+
+    ``executor`` runs stages 2-5 (default: this process); it changes no artifact byte, so it is not config.
+    """
     flags = effective_flags(config.flags)
     snapshot = load_snapshot(None if config.data.snapshot is None else Path(config.data.snapshot))  # stage 1
     data_window(snapshot, config)  # a window outside the data is refused before anything is written
@@ -141,7 +146,7 @@ def run_job(
     try:
         with RunLock(run_dir):
             run_dir, run_id = prepare_run_dir(config, run_dir)
-            return execute_run(config, flags, snapshot, run_dir, run_id, progress, stop)
+            return execute_run(config, flags, snapshot, run_dir, run_id, progress, stop, executor)
     except InputError as error:
         # only a directory this call created, never one the user had -- nor one another writer holds
         if created and not isinstance(error, RunDirBusyError):
@@ -168,12 +173,13 @@ def execute_run(
     run_id: str,
     progress: Progress | None,
     stop: StopSignals | None,
+    executor: ExecutorSpec | None = None,
 ) -> RunResult:
     _remove_stale_temp_files(run_dir)
     trace = Trace(run_dir / "trace.jsonl", run_id)
     alerts = AlertSink(run_dir, run_id)
     runner = StageRunner(run_dir, trace, stop)
-    start, end = run_data_stages(runner, config, snapshot)
+    start, end = run_data_stages(runner, config, snapshot, executor)
     run_model_stages(runner, config, ModelKind.from_flag(flags.get("hgb_model", False)), start, end)
 
     frames = runner.outputs.frames

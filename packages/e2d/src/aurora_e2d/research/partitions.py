@@ -1,0 +1,244 @@
+"""Stages 2-5 as a map over symbol partitions (DESIGN.md §9).
+
+Sanity, session stamping, corporate-action normalisation and features are
+all per row or per symbol, so the sorted distinct symbols are cut into
+contiguous runs of about equal rows and each task gets its symbols' prices
+and actions (Arrow IPC bytes when it runs in another process) and returns
+its bars and features. The driver concatenates the results in partition
+order and the canonical writer sorts them, so the artifacts are the same
+bytes for any partitioning and any executor.
+
+Errors are returned, not raised: ``InputError`` does not survive pickling
+(it takes two arguments) and a worker's traceback is not a one-line error.
+The first finding must be the whole table's, whatever the partitioning:
+when one partition fails its error is that finding (checks are per row or
+per symbol, and every action reaches the partition of its symbol); when
+several fail, their rows together, in input order and with every action,
+run once more as one task, and its first failure is the table's.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from aurora_e2d.data.corpactions import Mode, normalise
+from aurora_e2d.data.sanity import run_sanity
+from aurora_e2d.data.sessions import SessionCloses, attach_session_close
+from aurora_e2d.errors import InputError
+from aurora_e2d.research.executors import Executor
+from aurora_e2d.research.features import compute_features
+from aurora_e2d.trace import Trace
+
+__all__ = [
+    "PartitionResult",
+    "PartitionTask",
+    "PartitionedStages",
+    "Partitioning",
+    "from_ipc",
+    "run_partition",
+    "to_ipc",
+]
+
+Payload = pa.Table | bytes  # a table in this process, Arrow IPC stream bytes across processes
+CORPORATE_ACTION_MODE = Mode.TOTAL_RETURN  # the bars artifact is always total-return normalised
+
+
+def to_ipc(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def from_ipc(payload: Payload) -> pa.Table:
+    if isinstance(payload, pa.Table):
+        return payload
+    return pa.ipc.open_stream(pa.py_buffer(payload)).read_all()
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionTask:
+    """One partition's input. ``actions is None``: stage 5 only, and ``rows`` are bars."""
+
+    index: int
+    rows: Payload  # PRICES_SCHEMA rows (stages 2-5) or BARS_SCHEMA rows (stage 5), input order
+    actions: Payload | None
+    sessions: SessionCloses | None
+    sanity_mode: str
+    wire: bool  # pack results as IPC bytes (the task runs in another process)
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionResult:
+    index: int
+    bars: Payload | None = None
+    features: Payload | None = None
+    sanity: dict[str, object] | None = None  # SanityReport.as_dict()
+    error: tuple[str, str] | None = None  # an InputError's (subject, problem)
+
+
+def run_partition(task: PartitionTask) -> PartitionResult:
+    """Stages 2-5 (or 5 only) on one partition, wherever it runs; ``InputError`` comes back as data."""
+    pack = (lambda t: to_ipc(t)) if task.wire else (lambda t: t)
+    try:
+        rows = from_ipc(task.rows)
+        if task.actions is None:
+            return PartitionResult(task.index, features=pack(compute_features(rows).to_arrow()))
+        assert task.sessions is not None
+        actions = from_ipc(task.actions)
+        clean, report = run_sanity(rows, task.sanity_mode, sessions=task.sessions.dates, actions=actions)
+        bars = normalise(attach_session_close(clean, task.sessions), actions, CORPORATE_ACTION_MODE)
+        features = compute_features(bars)
+    except InputError as error:
+        return PartitionResult(task.index, error=(error.subject, error.problem))
+    return PartitionResult(
+        task.index, bars=pack(bars.to_arrow()), features=pack(features.to_arrow()), sanity=report.as_dict()
+    )
+
+
+class Partitioning:
+    """Sorted distinct symbols cut into at most ``count`` contiguous runs of about equal rows."""
+
+    def __init__(self, symbols: pa.ChunkedArray | pa.Array, count: int) -> None:
+        names = np.sort(pc.unique(symbols).to_numpy(zero_copy_only=False).astype(str))
+        self._value_set = pa.array(names, pa.string())
+        codes = pc.index_in(symbols, value_set=self._value_set).to_numpy(zero_copy_only=False)
+        rows_per_symbol = np.bincount(codes, minlength=len(names))
+        count = max(1, min(count, len(names)))
+        # Cut after the first symbol whose running row total reaches k/count of all rows.
+        targets = rows_per_symbol.sum() * np.arange(1, count) / count
+        cuts = np.searchsorted(np.cumsum(rows_per_symbol), targets, side="left") + 1
+        bounds = np.unique(np.concatenate([[0], np.clip(cuts, 1, len(names)), [len(names)]]))
+        self.symbols = [tuple(names[a:b]) for a, b in itertools.pairwise(bounds)]
+        self._part_of_symbol = np.searchsorted(bounds, np.arange(len(names)), side="right") - 1
+        part = self._part_of_symbol[codes]
+        self._contiguous = bool(np.all(part[1:] >= part[:-1]))  # rows grouped by symbol (any snapshot)
+        self._order = None if self._contiguous else np.argsort(part, kind="stable")
+        self._starts = np.searchsorted(
+            part if self._contiguous else part[self._order], np.arange(len(self) + 1)
+        )
+
+    def __len__(self) -> int:
+        return len(self.symbols)
+
+    def rows(self, p: int) -> np.ndarray:
+        """Input row indices of partition ``p``, ascending (input order)."""
+        a, b = self._starts[p], self._starts[p + 1]
+        return np.arange(a, b) if self._order is None else self._order[a:b]
+
+    def take(self, table: pa.Table, p: int) -> pa.Table:
+        """Partition ``p`` of the table the partitioning was cut from (a zero-copy slice when grouped)."""
+        a, b = int(self._starts[p]), int(self._starts[p + 1])
+        return table.slice(a, b - a) if self._order is None else table.take(pa.array(self._order[a:b]))
+
+    def take_actions(self, actions: pa.Table, p: int) -> pa.Table:
+        """Actions of partition ``p``'s symbols; actions of symbols without prices go with partition 0
+        (no partition would use them, but an invalid one must still be refused)."""
+        codes = pc.index_in(actions.column("symbol"), value_set=self._value_set)
+        known = codes.is_valid().to_numpy(zero_copy_only=False)
+        part = np.zeros(actions.num_rows, dtype=np.int64)
+        part[known] = self._part_of_symbol[codes.drop_null().to_numpy()]
+        return actions.filter(pa.array(part == p))
+
+
+def _merge_sanity(reports: list[dict[str, object]]) -> dict[str, object]:
+    """Per-partition sanity reports added up: the whole table's counts (repairs are per symbol)."""
+    merged = dict(reports[0])
+    for report in reports[1:]:
+        for key, value in report.items():
+            if key != "mode":
+                merged[key] = int(merged[key]) + int(value)  # type: ignore[call-overload]
+    return merged
+
+
+class PartitionedStages:
+    """The driver's side: builds tasks lazily, maps them, checks and concatenates the results."""
+
+    def __init__(
+        self, prices: pa.Table, actions: pa.Table, sessions: SessionCloses, sanity_mode: str, trace: Trace
+    ) -> None:
+        self._prices = prices
+        self._actions = actions
+        self._sessions = sessions
+        self._sanity_mode = sanity_mode
+        self._trace = trace
+        self._features: list[Payload] | None = None  # stage 5's output of the last `bars` map
+
+    def bars(self, executor: Executor) -> pa.Table:
+        """Stages 2-4 (and 5, kept for `features`) over partitions of the prices; the bars rows."""
+        self._features = None
+        symbols = self._prices.column("symbol")
+        parts = Partitioning(
+            symbols, executor.partition_count(self._prices.num_rows, pc.count_distinct(symbols).as_py())
+        )
+        wire = executor.remote
+        pack = to_ipc if wire else (lambda t: t)
+
+        def tasks():  # a generator: the executor holds one payload at a time
+            for p in range(len(parts)):
+                rows, actions = parts.take(self._prices, p), parts.take_actions(self._actions, p)
+                yield PartitionTask(p, pack(rows), pack(actions), self._sessions, self._sanity_mode, wire)
+
+        with self._trace.span(
+            "stage:sanity",
+            stage="sanity",
+            executor=executor.name,
+            workers=executor.workers,
+            partitions=len(parts),
+        ) as out:
+            results = executor.map(run_partition, tasks())
+            failed = [r for r in results if r.error is not None]
+            if failed:
+                raise self._first_error(executor, parts, failed)
+            out.update(_merge_sanity([r.sanity for r in results if r.sanity is not None]))
+        self._features = [r.features for r in results if r.features is not None]
+        return pa.concat_tables([from_ipc(r.bars) for r in results if r.bars is not None])
+
+    def features(self, executor: Executor, bars: pl.DataFrame) -> pa.Table:
+        """Stage 5: what the `bars` map already computed, else a map over partitions of ``bars``."""
+        if self._features is not None:
+            features, self._features = self._features, None
+            return pa.concat_tables([from_ipc(f) for f in features])
+        symbols = bars["symbol"].to_arrow()
+        parts = Partitioning(symbols, executor.partition_count(bars.height, bars["symbol"].n_unique()))
+        wire = executor.remote
+        pack = to_ipc if wire else (lambda t: t)
+
+        def tasks():
+            table = bars.to_arrow()
+            for p in range(len(parts)):
+                yield PartitionTask(p, pack(parts.take(table, p)), None, None, self._sanity_mode, wire)
+
+        with self._trace.span(
+            "map:features", stage="features", executor=executor.name, partitions=len(parts)
+        ):
+            results = executor.map(run_partition, tasks())
+        return pa.concat_tables([from_ipc(r.features) for r in results if r.features is not None])
+
+    def _first_error(
+        self, executor: Executor, parts: Partitioning, failed: list[PartitionResult]
+    ) -> InputError:
+        """The whole table's first finding (see the module docstring)."""
+        first = failed[0].error
+        assert first is not None
+        if len(failed) > 1:
+            rows = np.sort(np.concatenate([parts.rows(r.index) for r in failed]))
+            union = self._prices.take(pa.array(rows))
+            pack = to_ipc if executor.remote else (lambda t: t)
+            task = PartitionTask(
+                len(parts),
+                pack(union),
+                pack(self._actions),
+                self._sessions,
+                self._sanity_mode,
+                executor.remote,
+            )
+            (again,) = executor.map(run_partition, [task])
+            first = again.error or first
+        return InputError(*first)
