@@ -69,19 +69,16 @@ def synthetic_bars(features: pl.DataFrame, *, seed: int = 11) -> pl.DataFrame:
 
 
 @functools.cache
-def real_data() -> tuple[pl.DataFrame, pl.DataFrame, tuple[str, ...], int] | None:
-    """(features, bars, FEATURE_COLUMNS, LABEL_HORIZON) from the real data stages, or None if unavailable."""
-    try:
-        from aurora_e2d.data.corpactions import normalise
-        from aurora_e2d.research.features import FEATURE_COLUMNS, LABEL_HORIZON, compute_features
-        from aurora_e2d.data.ingest import load_snapshot
-        from aurora_e2d.data.sanity import run_sanity
-        from aurora_e2d.data.sessions import attach_session_close, session_closes
+def real_data() -> tuple[pl.DataFrame, pl.DataFrame, tuple[str, ...], int]:
+    """(features, bars, FEATURE_COLUMNS, LABEL_HORIZON) from the real data stages on the bundled snapshot."""
+    from aurora_e2d.data.corpactions import normalise
+    from aurora_e2d.data.ingest import load_snapshot
+    from aurora_e2d.data.sanity import run_sanity
+    from aurora_e2d.data.sessions import attach_session_close, session_closes
+    from aurora_e2d.research.features import FEATURE_COLUMNS, LABEL_HORIZON, compute_features
 
-        snapshot = load_snapshot()
-        closes = session_closes(dt.date(2000, 3, 1), dt.date(2013, 3, 1))
-        prices, _ = run_sanity(snapshot.prices, "strict", sessions=closes.dates, actions=snapshot.actions)
-        bars = normalise(attach_session_close(prices, closes), snapshot.actions, "total_return")
-        return compute_features(bars), bars, tuple(FEATURE_COLUMNS), int(LABEL_HORIZON)
-    except (ImportError, OSError, ValueError):  # the data stages are another helper's work in progress
-        return None
+    snapshot = load_snapshot()
+    closes = session_closes(dt.date(2000, 3, 1), dt.date(2013, 3, 1))
+    prices, _ = run_sanity(snapshot.prices, "strict", sessions=closes.dates, actions=snapshot.actions)
+    bars = normalise(attach_session_close(prices, closes), snapshot.actions, "total_return")
+    return compute_features(bars), bars, tuple(FEATURE_COLUMNS), int(LABEL_HORIZON)

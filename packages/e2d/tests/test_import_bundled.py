@@ -33,7 +33,7 @@ def _files_sha(directory):
 
 class TestReproducesThePinnedSnapshot:
     def test_the_bundled_source_file_itself(self, tmp_path, capsys):
-        pytest.importorskip("bokeh_sampledata")
+        import bokeh_sampledata  # noqa: F401 -- a test extra of aurora-e2d: missing means a broken install
         from aurora_e2d.data.snapshot import source_csv_path
 
         code, out, err = run_cli(

@@ -244,10 +244,7 @@ def test_identical_across_processes_and_hash_seeds(frame):
 
 
 def test_real_data_folds_and_parity():
-    real = real_data()
-    if real is None:
-        pytest.skip("data stages unavailable")
-    features, _, columns, horizon = real
+    features, _, columns, horizon = real_data()
     for kind in ModelKind:
         result = fit_walk_forward(features, columns, model_kind=kind, label_horizon=horizon)
         assert [f.year for f in result.folds] == list(range(2003, 2014))

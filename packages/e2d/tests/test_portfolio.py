@@ -113,10 +113,7 @@ def test_equity_is_the_compounded_returns_and_metrics_run():
 
 
 def test_real_bars_with_a_perfect_foresight_strategy():
-    real = real_data()
-    if real is None:
-        pytest.skip("data stages unavailable")
-    _features, real_bars, _, _ = real
+    _features, real_bars, _, _ = real_data()
     # Predicting the next session's return exactly: each session earns the mean of its two best next returns.
     nxt = real_bars.sort("symbol", "date").with_columns(
         prediction=(pl.col("close_tr").shift(-1) / pl.col("close_tr") - 1.0).over("symbol")

@@ -288,6 +288,13 @@ class TestMissingSession:
             == "sanity check 'missing_session': 1 offending rows; first: A 2020-01-03 (no row)"
         )
 
+    def test_every_missing_session_is_listed_in_order(self):
+        rows = [bar("A", i) for i in (0, 3, 4, 7)]  # two gaps of two sessions each
+        assert strict_error(rows) == (
+            "sanity check 'missing_session': 4 offending rows; first: A 2020-01-02 (no row); "
+            "A 2020-01-03 (no row); A 2020-01-08 (no row); A 2020-01-09 (no row)"
+        )
+
     def test_outside_the_span_is_not_missing(self):
         assert repair([bar("A", i) for i in (2, 3)])[1].counts == ZERO
 
