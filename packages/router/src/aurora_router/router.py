@@ -57,6 +57,10 @@ __all__ = ["Router"]
 class Router:
     """Routes orders to a broker through the pre-trade checks; answers with ``RouteResult`` values."""
 
+    check: Callable[[SubmitOrder, int], Rejection | None]
+    """``check(order, now_ns)``: every pre-trade check without routing (a passing order takes a
+    token) - the very function ``submit`` runs, bound at construction (benchmarks, dry runs)."""
+
     def __init__(
         self,
         broker: Broker,
@@ -119,9 +123,9 @@ class Router:
     def gross_exposure_usd(self) -> float:
         """Worst-case gross exposure at reference prices (inf when a held symbol has no price).
 
-        Re-valued when reference prices moved since the last look; after
-        ``process_session`` it is current once the session's closes are in
-        the book (or after ``sync_exposures``).
+        Re-valued when reference prices moved or the broker processed a session
+        since the last look; after changing the broker other than through this
+        router, call ``sync_exposures`` first.
         """
         return self._pretrade.gross_now()
 
@@ -129,10 +133,6 @@ class Router:
     def trips(self) -> tuple[TripRecord, ...]:
         """Every breaker trip this router caused, with the order (and ORDERS.csv line) that caused it."""
         return tuple(self._trips)
-
-    check: Callable[[SubmitOrder, int], Rejection | None]
-    """``check(order, now_ns)``: every pre-trade check without routing (a passing order takes a
-    token) - the very function ``submit`` runs, bound at construction (benchmarks, dry runs)."""
 
     # ---------------------------------------------------------------- commands
     def seed(self, routed_ids: Iterable[str], accepted: Iterable[SubmitOrder] = ()) -> None:
