@@ -111,11 +111,16 @@ class Partitioning:
         codes = pc.index_in(symbols, value_set=self._value_set).to_numpy(zero_copy_only=False)
         rows_per_symbol = np.bincount(codes, minlength=len(names))
         count = max(1, min(count, len(names)))
-        # Cut after the first symbol whose running row total reaches k/count of all rows.
-        targets = rows_per_symbol.sum() * np.arange(1, count) / count
-        cuts = np.searchsorted(np.cumsum(rows_per_symbol), targets, side="left") + 1
-        bounds = np.unique(np.concatenate([[0], np.clip(cuts, 1, len(names)), [len(names)]]))
-        self.symbols = [tuple(names[a:b]) for a, b in itertools.pairwise(bounds)]
+        # Cut after the symbol whose running row total is nearest to k/count of all rows.
+        running = np.cumsum(rows_per_symbol)
+        targets = running[-1] * np.arange(1, count) / count if len(names) else np.zeros(0)
+        after = np.minimum(np.searchsorted(running, targets, side="left"), len(names) - 1)
+        before = np.maximum(after - 1, 0)
+        nearer = np.where(
+            np.abs(running[before] - targets) <= np.abs(running[after] - targets), before, after
+        )
+        bounds = np.unique(np.concatenate([[0], np.clip(nearer + 1, 1, len(names)), [len(names)]]))
+        self.symbols = [tuple(names[a:b].tolist()) for a, b in itertools.pairwise(bounds)]
         self._part_of_symbol = np.searchsorted(bounds, np.arange(len(names)), side="right") - 1
         part = self._part_of_symbol[codes]
         self._contiguous = bool(np.all(part[1:] >= part[:-1]))  # rows grouped by symbol (any snapshot)
@@ -169,10 +174,11 @@ class PartitionedStages:
         self._sanity_mode = sanity_mode
         self._trace = trace
         self._features: list[Payload] | None = None  # stage 5's output of the last `bars` map
+        self.sanity: dict[str, object] | None = None  # the whole table's sanity report, once `bars` ran
 
     def bars(self, executor: Executor) -> pa.Table:
         """Stages 2-4 (and 5, kept for `features`) over partitions of the prices; the bars rows."""
-        self._features = None
+        self._features, self.sanity = None, None
         symbols = self._prices.column("symbol")
         parts = Partitioning(
             symbols, executor.partition_count(self._prices.num_rows, pc.count_distinct(symbols).as_py())
@@ -196,7 +202,8 @@ class PartitionedStages:
             failed = [r for r in results if r.error is not None]
             if failed:
                 raise self._first_error(executor, parts, failed)
-            out.update(_merge_sanity([r.sanity for r in results if r.sanity is not None]))
+            self.sanity = _merge_sanity([r.sanity for r in results if r.sanity is not None])
+            out.update(self.sanity)
         self._features = [r.features for r in results if r.features is not None]
         return pa.concat_tables([from_ipc(r.bars) for r in results if r.bars is not None])
 
