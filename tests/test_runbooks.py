@@ -93,3 +93,50 @@ def test_the_kill_switch_runbook_works_as_written(repo_root: Path, tmp_path: Pat
     assert "removed" in outputs["Clear"]
     assert "completed" in outputs["Resume"]
     assert "completed" in outputs["Verify"] and "clear" in outputs["Verify"]
+
+
+def _feed_day(feed: Path, day: str) -> None:
+    """One evening's vendor drop: per-symbol Yahoo-style CSVs of the bundled real data up to ``day``."""
+    import datetime as dt
+
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    prices = pq.read_table(Path(__file__).resolve().parents[1] / "goldens" / "snapshot" / "stocks.parquet")
+    prices = prices.filter(pc.less_equal(prices.column("date"), dt.date.fromisoformat(day)))
+    target = feed / day
+    target.mkdir(parents=True)
+    for symbol in sorted(set(prices.column("symbol").to_pylist())):
+        rows = prices.filter(pc.equal(prices.column("symbol"), symbol)).to_pylist()
+        lines = ["Date,Open,High,Low,Close,Adj Close,Volume"]
+        lines += [
+            f"{r['date']},{r['open']!r},{r['high']!r},{r['low']!r},{r['close']!r},{r['adj_close']!r},{r['volume']}"
+            for r in rows
+        ]
+        (target / f"{symbol}.csv").write_text("\n".join(lines) + "\n")
+
+
+def test_the_daily_operation_runbook_works_as_written(repo_root: Path, tmp_path: Path) -> None:
+    assert AURORA is not None, "aurora is not installed beside this interpreter"
+    steps = bash_blocks((repo_root / "docs" / "runbooks" / "daily-operation.md").read_text())
+    assert list(steps) == ["Start", "Every evening", "Check"]
+    desk, feed = tmp_path / "desk", tmp_path / "feed"
+    desk.mkdir()
+
+    def step(name: str) -> subprocess.CompletedProcess[str]:
+        script = f"set -euo pipefail\nexport DESK={desk} FEED={feed}\n" + "\n".join(steps[name])
+        done = _run(script, tmp_path)
+        assert done.returncode == 0, (name, done.stdout[-2000:], done.stderr[-3000:])
+        return done
+
+    _feed_day(feed, "2012-12-31")
+    started = step("Start")
+    assert "completed" in started.stdout
+    _feed_day(feed, "2013-01-15")
+    assert "advanced paper by 10 session(s) to 2013-01-15" in step("Every evening").stdout
+    assert "nothing to advance" in step("Every evening").stdout  # the timer's retry is a no-op
+    _feed_day(feed, "2013-03-01")
+    assert "to 2013-03-01" in step("Every evening").stdout
+    status = step("Check").stdout
+    assert "completed" in status and "next session due" in status and "2013-03-04" in status
+    assert sorted(p.name for p in (desk / "snapshots").iterdir()) == ["2012-12-31", "2013-01-15", "2013-03-01"]

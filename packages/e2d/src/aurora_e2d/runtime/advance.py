@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from aurora_broker import JOURNAL_NAME, Journal, JournalReader
-from aurora_e2d.data import Snapshot, load_snapshot, session_closes
+from aurora_e2d.data import Snapshot, load_snapshot
 from aurora_e2d.errors import InputError
 from aurora_e2d.exitcodes import ExitCode
 from aurora_e2d.runtime.alerts import AlertSink
+from aurora_e2d.runtime.daily import STALE_AFTER_SESSIONS, sessions_between
 from aurora_e2d.runtime.history import first_restatement, new_sessions, skipped_sessions
 from aurora_e2d.runtime.job import RunResult, execute_run, load_run_config, prepare_run_dir
 from aurora_e2d.runtime.lock import RunLock
@@ -38,7 +39,6 @@ __all__ = ["ADVANCE_EVENT", "RESTATEMENT_EVENT", "advance_job"]
 
 ADVANCE_EVENT = "advance"
 RESTATEMENT_EVENT = "restatement_accepted"
-STALE_AFTER_SESSIONS = 3  # sessions of the calendar the data may lag today before an alert
 
 
 def _snapshot_at(place: str | None) -> Snapshot:
@@ -51,13 +51,6 @@ def _last_committed(run_dir: Path) -> date | None:
     with JournalReader.open(run_dir) as reader:
         checkpoint = reader.last_checkpoint()
     return None if checkpoint is None else checkpoint.session
-
-
-def _stale_sessions(snapshot: Snapshot, newest: date, today: date) -> int:
-    """Sessions of the snapshot's calendar after its newest bar and before today."""
-    if newest >= today - timedelta(days=1):
-        return 0
-    return len(session_closes(newest + timedelta(days=1), today - timedelta(days=1), snapshot.calendar).dates)
 
 
 def advance_job(
@@ -124,7 +117,7 @@ def advance_job(
             run_dir, run_id = prepare_run_dir(moved, run_dir, move_snapshot=True)
             flags = effective_flags(moved.flags)
             _record(run_dir, moved.config_hash(), new, last, sessions, flags, restated)
-            stale = _stale_sessions(new, sessions[-1], today or date.today())
+            stale = len(sessions_between(sessions[-1], today or date.today(), new.calendar))
             if stale > STALE_AFTER_SESSIONS:
                 AlertSink(run_dir, run_id).alert(
                     "stale_data",

@@ -48,6 +48,7 @@ class PhaseInfo:
     halt_cause: TransitionCause | None
     open_breakers: tuple[str, ...]  # breakers that must be reset before trading again
     kill: KillStatus
+    open_ended: bool = False  # started without --end: `aurora advance` continues it with newer data
 
     def next_commands(self) -> list[str]:
         """The exact commands that move this run on (never `resume` for a live run)."""
@@ -57,6 +58,8 @@ class PhaseInfo:
         match self.phase:
             case RunPhase.LIVE:
                 return [f"aurora status --run-dir {d}   (it is running; to stop it: aurora kill --run-dir {d} --reason TEXT)"]
+            case RunPhase.COMPLETED if self.open_ended:
+                return [f"aurora advance --run-dir {d} --snapshot NEW   (when newer data arrives)", f"aurora report --run-dir {d}"]
             case RunPhase.COMPLETED:
                 return [f"aurora report --run-dir {d}"]
             case RunPhase.NOT_STARTED | RunPhase.INTERRUPTED | RunPhase.HALTED:
@@ -128,4 +131,5 @@ def read_phase(run_dir: Path, config: RunConfig) -> PhaseInfo:
         halt_cause=cause if state is TradingState.HALTED else None,
         open_breakers=open_breakers,
         kill=kill,
+        open_ended=config.end is None,
     )

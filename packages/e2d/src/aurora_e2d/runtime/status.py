@@ -1,14 +1,15 @@
 """`aurora status`: what an operator needs to know about a run, from its journal.
 
 Phase (live, interrupted, halted with its trigger, completed) and the exact
-next command, progress, trading state, breakers, kill state, positions,
-cash, equity and the last commit time. Reads only (a read-only journal, a
+next command, progress, the daily view (last session processed, next
+session due, the model's age, stale data), trading state, breakers, kill
+state, positions, cash, equity and the last commit time. Reads only (a read-only journal, a
 lock probe): it never changes a run directory, live or not.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from aurora_broker import JOURNAL_NAME, JournalReader
+from aurora_e2d.runtime.daily import daily_view
 from aurora_e2d.runtime.phase import RunPhase, read_phase
 from aurora_e2d.runtime.stack import restore_governor
 
@@ -76,6 +78,7 @@ def collect_status(run_dir: Path) -> dict[str, Any]:
         "equity_usd": equity,
         "resume_needed": info.phase in (RunPhase.INTERRUPTED, RunPhase.HALTED, RunPhase.NOT_STARTED),
         "next": info.next_commands(),
+        "daily": daily_view(run_dir, info.last_session, date.today()),
     }
 
 
@@ -92,6 +95,18 @@ def render_status(status: dict[str, Any], console: Console) -> None:
         head.add_row("halted by", str(status["halt"]["reason"]))
     head.add_row("progress", f"{progress['sessions_done']} / {progress['sessions_total']} sessions")
     head.add_row("last session", str(status["last_session"]))
+    daily = status["daily"]
+    if daily["next_session_due"] is not None:
+        head.add_row("next session due", f"{daily['next_session_due']} ({daily['calendar']})")
+    if daily["model"] is not None:
+        model = daily["model"]
+        head.add_row(
+            "model", f"fold {model['fold']}, trained through {model['trained_through']} ({model['age_sessions']} sessions old)"
+        )
+    if daily["data"] is not None:
+        data = daily["data"]
+        behind = f"{data['sessions_behind_today']} sessions behind today"
+        head.add_row("data", f"[red]STALE: {behind}[/red]" if data["stale"] else f"fresh ({behind})")
     head.add_row("last commit (UTC)", str(status["last_commit_utc"]))
     state = status["trading_state"]
     colour = {"ACTIVE": "green", "REDUCING": "yellow", "HALTED": "red"}[state]
