@@ -76,7 +76,7 @@ class BlessConfig(BaseModel):
     champion_turnover_tolerance_frac: float = Field(0.01, ge=0, allow_inf_nan=False)  # of equity per session
     baseline_sharpe_margin: float = Field(0.10, ge=0, allow_inf_nan=False)  # below a baseline by at most this
     baseline_drawdown_margin_frac: float = Field(0.0, ge=0, le=1, allow_inf_nan=False)
-    max_slice_loss_frac: float = Field(0.05, ge=0, le=1, allow_inf_nan=False)  # a year, or a group's P&L
+    max_slice_loss_frac: float = Field(0.10, ge=0, le=1, allow_inf_nan=False)  # a year, or a group's P&L
     slice_groups: int = Field(4, gt=0)  # symbol groups: sha256(symbol) mod this
     skew_sessions: int = Field(10, gt=0)  # sessions advanced through the daily path
     drift_window_sessions: int = Field(63, gt=1)  # the latest window compared with the training window

@@ -25,6 +25,7 @@ import typer
 from rich.console import Console
 
 from aurora_e2d.artifacts import atomic_write_bytes
+from aurora_e2d.cli.bless import bless as bless_command
 from aurora_e2d.cli.data import data_app
 from aurora_e2d.errors import CheckFailedError
 from aurora_e2d.exitcodes import ExitCode
@@ -217,6 +218,7 @@ breaker_app = typer.Typer(
 )
 app.add_typer(breaker_app, name="breaker")
 app.add_typer(data_app, name="data")
+app.command(name="bless")(bless_command)
 
 
 @breaker_app.command("reset")

@@ -1,0 +1,191 @@
+"""The model's inputs at the end of the run: drift against its training window, and the model's age.
+
+The deployed model is the walk-forward fold whose test year holds the run's
+last session (``models/folds.json``). Drift compares each feature over the
+latest ``drift_window_sessions`` with the fold's training rows by two
+distances -- Jensen-Shannon (base 2, on the training deciles) and the
+Wasserstein distance over the training standard deviation (Evidently's
+"normed") -- and calls a feature drifted when a distance exceeds both the
+TFDV/Evidently threshold and the envelope of the training period itself:
+the ``drift_envelope_quantile`` of the same distance for every earlier
+window of the same length. Daily market features swing between regimes
+(ADR 0006 measures it); a window no stranger than those the model trained
+through is not drift, one beyond them is.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from aurora_e2d.blessing.evidence import RunEvidence
+from aurora_e2d.blessing.verdict import CheckResult
+from aurora_e2d.config import BlessConfig
+from aurora_e2d.research.features import FEATURE_COLUMNS
+
+__all__ = [
+    "Reference",
+    "deployed_fold",
+    "drift_check",
+    "js_distance",
+    "staleness_check",
+    "wasserstein_normed",
+]
+
+FOLDS = "models/folds.json"
+
+
+class Reference:
+    """A training sample prepared once (sorted, its deciles, their shares, its std) for many comparisons."""
+
+    def __init__(self, values: np.ndarray, bins: int) -> None:
+        self.sorted = np.sort(np.asarray(values, dtype=np.float64))
+        self.inner = np.unique(np.quantile(self.sorted, np.linspace(0.0, 1.0, bins + 1)[1:-1]))
+        self.shares = self._shares(self.sorted)
+        self.scale = float(np.std(self.sorted))
+
+    def _shares(self, values: np.ndarray) -> np.ndarray:
+        counts = np.bincount(np.searchsorted(self.inner, values, side="right"), minlength=self.inner.size + 1)
+        return counts / values.size
+
+    def js_distance(self, current: np.ndarray) -> float:
+        """Jensen-Shannon distance (base 2, in [0, 1]) on the reference's quantile bins."""
+        p, q = self.shares, self._shares(current)
+        m = (p + q) / 2.0
+
+        def kl(a: np.ndarray) -> float:
+            used = a > 0
+            return float(np.sum(a[used] * np.log2(a[used] / m[used])))
+
+        return float(np.sqrt(max(0.5 * kl(p) + 0.5 * kl(q), 0.0)))
+
+    def wasserstein_normed(self, current: np.ndarray) -> float:
+        """The 1-Wasserstein distance of the two empirical distributions over the reference's std."""
+        ref, cur = self.sorted, np.sort(current)
+        points = np.sort(np.concatenate((ref, cur)))
+        cdf_ref = np.searchsorted(ref, points[:-1], side="right") / ref.size
+        cdf_cur = np.searchsorted(cur, points[:-1], side="right") / cur.size
+        distance = float(np.sum(np.abs(cdf_ref - cdf_cur) * np.diff(points)))
+        if self.scale > 0:
+            return distance / self.scale
+        return 0.0 if distance == 0 else float("inf")
+
+
+def js_distance(reference: np.ndarray, current: np.ndarray, bins: int = 10) -> float:
+    return Reference(reference, bins).js_distance(current)
+
+
+def wasserstein_normed(reference: np.ndarray, current: np.ndarray) -> float:
+    return Reference(reference, 2).wasserstein_normed(current)
+
+
+def deployed_fold(run: RunEvidence) -> dict[str, Any]:
+    """The fold that predicted the run's last session."""
+    folds = json.loads((run.run_dir / FOLDS).read_text(encoding="utf-8"))["folds"]
+    last = run.sessions[-1].isoformat()
+    serving = [f for f in folds if f["test_start"] <= last <= f["test_end"]]
+    if not serving:
+        raise ValueError(f"no fold in {FOLDS} covers the last session {last}")
+    return serving[-1]
+
+
+def _values(frame: pl.DataFrame, days: list[date], column: str) -> np.ndarray:
+    return frame.filter(pl.col("date").is_in(days))[column].cast(pl.Float64).to_numpy()
+
+
+def drift_check(run: RunEvidence, bless: BlessConfig) -> CheckResult:
+    fold = deployed_fold(run)
+    features = run.frame("features")
+    train = features.filter(
+        pl.col("date").is_between(
+            date.fromisoformat(fold["train_start"]), date.fromisoformat(fold["train_end"])
+        )
+    )
+    width = bless.drift_window_sessions
+    latest = run.sessions[-width:]
+    train_days = train["date"].unique().sort().to_list()
+    windows = [train_days[i : i + width] for i in range(0, len(train_days) - width + 1, width)]
+    window_of = {day: i for i, days in enumerate(windows) for day in days}
+    keyed = pl.DataFrame(
+        {"date": list(window_of), "_window": list(window_of.values())},
+        schema={"date": pl.Date, "_window": pl.Int64},
+    )
+    parts = train.join(keyed, on="date", how="inner").partition_by(
+        "_window", as_dict=True, maintain_order=True
+    )
+    window_frames = [parts[(i,)] for i in range(len(windows))]
+    per_feature: dict[str, dict[str, Any]] = {}
+    drifted: list[str] = []
+    for column in FEATURE_COLUMNS:
+        reference = Reference(train[column].cast(pl.Float64).to_numpy(), bless.drift_bins)
+        current = _values(features, latest, column)
+        found: dict[str, Any] = {}
+        beyond = []
+        for name, short, measure in (
+            ("jensen_shannon", "JS", reference.js_distance),
+            ("wasserstein_normed", "Wasserstein", reference.wasserstein_normed),
+        ):
+            history = [measure(w[column].cast(pl.Float64).to_numpy()) for w in window_frames]
+            envelope = float(np.quantile(history, bless.drift_envelope_quantile)) if history else 0.0
+            bar = max(bless.drift_threshold, envelope)
+            value = measure(current)
+            found[name] = {"value": value, "envelope": envelope, "limit": bar}
+            if value > bar:
+                beyond.append(f"{short} {value:.3f} > {bar:.3f}")
+        per_feature[column] = found
+        if beyond:
+            drifted.append(f"{column} ({', '.join(beyond)})")
+    window_text = f"{latest[0]}..{latest[-1]}" if latest else "no session"
+    requirement = (
+        f"each feature over the last {width} sessions within max({bless.drift_threshold:g}, the "
+        f"{bless.drift_envelope_quantile:.0%} quantile of the training period's own {width}-session windows) "
+        f"of the deployed fold's training rows, by Jensen-Shannon ({bless.drift_bins} quantile bins) and "
+        "normed Wasserstein"
+    )
+    worst = max(per_feature, key=lambda c: per_feature[c]["jensen_shannon"]["value"])
+    return CheckResult(
+        name="input_drift",
+        requirement=requirement,
+        passed=not drifted,
+        message=(
+            f"{len(drifted)} of {len(FEATURE_COLUMNS)} features drifted over {window_text}: "
+            + "; ".join(drifted)
+            if drifted
+            else f"no feature drifted over {window_text} against fold {fold['year']}'s training rows "
+            f"(largest JS {per_feature[worst]['jensen_shannon']['value']:.3f} for {worst}, "
+            f"within {per_feature[worst]['jensen_shannon']['limit']:.3f})"
+        ),
+        evidence={
+            "fold": fold["year"],
+            "train": [fold["train_start"], fold["train_end"]],
+            "window": [str(latest[0]), str(latest[-1])] if latest else [],
+            "training_windows": len(windows),
+            "features": per_feature,
+        },
+    )
+
+
+def staleness_check(run: RunEvidence, bless: BlessConfig) -> CheckResult:
+    fold = deployed_fold(run)
+    trained = date.fromisoformat(fold["train_end"])
+    last = run.sessions[-1]
+    days = run.frame("bars")["date"].unique()
+    age = int(days.filter((days > trained) & (days <= last)).len())
+    limit = bless.max_model_age_sessions
+    text = f"deployed fold {fold['year']} trained through {trained} is {age} sessions old at {last}"
+    return CheckResult(
+        name="model_staleness",
+        requirement=f"the deployed fold's training data ends at most {limit} sessions before the last session",
+        passed=age <= limit,
+        message=f"{text} (limit {limit})" if age <= limit else f"{text} > {limit}",
+        evidence={
+            "fold": fold["year"],
+            "train_end": str(trained),
+            "last_session": str(last),
+            "age_sessions": age,
+        },
+    )

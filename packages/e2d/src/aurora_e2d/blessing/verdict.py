@@ -1,0 +1,97 @@
+"""A blessing's verdict: each check's result, the two runs' identities, the thresholds; blessing.json.
+
+The candidate's run directory keeps ``blessing.json`` beside its report and
+lists it in its manifest (with the re-rendered report's new hash), so the
+run still verifies against its manifest after it was blessed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aurora_e2d.artifacts import atomic_write_bytes, sha256_file
+from aurora_e2d.manifest import MANIFEST, read_manifest, rerecord
+
+__all__ = ["BLESSING_FILE", "FORMAT_VERSION", "Blessing", "CheckResult", "record_in_manifest"]
+
+BLESSING_FILE = "blessing.json"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One blessing check: what it requires, whether the candidate met it, and the numbers that decided."""
+
+    name: str
+    requirement: str  # one line, with the thresholds in it
+    passed: bool
+    message: str  # one line: the decisive numbers (every shortfall when it failed)
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "requirement": self.requirement,
+            "passed": self.passed,
+            "message": self.message,
+            "evidence": dict(self.evidence),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Blessing:
+    candidate: Mapping[str, Any]
+    champion: Mapping[str, Any]
+    window: Mapping[str, Any]
+    thresholds: Mapping[str, Any]
+    thresholds_source: str
+    checks: tuple[CheckResult, ...]
+
+    @property
+    def blessed(self) -> bool:
+        return bool(self.checks) and all(c.passed for c in self.checks)
+
+    @property
+    def failed(self) -> list[CheckResult]:
+        return [c for c in self.checks if not c.passed]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "blessed": self.blessed,
+            "failed": [c.name for c in self.failed],
+            "candidate": dict(self.candidate),
+            "champion": dict(self.champion),
+            "window": dict(self.window),
+            "thresholds": dict(self.thresholds),
+            "thresholds_source": self.thresholds_source,
+            "checks": [c.as_dict() for c in self.checks],
+        }
+
+    def to_bytes(self) -> bytes:
+        return (json.dumps(self.as_dict(), indent=2, sort_keys=True, default=str) + "\n").encode()
+
+    def write(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, self.to_bytes())
+        return path
+
+
+def record_in_manifest(run_dir: Path, name: str, rel_path: str) -> None:
+    """List (or re-hash) one file of ``run_dir`` in its manifest; every other record stays as it is."""
+    data = read_manifest(run_dir)
+    if name in data["artifacts"]:
+        rerecord(run_dir, name)
+        return
+    data["artifacts"][name] = {
+        "path": rel_path,
+        "sha256": sha256_file(run_dir / rel_path),
+        "rows": None,
+        "schema": None,
+    }
+    data["artifacts"] = dict(sorted(data["artifacts"].items()))
+    atomic_write_bytes(run_dir / MANIFEST, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
