@@ -88,6 +88,7 @@ class RunEvidence:
             "sessions_done": sessions.get("done"),
             "sessions_total": sessions.get("total"),
             "config_hash": self.manifest.get("config_hash"),
+            "config": self.manifest.get("config"),
             "manifest_sha256": self.manifest_sha256,
             "snapshot_lock_sha256": self.snapshot_lock,
             "git_revision": self.manifest.get("git_revision"),

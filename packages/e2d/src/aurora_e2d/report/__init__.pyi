@@ -1,3 +1,8 @@
+from ._data import Series as Series
+from ._data import series as series
+from .benchmarks import Baselines as Baselines
+from .benchmarks import baselines as baselines
+from .page import BLESSING as BLESSING
 from .page import REPORT as REPORT
 from .page import format_metric as format_metric
 from .page import render_report as render_report

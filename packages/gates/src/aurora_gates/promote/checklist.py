@@ -7,11 +7,14 @@ still run.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from aurora_gates.evidence import Evidence
+from aurora_gates.promote import mltestscore
+from aurora_gates.promote.blessing import BLESSING_REPORT, blessing_item
 from aurora_gates.promote.commands import CommandInventory
 from aurora_gates.promote.git import Git, SubprocessGit
 from aurora_gates.promote.inputs import PromotionInputs
@@ -129,6 +132,12 @@ ITEMS: tuple[tuple[str, str, Item], ...] = (
         "every mutation score holds and every survivor is explained.",
         l1_evidence_item,
     ),
+    (
+        "blessing",
+        "The evidence's blessing.json blesses this revision's default-config candidate against the golden "
+        "champion (flags off, baseline hashes pinned) under the built-in [bless] thresholds.",
+        blessing_item,
+    ),
     *(
         (
             f"runbook:{filename.removesuffix('.md')}",
@@ -166,4 +175,14 @@ def run_checklist(
         run_check(Check(name, Level.L2, statement, lambda _ctx, fn=fn: fn(inputs)), context)
         for name, statement, fn in ITEMS
     ]
-    return PromotionReport(inputs.safe_revision(), tuple(results), str(inputs.evidence.root))
+    score = mltestscore.assess({r.name: r.passed for r in results}, _blessing_checks(inputs.evidence.root))
+    return PromotionReport(inputs.safe_revision(), tuple(results), str(inputs.evidence.root), score)
+
+
+def _blessing_checks(evidence: Path) -> dict[str, bool]:
+    """Each blessing check's result, for the self-assessment (none when the blessing is unreadable)."""
+    try:
+        data = json.loads((evidence / BLESSING_REPORT).read_text(encoding="utf-8"))
+        return {str(c["name"]): c.get("passed") is True for c in data["checks"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from rich.table import Table
 
 from aurora_e2d.artifacts import atomic_write_bytes
 from aurora_gates.evidence import REPORTS
+from aurora_gates.promote import mltestscore
 from aurora_gates.registry import CheckResult
 
 __all__ = ["REPORT_JSON", "REPORT_MD", "PromotionReport"]
@@ -28,6 +29,7 @@ class PromotionReport:
     revision: str | None
     results: Sequence[CheckResult] = field(default_factory=tuple)
     evidence_dir: str | None = None  # where the l0, l1 and rollback-test reports were read
+    ml_test_score: Mapping[str, Any] | None = None  # the self-assessment (mltestscore.assess)
 
     @property
     def passed(self) -> bool:
@@ -39,6 +41,7 @@ class PromotionReport:
             "passed": self.passed,
             "evidence_dir": self.evidence_dir,
             "items": [r.as_dict() for r in self.results],
+            "ml_test_score": None if self.ml_test_score is None else dict(self.ml_test_score),
         }
 
     def markdown(self) -> str:
@@ -62,6 +65,8 @@ class PromotionReport:
                 lines += [f"Reason: {r.reason}", ""]
             evidence = json.dumps(dict(r.evidence), indent=2, sort_keys=True, default=str)
             lines += ["Evidence:", "", "```json", evidence, "```"]
+        if self.ml_test_score is not None:
+            lines += mltestscore.markdown(self.ml_test_score)
         return "\n".join(lines) + "\n"
 
     def write(self, json_path: Path, markdown_path: Path) -> None:
