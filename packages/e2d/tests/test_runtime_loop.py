@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from aurora_broker import Bar, JournalReader, OrderStatus
+from aurora_broker import Bar, Delisting, JournalReader, OrderStatus
 from aurora_e2d.config import RunConfig, validate_config
 from aurora_e2d.runtime.alerts import AlertSink, ObservingSink
 from aurora_e2d.runtime.loop import ExecutionLoop, LoopStatus, ReplayClock, Session
@@ -202,3 +202,48 @@ def test_each_order_of_a_healthy_run_is_accepted(tmp_path: Path, weight: float) 
     Rig(tmp_path, _config()).run(_sessions(FLAT, {"AAA": weight, "BBB": weight}))
     with JournalReader.open(tmp_path) as reader:
         assert [r.reason for r in reader.route_results() if r.status == "rejected"] == []
+
+
+def test_a_symbol_that_stops_trading_is_settled_at_its_last_close(tmp_path: Path) -> None:
+    sessions = _sessions({"AAA": [100.0, 100.1, 100.2, 100.3, 100.4, 100.5, 100.6], "BBB": [50.0] * len(DAYS)}, {"AAA": 0.3})
+    stop = 4  # AAA's last bar is DAYS[3]; from DAYS[4] on it has none and is delisted there
+    for i in range(stop, len(sessions)):
+        s = sessions[i]
+        bars = {k: v for k, v in s.bars.items() if k != "AAA"}
+        actions = (Delisting(symbol="AAA", ex_date=s.day),) if i == stop else ()
+        targets = tuple(t for t in s.targets if t.symbol != "AAA")
+        sessions[i] = Session(s.day, s.ts_ns, bars, actions, targets, s.decisions)
+    outcome = Rig(tmp_path, _config()).run(sessions)
+    assert outcome.status is LoopStatus.COMPLETED  # a dead symbol never traps the run
+    with JournalReader.open(tmp_path) as reader:
+        held = {p.session: p.quantity for p in reader.position_snapshots() if p.symbol == "AAA"}
+        before = held[DAYS[stop - 1]]
+        assert before > 0 and DAYS[stop] not in held  # settled: no AAA position from the delisting on
+        settled = [e for e in reader.cash_ledger(("DELISTING",))]
+        assert [(e.session, e.ref) for e in settled] == [(DAYS[stop], f"AAA:{DAYS[stop]}")]
+        assert settled[0].amount_cents == round(before * 100.3 * 100)  # at the last close
+        assert not any(o.status.is_open for o in reader.orders() if o.symbol == "AAA")
+
+
+def test_build_sessions_delists_on_the_first_session_without_a_bar() -> None:
+    import polars as pl
+    import pyarrow as pa
+
+    from aurora_e2d.data import ACTIONS_SCHEMA
+    from aurora_e2d.runtime.loop import build_sessions
+
+    rows = [
+        {"date": d, "ts": dt.datetime(d.year, d.month, d.day, 21, tzinfo=dt.UTC), "symbol": s,
+         "open": 10.0, "high": 10.0, "low": 10.0, "close": 10.0, "volume": 100}
+        for d in DAYS for s in ("AAA", "BBB") if not (s == "AAA" and d > DAYS[2])
+    ]  # fmt: skip
+    bars = pl.DataFrame(rows)
+    decisions = pl.DataFrame(
+        {"date": DAYS, "symbol": ["BBB"] * len(DAYS), "target_weight": [0.1] * len(DAYS),
+         "rank": [1] * len(DAYS), "prediction": [0.0] * len(DAYS), "vetoed": [False] * len(DAYS),
+         "veto_reason": [None] * len(DAYS)}
+    )  # fmt: skip
+    sessions = build_sessions(bars, decisions, ACTIONS_SCHEMA.empty_table())
+    actions = {s.day: s.actions for s in sessions if s.actions}
+    assert actions == {DAYS[3]: (Delisting(symbol="AAA", ex_date=DAYS[3]),)}
+    assert isinstance(pa.table({"x": [1]}), pa.Table)

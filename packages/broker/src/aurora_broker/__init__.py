@@ -5,7 +5,14 @@ Money is integer cents (see ``money``); prices are the data's raw floats.
 """
 
 from aurora_broker.config import BrokerConfig, load_broker_config
-from aurora_broker.corpactions import CashDividend, CorporateAction, Split, split_order, split_position
+from aurora_broker.corpactions import (
+    CashDividend,
+    CorporateAction,
+    Delisting,
+    Split,
+    split_order,
+    split_position,
+)
 from aurora_broker.errors import ConfigMismatchError, JournalError, SessionOrderError
 from aurora_broker.events import (
     BrokerEvent,
@@ -17,6 +24,7 @@ from aurora_broker.events import (
     OrderDenied,
     OrderExpired,
     OrderFilled,
+    PositionDelisted,
     SplitApplied,
 )
 from aurora_broker.exposure import SymbolExposure
@@ -62,6 +70,7 @@ __all__ = [
     "Checkpoint",
     "ConfigMismatchError",
     "CorporateAction",
+    "Delisting",
     "DividendCredited",
     "EquitySnapshot",
     "ExpiryReason",
@@ -83,6 +92,7 @@ __all__ = [
     "OrderStatus",
     "PaperBroker",
     "Position",
+    "PositionDelisted",
     "PositionSnapshot",
     "RouteRecord",
     "RunEvent",

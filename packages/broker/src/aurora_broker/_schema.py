@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2  # 2: trading_state_events.cause, run_events
+SCHEMA_VERSION = 2  # 2: trading_state_events.cause, run_events, DELISTING ledger lines
 APPLICATION_ID = 0x41555241  # "AURA": PRAGMA application_id marks the file as an Aurora journal
 
 DDL = """
@@ -21,7 +21,7 @@ CREATE TABLE account (
 CREATE TABLE cash_ledger (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     session TEXT,
-    kind TEXT NOT NULL CHECK (kind IN ('FILL', 'COMMISSION', 'DIVIDEND', 'CASH_IN_LIEU')),
+    kind TEXT NOT NULL CHECK (kind IN ('FILL', 'COMMISSION', 'DIVIDEND', 'CASH_IN_LIEU', 'DELISTING')),
     ref TEXT NOT NULL,
     amount_cents INTEGER NOT NULL
 );

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
 
-from aurora_broker.corpactions import CashDividend, CorporateAction, Split, split_order, split_position
+from aurora_broker.corpactions import CashDividend, CorporateAction, Delisting, Split, split_order, split_position
 from aurora_broker.events import (
     BrokerEvent,
     DividendCredited,
@@ -19,6 +19,7 @@ from aurora_broker.events import (
     OrderAdjusted,
     OrderExpired,
     OrderFilled,
+    PositionDelisted,
     SplitApplied,
 )
 from aurora_broker.fillmodel import FillModel
@@ -48,6 +49,8 @@ class SessionProcessor:
             event = self._dividend(dividend, session)
             if event is not None:
                 events.append(event)
+        for delisting in (a for a in actions if isinstance(a, Delisting)):
+            events.extend(self._delist(delisting, session))
         fills: list[Fill] = []
         capacity: dict[str, int | None] = {}
         for order in list(self._broker._open.values()):
@@ -108,6 +111,27 @@ class SessionProcessor:
             else:
                 broker.set_order(replace(order, quantity=qty, limit_price=limit), adjusted, session)
                 events.append(adjusted)
+        broker.refresh_exposure(symbol)
+        return events
+
+    def _delist(self, delisting: Delisting, session: date) -> list[BrokerEvent]:
+        """Settle the position at its last mark and expire the symbol's open orders (corpactions.py)."""
+        broker, symbol = self._broker, delisting.symbol
+        events: list[BrokerEvent] = []
+        for order in [o for o in broker._open.values() if o.symbol == symbol]:
+            events.append(
+                self._expire(order, session, order.open_quantity, ExpiryReason.DELISTED, (), OrderStatus.EXPIRED)
+            )
+        held = broker._positions.pop(symbol, 0)
+        if held:
+            mark = broker._marks.get(symbol)
+            if mark is None:
+                raise ValueError(f"{symbol} stopped trading on {session.isoformat()} with no price to settle it at")
+            cash = to_cents(mul(dec(held), dec(mark)))
+            self._post(session, "DELISTING", f"{symbol}:{session.isoformat()}", cash)
+            event = PositionDelisted(symbol, session, held, mark, cash)
+            broker.store.corporate_action(session, symbol, event.as_dict())
+            events.append(event)
         broker.refresh_exposure(symbol)
         return events
 

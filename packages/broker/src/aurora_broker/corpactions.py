@@ -12,6 +12,11 @@ Policy (DESIGN.md §3, raw prices everywhere in the broker):
   previous close (split-adjusted if a split shares the ex-date, as the source
   quotes dividends in ex-date shares); shorts pay it. Fills of the ex-date
   itself do not earn it.
+- A delisting (the symbol's bars stop: its last bar is before this session
+  and it has none after) settles the position in cash at its last mark (the
+  last raw close), before the session's open, and expires its open orders:
+  a run never holds a position it could not sell, and the cash is booked as
+  ``DELISTING`` in the ledger so the report can say so.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 from aurora_broker.money import dec, div, mul
 
-__all__ = ["CashDividend", "CorporateAction", "Split", "split_order", "split_position"]
+__all__ = ["CashDividend", "CorporateAction", "Delisting", "Split", "split_order", "split_position"]
 
 
 def _positive(owner: str, name: str, value: object) -> None:
@@ -57,7 +62,15 @@ class CashDividend:
         _positive("CashDividend", "amount_per_share_usd", self.amount_per_share_usd)
 
 
-CorporateAction = Split | CashDividend
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Delisting:
+    """``symbol`` stopped trading: ``ex_date`` is the first session after its last bar."""
+
+    symbol: str
+    ex_date: date
+
+
+CorporateAction = Split | CashDividend | Delisting
 
 
 def split_position(quantity: int, ratio: float) -> tuple[int, Decimal]:

@@ -18,6 +18,7 @@ __all__ = [
     "BrokerEvent",
     "DividendCredited",
     "ExpiryReason",
+    "PositionDelisted",
     "OrderAccepted",
     "OrderAdjusted",
     "OrderCancelled",
@@ -35,6 +36,7 @@ class ExpiryReason(StrEnum):
     NO_BAR = "NO_BAR"  # the symbol did not trade in the fill session
     PARTICIPATION_CAP = "PARTICIPATION_CAP"  # the volume cap left this much unfilled
     SPLIT_NO_WHOLE_SHARE = "SPLIT_NO_WHOLE_SHARE"  # a reverse split left less than one share
+    DELISTED = "DELISTED"  # the symbol stopped trading before the order could meet an open
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +150,27 @@ class SplitApplied:
 
 
 @dataclass(frozen=True, slots=True)
+class PositionDelisted:
+    """A position settled in cash at its last mark because its symbol stopped trading."""
+
+    symbol: str
+    session: date
+    position: int
+    last_mark: float
+    cash_cents: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "event": "PositionDelisted",
+            "symbol": self.symbol,
+            "session": self.session.isoformat(),
+            "position": self.position,
+            "last_mark": self.last_mark,
+            "cash_cents": self.cash_cents,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class DividendCredited:
     symbol: str
     session: date
@@ -175,4 +198,5 @@ BrokerEvent = (
     | OrderAdjusted
     | SplitApplied
     | DividendCredited
+    | PositionDelisted
 )

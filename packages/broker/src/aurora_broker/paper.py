@@ -279,7 +279,7 @@ class PaperBroker(Broker):
             events, fills = self._processor.run(session, bars, actions)
             for symbol, bar in bars.items():
                 self._marks[symbol] = bar.close
-            for symbol in sorted({*self._positions, *bars}):
+            for symbol in sorted({*self._positions, *bars, *(a.symbol for a in actions)}):
                 qty = self._positions.get(symbol, 0)
                 self.store.save_position(
                     Position(symbol=symbol, quantity=qty, mark_price=self._marks.get(symbol)), session

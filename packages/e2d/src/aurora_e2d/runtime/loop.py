@@ -17,6 +17,7 @@ machine is; wall time appears only in the journal's commit timestamps.
 
 from __future__ import annotations
 
+import bisect
 import resource
 import time
 from collections.abc import Callable, Mapping
@@ -27,7 +28,7 @@ from enum import StrEnum
 import polars as pl
 import pyarrow as pa
 
-from aurora_broker import Bar, CashDividend, CorporateAction, Split
+from aurora_broker import Bar, CashDividend, CorporateAction, Delisting, Split
 from aurora_e2d.faults import fault_point
 from aurora_e2d.research.decisions import STRATEGY
 from aurora_e2d.runtime.alerts import AlertSink
@@ -104,6 +105,13 @@ def build_sessions(bars: pl.DataFrame, decisions: pl.DataFrame, actions: pa.Tabl
                 symbol=row["symbol"], ex_date=row["ex_date"], amount_per_share_usd=row["dividend_usd"]
             )
         actions_by_day.setdefault(row["ex_date"], []).append(action)
+    # A symbol whose bars stop before the window's end is delisted on its first session without one.
+    last_bar = dict(bars.group_by("symbol").agg(pl.col("date").max()).iter_rows())
+    for symbol, final in sorted(last_bar.items()):
+        first_without = bisect.bisect_right(days, final)
+        if first_without < len(days):
+            day = days[first_without]
+            actions_by_day.setdefault(day, []).append(Delisting(symbol=symbol, ex_date=day))
     rows_by_day: dict[date, list[dict]] = {}
     for row in decisions.sort("date", "symbol").iter_rows(named=True):
         rows_by_day.setdefault(row["date"], []).append(row)
@@ -115,7 +123,11 @@ def build_sessions(bars: pl.DataFrame, decisions: pl.DataFrame, actions: pa.Tabl
                 day=day,
                 ts_ns=ts_by_day[day],
                 bars=bars_by_day.get(day, {}),
-                actions=tuple(a for a in actions_by_day.get(day, []) if a.symbol in bars_by_day.get(day, {})),
+                actions=tuple(
+                    a
+                    for a in actions_by_day.get(day, [])
+                    if a.symbol in bars_by_day.get(day, {}) or isinstance(a, Delisting)
+                ),
                 targets=tuple(Target(r["symbol"], float(r["target_weight"])) for r in rows),
                 decisions=tuple(rows),
             )
