@@ -73,6 +73,15 @@ class TestIntegersAtTheFloatRange:
             ReasonCode.STALE_REFERENCE, stale_after_secs=1.0, now_ns=self.BIG + 1
         )
 
+    def test_an_int_subclass_at_either_end_of_the_range(self):
+        age = self.BIG / 1_000_000_000
+        assert check_reference(10.0, 0, Shares(self.BIG), 1.0) == Rejection.of(
+            ReasonCode.STALE_REFERENCE, stale_after_secs=1.0, age_secs=age
+        )
+        assert check_reference(10.0, Shares(-self.BIG), 0, 1.0) == Rejection.of(
+            ReasonCode.STALE_REFERENCE, stale_after_secs=1.0, age_secs=age
+        )
+
     def test_a_reference_timestamp_at_the_bottom_of_the_range(self):
         assert check_reference(10.0, -self.BIG, 0, 1.0) == Rejection.of(
             ReasonCode.STALE_REFERENCE, stale_after_secs=1.0, age_secs=self.BIG / 1_000_000_000
