@@ -125,7 +125,7 @@ class TestIntegrityDrills:
         (run_copy / "manifest.json").write_text(json.dumps(manifest))
         result = check("snapshot_integrity", run_copy, repo_root)
         assert not result.passed
-        assert result.reason == "the run's input snapshot is not the pinned one"
+        assert result.reason == "the run's input snapshot is not the one its lock pins"
 
     def test_missing_manifest(self, run_copy: Path, repo_root: Path) -> None:
         (run_copy / "manifest.json").unlink()

@@ -18,9 +18,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from aurora_e2d.artifacts import sha256_file
-from aurora_e2d.data.sessions import session_closes
+from aurora_e2d.data import DEFAULT_CALENDAR, load_lock, session_closes
+from aurora_e2d.errors import InputError
 from aurora_e2d.manifest import MANIFEST
-from aurora_e2d.runtime import LOCK_FILE
+from aurora_e2d.runtime import LOCK_FILE, load_run_config
 from aurora_e2d.schemas import ARTIFACTS, ArtifactSpec
 from aurora_gates.registry import REGISTRY, CheckFailed, GateContext, Level
 from aurora_safety import ConfigError, effective_flags, load_declarations
@@ -68,22 +69,28 @@ def _read(path: Path) -> pa.Table:
 @REGISTRY.register(
     "snapshot_integrity",
     Level.L0,
-    "The input snapshot matches its pin in goldens/, and every file of the run matches manifest.json.",
+    "The run's own input snapshot (the bundled one pinned in goldens/, or the one it names) matches its "
+    "lock and the manifest, and every file of the run matches manifest.json.",
 )
 def snapshot_integrity(ctx: GateContext) -> dict[str, Any]:
     run_dir = ctx.require_run_dir()
     manifest = _manifest(run_dir)
-    lock = json.loads((ctx.repo_root / SNAPSHOT_LOCK).read_text(encoding="utf-8"))
+    directory, lock, lock_sha = _run_snapshot(ctx, run_dir)
+    identity = manifest.get("snapshot_identity", {})
+    if identity.get("lock_sha256") not in (None, lock_sha):
+        raise CheckFailed(
+            f"{directory}: snapshot.lock.json is not the lock the run used",
+            manifest=identity.get("lock_sha256"),
+            actual=lock_sha,
+        )
     pinned = {name: entry["sha256"] for name, entry in lock["files"].items()}
     used = manifest.get("snapshot", {})
     if used != pinned:
-        raise CheckFailed("the run's input snapshot is not the pinned one", pinned=pinned, manifest=used)
+        raise CheckFailed("the run's input snapshot is not the one its lock pins", pinned=pinned, manifest=used)
     for name, sha in pinned.items():
-        actual = sha256_file(ctx.repo_root / SNAPSHOT_LOCK.parent / name)
+        actual = sha256_file(directory / name)
         if actual != sha:
-            raise CheckFailed(
-                f"goldens/snapshot/{name}: sha256 differs from the lock", pinned=sha, actual=actual
-            )
+            raise CheckFailed(f"{directory / name}: sha256 differs from the lock", pinned=sha, actual=actual)
     listed = {entry["path"]: entry["sha256"] for entry in manifest.get("artifacts", {}).values()}
     for rel, sha in sorted(listed.items()):
         path = run_dir / rel
@@ -104,13 +111,33 @@ def snapshot_integrity(ctx: GateContext) -> dict[str, Any]:
     )
     if unlisted:
         raise CheckFailed("files in the run directory are not covered by manifest.json", files=unlisted)
-    return {"artifacts_verified": len(listed), "snapshot": pinned}
+    return {
+        "artifacts_verified": len(listed),
+        "snapshot": pinned,
+        "snapshot_dir": str(directory),
+        "calendar": identity.get("calendar", "XNYS"),
+    }
+
+
+def _run_snapshot(ctx: GateContext, run_dir: Path) -> tuple[Path, dict[str, Any], str]:
+    """The run's snapshot directory (the bundled one unless its config names another), lock and hash."""
+    try:
+        config = load_run_config(run_dir)
+    except InputError as error:
+        raise CheckFailed(str(error), run_dir=str(run_dir)) from None
+    directory = ctx.repo_root / SNAPSHOT_LOCK.parent if config.data.snapshot is None else Path(config.data.snapshot)
+    try:
+        lock, lock_sha = load_lock(directory)
+    except InputError as error:
+        raise CheckFailed(f"the run's snapshot cannot be checked: {error}", snapshot=str(directory)) from None
+    return directory, lock, lock_sha
 
 
 @REGISTRY.register(
     "timezone",
     Level.L0,
-    "Every timestamp is tz-aware UTC; bars.ts is the XNYS session close of its date; keys are unique and ordered.",
+    "Every timestamp is tz-aware UTC; bars.ts is the session close of its date on the run's calendar; "
+    "keys are unique and ordered.",
 )
 def timezone(ctx: GateContext) -> dict[str, Any]:
     run_dir = ctx.require_run_dir()
@@ -130,7 +157,8 @@ def timezone(ctx: GateContext) -> dict[str, Any]:
         _check_order(spec, table)
     bars = _read(run_dir / ARTIFACTS["bars"].file)
     dates = bars.column("date").to_numpy().astype("datetime64[D]")
-    closes = session_closes(_as_date(dates.min()), _as_date(dates.max()))
+    calendar = _manifest(run_dir).get("snapshot_identity", {}).get("calendar", DEFAULT_CALENDAR)
+    closes = session_closes(_as_date(dates.min()), _as_date(dates.max()), calendar)
     position = np.searchsorted(closes.dates, dates).clip(0, len(closes.dates) - 1)
     not_session = closes.dates[position] != dates
     ts = bars.column("ts").cast(pa.timestamp("us", tz="UTC")).to_numpy(zero_copy_only=False)
@@ -138,7 +166,7 @@ def timezone(ctx: GateContext) -> dict[str, Any]:
     if wrong.any():
         i = int(np.flatnonzero(wrong)[0])
         raise CheckFailed(
-            "bars.parquet: ts is not the XNYS session close of its date",
+            f"bars.parquet: ts is not the {calendar} session close of its date",
             artifact="bars.parquet",
             row=i,
             symbol=bars.column("symbol")[i].as_py(),
