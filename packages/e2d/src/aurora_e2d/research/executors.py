@@ -201,6 +201,8 @@ class DaskExecutor:
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
+                # Its health/metrics routes on a free loopback port: 8787 may be taken (another run).
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                 local_directory=str(self._scratch),
                 silence_logs=logging.ERROR,
                 preload=[_PRELOAD],
@@ -311,12 +313,18 @@ def dask_setup(worker: object) -> None:
 
 @contextmanager
 def executor_session(
-    spec: ExecutorSpec | None, stop: StopSignals | None = None, trace: Trace | None = None
+    spec: ExecutorSpec | Executor | None, stop: StopSignals | None = None, trace: Trace | None = None
 ) -> Iterator[Callable[[], Executor]]:
     """Yields a getter that starts the executor on first use; closes it (if started) on the way out.
 
     Lazy, because a rerun whose stages 2-5 are all reused needs no cluster.
+    An ``Executor`` passed in is the caller's: used as it is, never closed
+    (a notebook or a test suite reusing one cluster for many runs).
     """
+    if spec is not None and not isinstance(spec, ExecutorSpec):
+        borrowed = spec
+        yield lambda: borrowed
+        return
     spec = ExecutorSpec() if spec is None else spec
     started: list[Executor] = []
 

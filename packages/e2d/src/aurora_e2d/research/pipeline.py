@@ -35,7 +35,7 @@ from aurora_e2d.data.ingest import Snapshot
 from aurora_e2d.data.sessions import session_closes
 from aurora_e2d.errors import InputError
 from aurora_e2d.research.decisions import decide
-from aurora_e2d.research.executors import ExecutorSpec, executor_session
+from aurora_e2d.research.executors import Executor, ExecutorSpec, executor_session
 from aurora_e2d.research.features import FEATURE_COLUMNS, LABEL_HORIZON
 from aurora_e2d.research.model import ModelKind, fit_walk_forward, predict_walk_forward
 from aurora_e2d.research.partitions import CORPORATE_ACTION_MODE, PartitionedStages
@@ -114,12 +114,16 @@ def data_window(snapshot: Snapshot, config: RunConfig) -> tuple[date, date]:
 
 
 def run_data_stages(
-    runner: StageRunner, config: RunConfig, snapshot: Snapshot, executor: ExecutorSpec | None = None
+    runner: StageRunner,
+    config: RunConfig,
+    snapshot: Snapshot,
+    executor: ExecutorSpec | Executor | None = None,
 ) -> tuple[date, date]:
     """Stages 2-5 on the verified snapshot (stage 1, `load_snapshot`). Returns the trading window.
 
     ``executor`` says what runs the map over symbol partitions (default: this
-    process); it is not a stage parameter, since it changes no byte.
+    process; a started ``Executor`` is borrowed, not closed); it is not a
+    stage parameter, since it changes no byte.
     """
     runner.trace.event("ingest", prices_sha256=snapshot.prices_sha256, actions_sha256=snapshot.actions_sha256)
     runner.outputs.snapshot = snapshot
