@@ -16,6 +16,10 @@ from aurora_safety import Limits, ReasonCode, Rejection
 from router_factories import NOW_NS, REF, SESSION, SYMBOLS, Rig, RigFactory, make_order
 
 INF = float("inf")
+# Each example opens a real journal, and the streams are long: on a loaded 2-core machine
+# generating and running them can trip Hypothesis' too_slow check; the rig is a
+# function-scoped fixture on purpose (a fresh journal per example).
+SLOW_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 DAY_NS = 86_400 * 10**9
 
 
@@ -63,7 +67,7 @@ class TestGrossExposure:
         assert gross.usd == 0.0
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=SLOW_OK)
 @given(
     changes=st.lists(
         st.tuples(
@@ -149,7 +153,7 @@ class TestRouterGross:
         assert rig.router.gross_exposure_usd() == 1_000.0
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=SLOW_OK)
 @given(
     steps=st.lists(
         st.one_of(

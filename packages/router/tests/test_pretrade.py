@@ -36,6 +36,10 @@ from aurora_safety import (
 from router_factories import NOW_NS, REF, SESSION, SYMBOLS, Rig, RigFactory
 
 DAY_NS = 86_400 * 10**9
+# Each example opens a real journal, and the streams are long: on a loaded 2-core machine
+# generating and running them can trip Hypothesis' too_slow check; the rig is a
+# function-scoped fixture on purpose (a fresh journal per example).
+SLOW_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 LIMITS = Limits(
     max_order_qty_shares=300,
     max_order_notional_usd=20_000.0,
@@ -189,7 +193,7 @@ limit_streams = st.lists(
 )
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=SLOW_OK)
 @given(steps=st.lists(actions, min_size=5, max_size=50), allow_short=st.booleans(), watch=st.booleans())
 def test_router_answers_what_the_pure_checks_answer(
     make_rig: RigFactory, steps: list, allow_short: bool, watch: bool
@@ -198,7 +202,7 @@ def test_router_answers_what_the_pure_checks_answer(
     run_stream(make_rig(LIMITS, watch=watch, allow_short=allow_short), steps, allow_short)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=SLOW_OK)
 @given(steps=limit_streams, allow_short=st.booleans())
 def test_every_limit_is_decided_as_the_pure_checks_decide(
     make_rig: RigFactory, steps: list, allow_short: bool
