@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from aurora_e2d.config import BlessConfig, RunConfig
 from aurora_gates.promote import (
     RUNBOOKS,
     CommandInventory,
@@ -23,6 +24,7 @@ from aurora_gates.promote import (
 )
 
 REVISION = "0123456789abcdef0123456789abcdef01234567"
+REPO_ROOT = Path(__file__).resolve().parents[3]
 # The sessions DESIGN.md §7 promises; the runbooks may name only these.
 SESSIONS = frozenset({"l0", "l1", "l2", "rollback-test", "run", "lint", "bench", "snapshot", "unit"})
 FLAGS = """
@@ -95,8 +97,22 @@ def mutation_report(score: float = 0.95) -> dict:
     }
 
 
-def write_evidence(reports: Path) -> Path:
-    """Everything l0, l1 and rollback-test leave behind, laid out as reports/ is."""
+def blessing(repo_root: Path) -> dict:
+    """A blessing as `aurora bless --json` writes it, of this revision's defaults against the golden."""
+    pinned = json.loads((repo_root / "goldens" / "metrics.json").read_text())["baseline_hashes"]
+    return {
+        "format_version": 1,
+        "blessed": True,
+        "thresholds": BlessConfig().model_dump(mode="json"),
+        "candidate": {"git_revision": REVISION, "config": RunConfig().model_dump(mode="json")},
+        "champion": {"flags": {"hgb_model": False}, "artifact_sha256": pinned},
+        "checks": [{"name": "beats_champion", "passed": True, "message": "ok"}],
+    }
+
+
+def write_evidence(reports: Path, repo_root: Path = REPO_ROOT) -> Path:
+    """Everything l0, l1, rollback-test and the blessing leave behind, laid out as reports/ is."""
+    write_json(reports / "blessing.json", blessing(repo_root))
     write_json(reports / "gate-l0.json", gate_report("l0"))
     write_json(reports / "gate-l1.json", gate_report("l1"))
     write_json(
@@ -118,6 +134,8 @@ def repo(tmp_path: Path, repo_root: Path) -> Path:
     for adr in ("0003-hgb-model-flag.md", "0004-retired-legacy-power-peg.md"):
         (root / "docs" / "adr").mkdir(parents=True, exist_ok=True)
         (root / "docs" / "adr" / adr).write_text("# ADR\n")
+    (root / "goldens").mkdir()
+    shutil.copy(repo_root / "goldens" / "metrics.json", root / "goldens" / "metrics.json")
     write_evidence(root / "reports")
     return root
 
@@ -175,7 +193,7 @@ class TestChecklist:
             reasons["rollback_test"]
             == f"rollback-test report is for revision {REVISION!r}, not the current {'f' * 40!r}"
         )
-        assert set(reasons) == {"rollback_test", "gate_l0", "gate_l1"}
+        assert set(reasons) == {"rollback_test", "gate_l0", "gate_l1", "blessing"}
 
     def test_a_failed_rollback_test_fails_with_its_first_reason(
         self, repo: Path, inventory: CommandInventory
@@ -312,6 +330,8 @@ class TestEvidenceDirectory:
             "gate_l0": f"gate l0 report {repo / 'reports' / 'gate-l0.json'} does not exist",
             "gate_l1": f"gate l1 report {repo / 'reports' / 'gate-l1.json'} does not exist",
             "l1_evidence": "l1_suite: reports/l1/junit.xml is missing (run `nox -s l1`)",
+            "blessing": f"blessing report {repo / 'reports' / 'blessing.json'} does not exist "
+            f"(run `aurora bless ... --json {repo / 'reports' / 'blessing.json'}`)",
         }
         report = checklist(repo, inventory, evidence=downloaded)
         assert failed(report) == {}
