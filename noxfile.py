@@ -192,12 +192,15 @@ def l1(session: nox.Session) -> None:
 
 @nox.session
 def l2(session: nox.Session) -> None:
-    """Pre-promotion: a fresh run, then `aurora gate l2` (ratchet vs goldens, cross-process
-    determinism) and `aurora promote` (the checklist, written to reports/promotion.*)."""
+    """Pre-promotion: the candidate (this revision's default config) and the champion (flags forced
+    off: the golden), `aurora gate l2` (ratchet vs goldens, cross-process determinism), `aurora bless`
+    (reports/blessing.json) and `aurora promote` (the checklist, written to reports/promotion.*)."""
     install(session, "gates")
     session.install("-c", str(CONSTRAINTS), "nox")  # promote checks runbook sessions with `nox --list`
     run_dir = _fresh_run_dir("l2")  # runs/gate-l2: `aurora ratchet`'s default run directory
     session.run("aurora", "run", "--run-dir", str(run_dir), env=SESSION_ENV)
+    champion = _fresh_run_dir("l2-champion")  # promote checks it against the golden baseline hashes
+    session.run("aurora", "run", "--run-dir", str(champion), env={**SESSION_ENV, "AURORA_ROLLBACK": "1"})
     session.run(
         "aurora",
         "gate",
@@ -207,6 +210,19 @@ def l2(session: nox.Session) -> None:
         "--json",
         str(REPORTS / "gate-l2.json"),
         env=SESSION_ENV,
+    )
+    # exit 1 (not blessed) still goes on to promote, whose blessing item names every failed check
+    session.run(
+        "aurora",
+        "bless",
+        "--candidate-run",
+        str(run_dir),
+        "--champion-run",
+        str(champion),
+        "--json",
+        str(REPORTS / "blessing.json"),
+        env=SESSION_ENV,
+        success_codes=[0, 1],
     )
     session.run("aurora", "promote", env=SESSION_ENV)
 

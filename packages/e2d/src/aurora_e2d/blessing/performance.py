@@ -129,7 +129,7 @@ def _group_pnl(candidate: RunEvidence, groups: int) -> tuple[float, dict[int, li
 def slices_check(candidate: RunEvidence, bless: BlessConfig) -> CheckResult:
     sessions = candidate.sessions
     r = _returns(candidate, sessions)
-    floor = -bless.max_slice_loss_frac
+    floor = 0.0 - bless.max_slice_loss_frac  # 0.0 - 0.0 is +0.0: never print '-0%'
     growth: dict[int, float] = {}
     for day, value in zip(sessions[1:], r, strict=True):
         growth[day.year] = growth.get(day.year, 1.0) * (1.0 + float(value))

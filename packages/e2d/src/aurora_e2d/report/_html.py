@@ -29,6 +29,8 @@ def badge(text: str) -> str:
         "no golden": "muted",
         "off": "muted",
         "off (retired)": "muted",
+        "blessed": "ok",
+        "NOT blessed": "bad",
     }.get(text, "warn")
     return f'<span class="badge {cls}">{escape(text)}</span>'
 
