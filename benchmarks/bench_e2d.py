@@ -447,6 +447,111 @@ def _print_router(router: dict[str, Any] | None) -> None:
             )
 
 
+def _bench_executors(
+    symbols: list[int], years: float, seed: int, repeats: int, json_path: Path
+) -> dict[str, Any]:
+    """Stages 2-5 with ``--executor local`` vs ``dask`` at 1 and 2 workers (DESIGN.md §9), on SYNTHETIC snapshots.
+
+    Each measurement is a fresh interpreter that loads the snapshot and runs
+    ``run_data_stages`` into a new run directory: wall of stages 2-5 (for
+    dask including the cluster's start and close), the start alone and the
+    map alone (from the trace), the driver's peak RSS (``RUSAGE_SELF``), the
+    largest worker's (``RUSAGE_CHILDREN``, workers are joined on close), and
+    the sha256 of bars.parquet and features.parquet, which must be the same
+    for every executor. Prints its lines and writes ``json_path``.
+    """
+    child = """
+import json, resource, sys, tempfile, time
+from pathlib import Path
+from aurora_e2d.config import RunConfig
+from aurora_e2d.data.ingest import load_snapshot
+from aurora_e2d.research.executors import ExecutorSpec
+from aurora_e2d.research.pipeline import StageRunner, run_data_stages
+from aurora_e2d.trace import Trace
+snapshot_dir, kind, workers = sys.argv[1], sys.argv[2], int(sys.argv[3])
+t0 = time.perf_counter()
+snapshot = load_snapshot(Path(snapshot_dir))
+load_s = time.perf_counter() - t0
+spec = ExecutorSpec(kind=kind, workers=workers if kind == "dask" else None)
+with tempfile.TemporaryDirectory(prefix="aurora-bench-exec-") as tmp:
+    runner = StageRunner(Path(tmp), Trace(Path(tmp) / "trace.jsonl", "bench"))
+    t0 = time.perf_counter()
+    run_data_stages(runner, RunConfig(), snapshot, spec)
+    wall = time.perf_counter() - t0
+    spans = {s["span"]: s["duration_ms"] / 1e3 for s in map(json.loads, open(Path(tmp) / "trace.jsonl")) if s.get("event") == "span"}
+    sha = {name: runner.outputs.sha256[name] for name in ("bars", "features")}
+ru = lambda who: resource.getrusage(who).ru_maxrss / 1024
+print(json.dumps({"load_s": load_s, "stages_2_5_s": wall, "start_s": spans.get("executor:start", 0.0),
+                  "map_s": spans["stage:sanity"], "driver_peak_mb": ru(resource.RUSAGE_SELF),
+                  "worker_peak_mb": ru(resource.RUSAGE_CHILDREN), "sha256": sha}))
+"""
+    executors = [("local", 0), ("dask", 1), ("dask", 2)]
+    label = lambda kind, workers: "local" if kind == "local" else f"dask {workers}w"  # noqa: E731
+    results: list[dict[str, Any]] = []
+    print(
+        f"\n[{SYN}] stages 2-5 by executor (local, dask 1 and 2 workers), {repeats} repeat(s) each, best of them"
+    )
+    with tempfile.TemporaryDirectory(prefix="aurora-bench-exec-snap-") as tmp:
+        for n in symbols:
+            snapshot = Path(tmp) / f"syn{n}"
+            make = (
+                "import sys; from pathlib import Path; from aurora_e2d.data.synthetic_snapshot import "
+                "write_synthetic_snapshot as w; w(Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), seed=int(sys.argv[4]))"
+            )
+            subprocess.run(
+                [sys.executable, "-c", make, str(snapshot), str(n), str(years), str(seed)],
+                check=True,
+                timeout=CHILD_TIMEOUT_S,
+            )
+            size: dict[str, Any] = {"symbols": n, "years": years, "seed": seed, "executors": {}}
+            for kind, workers in executors:
+                runs = []
+                for _ in range(repeats):
+                    proc = subprocess.run(
+                        [sys.executable, "-c", child, str(snapshot), kind, str(workers)],
+                        capture_output=True,
+                        text=True,
+                        timeout=CHILD_TIMEOUT_S,
+                        check=False,
+                    )
+                    if proc.returncode != 0:
+                        runs = [{"error": " | ".join(proc.stderr.strip().splitlines()[-3:])}]
+                        break
+                    runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+                ok = [r for r in runs if "error" not in r]
+                best = min(ok, key=lambda r: r["stages_2_5_s"]) if ok else runs[0]
+                size["executors"][label(kind, workers)] = {"best": best, "runs": runs}
+            shas = {json.dumps(e["best"].get("sha256"), sort_keys=True) for e in size["executors"].values()}
+            size["byte_identical"] = len(shas) == 1 and "null" not in shas
+            results.append(size)
+            print(
+                f"[{SYN}] {n} symbols x {years:g} years: bars/features byte-identical across executors: {size['byte_identical']}"
+            )
+            print(
+                f"[{SYN}]   {'executor':<9} {'2-5 s':>7} {'start s':>8} {'map s':>7} {'driver MB':>10} {'worker MB':>10}"
+            )
+            for name, e in size["executors"].items():
+                b = e["best"]
+                if "error" in b:
+                    print(f"[{SYN}]   {name:<9} ERROR {b['error']}")
+                    continue
+                print(
+                    f"[{SYN}]   {name:<9} {b['stages_2_5_s']:7.2f} {b['start_s']:8.2f} {b['map_s']:7.2f} "
+                    f"{b['driver_peak_mb']:10.0f} {b['worker_peak_mb']:10.0f}"
+                )
+    report = {
+        "benchmark": "e2d-executors",
+        "note": "SYNTHETIC data; figures, not pass/fail",
+        "cpus": os.cpu_count(),
+        "load_avg_1m_at_end": os.getloadavg()[0],
+        "sizes": results,
+    }
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    print(f"[{SYN}] wrote {json_path}")
+    return report
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python benchmarks/bench_e2d.py", description=__doc__.split("\n\n")[0]
@@ -496,6 +601,7 @@ def main(argv: list[str] | None = None) -> int:
     _print_synthetic(synthetic)
     _print_real(real, runs)
     _print_router(router)
+    _bench_executors(symbols, years, args.seed, repeats, args.json.with_name("bench-e2d-executors.json"))
     report = {
         "benchmark": "e2d",
         "note": "synthetic rows are SYNTHETIC data (aurora_e2d.data.synthetic), not market data; figures, not pass/fail",
