@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from gates_helpers import REPO_ROOT, aurora_exe, clean_env
 
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
-
-
-def aurora_exe() -> str:
-    exe = shutil.which("aurora", path=str(Path(sys.executable).parent))
-    assert exe is not None, "the aurora console script is not installed in this environment"
-    return exe
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AURORA_")}
-    env.update(extra)
-    return env
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import REPO_ROOT, aurora_exe, clean_env
+from gates_helpers import REPO_ROOT, aurora_exe, clean_env
 
 SOURCE_NAMES = ["Ticker", "Date", "Open", "High", "Low", "Close", "Volume", "Adj Close"]
 

@@ -19,7 +19,7 @@ from aurora_gates.evidence import Evidence
 from aurora_gates.promote import blessing_item, default_config_hash, mltestscore
 from aurora_gates.promote.inputs import PromotionInputs
 from aurora_gates.registry import CheckFailed
-from conftest import aurora_exe, clean_env
+from gates_helpers import aurora_exe, clean_env
 
 REVISION = "0123456789abcdef0123456789abcdef01234567"
 GOLDEN = {"decisions": "d" * 64, "fills": "f" * 64}
