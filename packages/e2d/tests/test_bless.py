@@ -31,6 +31,7 @@ from aurora_e2d.artifacts import write_parquet
 from aurora_e2d.blessing import CHECKS
 from aurora_e2d.blessing.verdict import record_in_manifest
 from aurora_e2d.schemas import ARTIFACTS
+from test_report_browser import chromium, console_problems
 
 CHECK_NAMES = [name for name, _ in CHECKS]
 
@@ -78,6 +79,10 @@ class TestBlessed:
         assert "<p id='blessing-verdict'>Verdict: <span class=\"badge ok\">blessed</span>" in html
         for name in CHECK_NAMES:
             assert f"<code>{name}</code>" in html
+        shown = chromium(run / "report.html", tmp_path / "chromium", "--dump-dom")  # the real browser
+        assert shown.returncode == 0, shown.stderr[-2000:]
+        assert console_problems(shown.stderr) == []
+        assert 'id="blessing-verdict"' in shown.stdout or "id='blessing-verdict'" in shown.stdout
 
 
 class TestNotBlessed:
