@@ -40,8 +40,10 @@ from aurora_broker.messages import (
     Order,
     OrderStatus,
     Position,
+    SessionBars,
     Side,
     SubmitOrder,
+    session_closes,
 )
 from aurora_broker.money import cents_to_usd, dec, to_cents, usd_to_cents
 from aurora_broker.paper import PaperBroker, SessionReport
@@ -97,6 +99,7 @@ __all__ = [
     "RouteRecord",
     "RunEvent",
     "SessionOrderError",
+    "SessionBars",
     "SessionReport",
     "Side",
     "Split",
@@ -108,6 +111,7 @@ __all__ = [
     "dec",
     "load_broker_config",
     "split_order",
+    "session_closes",
     "split_position",
     "to_cents",
     "usd_to_cents",

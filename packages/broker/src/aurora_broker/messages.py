@@ -9,6 +9,7 @@ bad row in ORDERS.csv becomes a result, not a traceback.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -25,8 +26,10 @@ __all__ = [
     "Order",
     "OrderStatus",
     "Position",
+    "SessionBars",
     "Side",
     "SubmitOrder",
+    "session_closes",
 ]
 
 
@@ -210,3 +213,60 @@ class MassStatus:
     positions: tuple[Position, ...]  # non-zero positions, by symbol
     open_orders: tuple[Order, ...]  # in submission order
     cash_cents: int
+
+
+class SessionBars(Mapping[str, Bar]):
+    """One session's bars held as columns; a ``Bar`` is built only for a symbol that is asked for.
+
+    A universe of 2,000 symbols has 2,000 bars a session, of which a day's
+    trading touches a handful (held positions, open orders, targets): building
+    and validating every ``Bar`` object cost more than the session itself.
+    ``closes`` gives every close at once for marks and reference prices.
+    """
+
+    __slots__ = ("_close", "_high", "_index", "_low", "_open", "_symbols", "_volume")
+
+    def __init__(
+        self,
+        symbols: Sequence[str],
+        open_: Sequence[float],
+        high: Sequence[float],
+        low: Sequence[float],
+        close: Sequence[float],
+        volume: Sequence[float],
+    ) -> None:
+        self._symbols = tuple(symbols)
+        self._index = {symbol: i for i, symbol in enumerate(self._symbols)}
+        self._open, self._high, self._low, self._close, self._volume = open_, high, low, close, volume
+
+    def __getitem__(self, symbol: str) -> Bar:
+        i = self._index[symbol]
+        return Bar(
+            open=float(self._open[i]),
+            high=float(self._high[i]),
+            low=float(self._low[i]),
+            close=float(self._close[i]),
+            volume=float(self._volume[i]),
+        )
+
+    def __contains__(self, symbol: object) -> bool:
+        return symbol in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._symbols)
+
+    def __len__(self) -> int:
+        return len(self._symbols)
+
+    def closes(self) -> dict[str, float]:
+        """Every symbol's raw close this session."""
+        close = self._close
+        values = close.tolist() if hasattr(close, "tolist") else list(close)
+        return dict(zip(self._symbols, values, strict=True))
+
+
+def session_closes(bars: Mapping[str, Bar]) -> dict[str, float]:
+    """The closes of a session's bars, columnar (``SessionBars``) or a plain mapping."""
+    if isinstance(bars, SessionBars):
+        return bars.closes()
+    return {symbol: bar.close for symbol, bar in bars.items()}

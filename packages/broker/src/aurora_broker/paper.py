@@ -23,7 +23,16 @@ from aurora_broker.events import BrokerEvent, OrderAccepted, OrderCancelled, Ord
 from aurora_broker.exposure import SymbolExposure
 from aurora_broker.interface import Broker
 from aurora_broker.journal import Journal
-from aurora_broker.messages import Account, Bar, Fill, Order, OrderStatus, Position, SubmitOrder
+from aurora_broker.messages import (
+    Account,
+    Bar,
+    Fill,
+    Order,
+    OrderStatus,
+    Position,
+    SubmitOrder,
+    session_closes,
+)
 from aurora_broker.money import dec, mul, to_cents
 from aurora_safety import (
     Clock,
@@ -276,10 +285,13 @@ class PaperBroker(Broker):
                     f"not the processed session {session.isoformat()}"
                 )
         with self.journal.transaction():
+            held_before = set(self._positions)
             events, fills = self._processor.run(session, bars, actions)
-            for symbol, bar in bars.items():
-                self._marks[symbol] = bar.close
-            for symbol in sorted({*self._positions, *bars, *(a.symbol for a in actions)}):
+            self._marks.update(session_closes(bars))
+            # Rows only for what is held or was (a sell to zero, a delisting): marks of other
+            # symbols live in memory; persisting 2,000 marks a session cost more than trading.
+            touched = held_before | set(self._positions) | {a.symbol for a in actions}
+            for symbol in sorted(touched):
                 qty = self._positions.get(symbol, 0)
                 self.store.save_position(
                     Position(symbol=symbol, quantity=qty, mark_price=self._marks.get(symbol)), session

@@ -37,9 +37,12 @@ class ReferenceBook:
         self.version += 1
 
     def update_many(self, prices: Mapping[str, float], ts_ns: int) -> None:
-        """Typically a session's raw closes, stamped with the session close."""
-        for symbol, price in prices.items():
-            self.update(symbol, price, ts_ns)
+        """Typically a session's raw closes, stamped with the session close (one bulk update)."""
+        unknown = prices.keys() - self._symbols
+        if unknown:
+            raise KeyError(f"symbol {min(unknown)!r} is not in the reference universe")
+        self._prices.update({symbol: (price, ts_ns) for symbol, price in prices.items()})
+        self.version += len(prices)
 
     @property
     def prices(self) -> Mapping[str, tuple[float, int]]:

@@ -239,6 +239,10 @@ def parity_report(
     if keys is None:
         flipped = quantise(onnx_pred) != quantise(memory)
         flipped |= quantise(skops_pred) != quantise(memory)
+    elif np.array_equal(quantise(onnx_pred), quantise(memory)) and np.array_equal(
+        quantise(skops_pred), quantise(memory)
+    ):
+        flipped = np.zeros(X.shape[0], dtype=bool)  # equal ranking keys: equal decisions, no need to rank
     else:
         results = [target_weights(keys[0], keys[1], p) for p in (memory, onnx_pred, skops_pred)]
         flipped = np.zeros(X.shape[0], dtype=bool)

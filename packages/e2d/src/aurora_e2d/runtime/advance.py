@@ -17,7 +17,6 @@ flags and reconciliation apply exactly as in `aurora run`.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -173,6 +172,5 @@ def _record(
                     "flags": dict(sorted(flags.items())),
                     "rollback": rollback_active(),
                     "accepted_restatement": restated is not None,
-                    "requested_at_ns": time.time_ns(),
                 },
             )

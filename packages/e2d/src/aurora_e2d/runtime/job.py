@@ -35,9 +35,9 @@ from aurora_e2d.runtime.loop import (
     LoopOutcome,
     LoopStatus,
     ReplayClock,
-    build_sessions,
     peak_rss_mb,
 )
+from aurora_e2d.runtime.sessions import build_sessions
 from aurora_e2d.runtime.phase import CONFIG_FILE, RunPhase, read_phase
 from aurora_e2d.runtime.signals import Interrupted, StopSignals
 from aurora_e2d.runtime.stack import open_stack
@@ -228,7 +228,8 @@ def execute_run(
 
 def _derive_artifacts(runner: StageRunner, loop: ExecutionLoop) -> None:
     bars = runner.outputs.frames["bars"]
-    ts_by_day = dict(zip(bars["date"].to_list(), bars["ts"].to_list(), strict=True))
+    days = bars.select("date", "ts").unique(subset="date")  # one close per session, not per bar
+    ts_by_day = dict(zip(days["date"].to_list(), days["ts"].to_list(), strict=True))
     derived = {
         "orders": orders_frame(loop.journal.read),
         "fills": fills_frame(loop.journal.read, ts_by_day),
@@ -258,10 +259,10 @@ def _write_summary(runner: StageRunner, run_id: str, outcome: LoopOutcome) -> No
 
 
 def _history(run_dir: Path) -> list[dict[str, object]]:
-    """Each advance and accepted restatement the journal records, in order (wall times left out)."""
+    """Each advance and accepted restatement the journal records, in order (their wall times are not)."""
     with JournalReader.open(run_dir) as reader:
         return [
-            {"kind": event.kind, **{k: v for k, v in event.data.items() if not k.endswith("_at_ns")}}
+            {"kind": event.kind, **event.data}
             for event in reader.run_events()
         ]
 

@@ -17,23 +17,19 @@ machine is; wall time appears only in the journal's commit timestamps.
 
 from __future__ import annotations
 
-import bisect
 import resource
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-import polars as pl
-import pyarrow as pa
-
-from aurora_broker import Bar, CashDividend, CorporateAction, Delisting, Split
 from aurora_e2d.faults import fault_point
 from aurora_e2d.research.decisions import STRATEGY
 from aurora_e2d.runtime.alerts import AlertSink
-from aurora_e2d.runtime.orderplan import Target, plan_orders
+from aurora_e2d.runtime.orderplan import plan_orders
 from aurora_e2d.runtime.reconcile import reconcile
+from aurora_e2d.runtime.sessions import Session
 from aurora_e2d.runtime.signals import StopSignals
 from aurora_e2d.runtime.stack import TradingStack
 from aurora_e2d.trace import Trace
@@ -70,69 +66,6 @@ class ReplayClock:
 
     def monotonic_ns(self) -> int:
         return self._now_ns
-
-
-@dataclass(frozen=True)
-class Session:
-    day: date
-    ts_ns: int  # session close, UTC
-    bars: Mapping[str, Bar]
-    actions: tuple[CorporateAction, ...]
-    targets: tuple[Target, ...]
-    decisions: tuple[dict, ...] = field(default=())
-
-
-def build_sessions(bars: pl.DataFrame, decisions: pl.DataFrame, actions: pa.Table) -> list[Session]:
-    """The trading window's sessions (the decision dates) with their bars, actions and targets."""
-    days = decisions["date"].unique().sort().to_list()
-    if not days:
-        return []
-    window = bars.filter(pl.col("date").is_between(days[0], days[-1]))
-    bars_by_day: dict[date, dict[str, Bar]] = {}
-    ts_by_day: dict[date, int] = {}
-    for row in window.select("date", "ts", "symbol", "open", "high", "low", "close", "volume").iter_rows():
-        day, ts, symbol, o, h, lo, c, v = row
-        bars_by_day.setdefault(day, {})[symbol] = Bar(open=o, high=h, low=lo, close=c, volume=v)
-        ts_by_day[day] = int(ts.timestamp()) * 1_000_000_000
-    actions_by_day: dict[date, list[CorporateAction]] = {}
-    for row in actions.to_pylist():
-        if row["kind"] == "split":
-            action: CorporateAction = Split(
-                symbol=row["symbol"], ex_date=row["ex_date"], ratio=row["split_ratio"]
-            )
-        else:
-            action = CashDividend(
-                symbol=row["symbol"], ex_date=row["ex_date"], amount_per_share_usd=row["dividend_usd"]
-            )
-        actions_by_day.setdefault(row["ex_date"], []).append(action)
-    # A symbol whose bars stop before the window's end is delisted on its first session without one.
-    last_bar = dict(bars.group_by("symbol").agg(pl.col("date").max()).iter_rows())
-    for symbol, final in sorted(last_bar.items()):
-        first_without = bisect.bisect_right(days, final)
-        if first_without < len(days):
-            day = days[first_without]
-            actions_by_day.setdefault(day, []).append(Delisting(symbol=symbol, ex_date=day))
-    rows_by_day: dict[date, list[dict]] = {}
-    for row in decisions.sort("date", "symbol").iter_rows(named=True):
-        rows_by_day.setdefault(row["date"], []).append(row)
-    sessions = []
-    for day in days:
-        rows = rows_by_day.get(day, [])
-        sessions.append(
-            Session(
-                day=day,
-                ts_ns=ts_by_day[day],
-                bars=bars_by_day.get(day, {}),
-                actions=tuple(
-                    a
-                    for a in actions_by_day.get(day, [])
-                    if a.symbol in bars_by_day.get(day, {}) or isinstance(a, Delisting)
-                ),
-                targets=tuple(Target(r["symbol"], float(r["target_weight"])) for r in rows),
-                decisions=tuple(rows),
-            )
-        )
-    return sessions
 
 
 class ExecutionLoop:
@@ -255,11 +188,16 @@ class ExecutionLoop:
         started = time.perf_counter()
         governor = self.governor
         with self.journal.session_transaction():
+            held = dict(self.broker.positions())
             report = self.broker.process_session(session.day, session.bars, session.actions)
             fault_point("after_fills")
-            self.book.update_many({s: b.close for s, b in session.bars.items()}, session.ts_ns)
+            closes = session.closes()
+            self.book.update_many(closes, session.ts_ns)
             governor.on_equity(report.account.equity_cents / 100.0, session.day, session.ts_ns)
-            for row in session.decisions:
+            # The actionable decisions (targets and what is or was held) are journaled row by row;
+            # the whole set, weight-0 rows included, by its digest in the checkpoint.
+            actionable = {t.symbol for t in session.targets} | set(held) | set(self.broker.positions())
+            for row in session.decision_rows(actionable):
                 self.journal.record_decision(STRATEGY, session.day, row["symbol"], _decision_payload(row))
             fault_point("after_decisions")
             if governor.effective_state() is not TradingState.HALTED:
@@ -267,7 +205,7 @@ class ExecutionLoop:
                     strategy=STRATEGY,
                     session=session.day,
                     targets=session.targets,
-                    closes={s: b.close for s, b in session.bars.items()},
+                    closes=closes,
                     positions=self.broker.positions(),
                     equity_usd=report.account.equity_cents / 100.0,
                     limits=self.config.limits,
@@ -288,7 +226,11 @@ class ExecutionLoop:
                 self.router.cancel_all()
                 halt = (LoopStatus.HALTED, f"circuit breaker open ({_trip_reason(governor.board)})")
             self.journal.save_breaker_state(governor.board.to_dict())
-            self.journal.write_checkpoint(session.day, {"equity_cents": report.account.equity_cents})
+            checkpoint: dict[str, object] = {"equity_cents": report.account.equity_cents}
+            digest = session.decisions_digest()
+            if digest is not None:
+                checkpoint["decisions_sha256"] = digest
+            self.journal.write_checkpoint(session.day, checkpoint)
         fault_point("after_commit")
         return halt, (time.perf_counter() - started) * 1000.0
 
@@ -318,7 +260,5 @@ __all__ = [
     "LoopOutcome",
     "LoopStatus",
     "ReplayClock",
-    "Session",
-    "build_sessions",
     "peak_rss_mb",
 ]
