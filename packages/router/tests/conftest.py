@@ -10,7 +10,7 @@ from hypothesis import settings
 
 from aurora_broker import BrokerConfig, Journal, PaperBroker
 from aurora_router import ListSink, ReferenceBook, Router
-from aurora_safety import BreakerBoard, KillSwitch, Limits, TestClock, TradingStateMachine
+from aurora_safety import BreakerBoard, KillSwitch, Limits, TestClock, TradingGovernor
 from router_factories import NOW_NS, REF, SYMBOLS, Rig, RigFactory
 
 # "nightly" (nox -s l1) explores far more examples than the per-PR default.
@@ -35,14 +35,14 @@ def make_rig(tmp_path: Path) -> RigFactory:
         broker = PaperBroker(journal, BrokerConfig(), limits, clock)
         book = ReferenceBook(SYMBOLS)
         book.update_many(dict.fromkeys(SYMBOLS, REF), NOW_NS)
-        state, breakers, sink = TradingStateMachine(), BreakerBoard.from_limits(limits), ListSink()
+        governor, sink = TradingGovernor(BreakerBoard.from_limits(limits)), ListSink()
+        state, breakers = governor.machine, governor.board  # tests set states up directly
         kill = KillSwitch(run_dir=run_dir, cwd=run_dir, environ={})
         router = Router(
             broker,
             limits,
             kill,
-            state,
-            breakers,
+            governor,
             clock,
             book,
             sink,

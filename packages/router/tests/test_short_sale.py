@@ -8,7 +8,7 @@ import pytest
 
 from aurora_broker import Bar, Side
 from aurora_router import Router
-from aurora_safety import KillSwitch, ReasonCode, Rejection
+from aurora_safety import KillSwitch, ReasonCode, Rejection, TradingGovernor
 from router_factories import NOW_NS, REF, SESSION, SYMBOLS, Rig, RigFactory, make_order
 
 PREV = date(2013, 2, 27)
@@ -78,8 +78,7 @@ def test_allow_short_must_be_a_bool(rig: Rig) -> None:
             rig.broker,
             rig.broker.limits,
             KillSwitch(run_dir=rig.run_dir, cwd=rig.run_dir, environ={}),
-            rig.state,
-            rig.breakers,
+            TradingGovernor(rig.breakers),
             rig.clock,
             rig.book,
             allow_short="yes",  # type: ignore[arg-type]

@@ -38,7 +38,6 @@ from aurora_router.reference import ReferenceBook
 from aurora_router.results import ListSink, ResultSink, RouteAction, RouteResult, RouteStatus
 from aurora_router.summary import TripRecord
 from aurora_safety import (
-    BreakerBoard,
     BreakerTripped,
     Clock,
     KillStatus,
@@ -46,9 +45,8 @@ from aurora_safety import (
     Limits,
     ReasonCode,
     Rejection,
+    TradingGovernor,
     TradingState,
-    TradingStateMachine,
-    severity,
 )
 
 __all__ = ["Router"]
@@ -66,8 +64,7 @@ class Router:
         broker: Broker,
         limits: Limits,
         kill_switch: KillSwitch,
-        state_machine: TradingStateMachine,
-        breakers: BreakerBoard,
+        governor: TradingGovernor,
         clock: Clock,
         reference_prices: ReferenceBook,
         sink: ResultSink | None = None,
@@ -79,15 +76,15 @@ class Router:
             raise TypeError(f"'allow_short' must be a bool, was {allow_short!r}")
         self._broker = broker
         self._kill = KillWatch(kill_switch, use_inotify=watch_kill_files)
-        self._state = state_machine
-        self._breakers = breakers
+        self._governor = governor
         self._sink: ResultSink = ListSink() if sink is None else sink
+        governor.listen(self._sink)  # trips and state changes the router causes reach the same sink
         self._pretrade = PreTrade(
             broker,
             limits,
             self._kill,
-            state_machine,
-            breakers,
+            governor.machine,  # read only: the governor alone moves it
+            governor.board,
             clock,
             reference_prices,
             allow_short=allow_short,
@@ -164,18 +161,18 @@ class Router:
         result = RouteResult(
             coid, RouteStatus.ACCEPTED if rejection is None else RouteStatus.REJECTED, rejection, placed
         )
-        trips = self._breakers.on_order_result(rejection, order.session, now_ns)
+        trips = self._governor.on_order_result(rejection, order.session, now_ns)
         if trips:
-            self._on_trips(trips, str(coid), now_ns)
+            self._record_trips(trips, str(coid))
         self._sink.route_result(result, order)
         return result
 
     def reject_input(self, row_id: str, rejection: Rejection, session: date, now_ns: int) -> RouteResult:
         """Answer an input row that never became an order (malformed CSV) like any rejection."""
         result = RouteResult(row_id, RouteStatus.REJECTED, rejection)
-        trips = self._breakers.on_order_result(rejection, session, now_ns)
+        trips = self._governor.on_order_result(rejection, session, now_ns)
         if trips:
-            self._on_trips(trips, row_id, now_ns)
+            self._record_trips(trips, row_id)
         self._sink.route_result(result, None)
         return result
 
@@ -213,12 +210,7 @@ class Router:
         """Cancel every open order (on a kill or a halt)."""
         return [self.cancel(o.client_order_id) for o in self._broker.open_orders()]
 
-    def _on_trips(self, trips: list[BreakerTripped], client_order_id: str, now_ns: int) -> None:
+    def _record_trips(self, trips: list[BreakerTripped], client_order_id: str) -> None:
+        """The governor journaled the trips (and moved the state); remember which row caused them."""
         for trip in trips:
             self._trips.append(TripRecord(trip, client_order_id, self._line))
-            self._sink.breaker_tripped(trip)
-        required = self._breakers.state_required()
-        if severity(required) > severity(self._state.state):
-            event = self._state.transition(required, f"breaker {trips[0].breaker}: {trips[0].reason}", now_ns)
-            if event is not None:
-                self._sink.state_changed(event)

@@ -95,16 +95,16 @@ class ExecutionLoop:
         self.stack.close()
 
     # ------------------------------------------------------------------ helpers
-    def _alert_kill(self, trigger: str) -> None:
+    def _kill(self, trigger: str, ts_ns: int) -> tuple[LoopStatus, str]:
+        """The one kill procedure: alert at once, cancel what is open (cancels always pass), halt.
+
+        The caller holds the journal transaction it belongs to.
+        """
         self.alerts.alert("kill", f"kill switch active ({trigger})", trigger=trigger)
         self.trace.event("kill", trigger=trigger)
-
-    def _halt_for_kill(self, trigger: str, ts_ns: int) -> None:
-        """Cancel what is open and record the halt, in one transaction (cancels always pass)."""
-        self._alert_kill(trigger)
-        with self.journal.session_transaction():
-            self.router.cancel_all()
-            self.governor.halt_for_kill(trigger, ts_ns)
+        self.router.cancel_all()
+        self.governor.halt_for_kill(trigger, ts_ns)
+        return LoopStatus.KILLED, f"kill switch active ({trigger})"
 
     def last_session(self) -> date | None:
         checkpoint = self.journal.read.last_checkpoint()
@@ -136,10 +136,9 @@ class ExecutionLoop:
             self.clock.set(session.ts_ns)
             kill = self.router.kill_status()
             if kill.active:
-                self._halt_for_kill(str(kill.trigger), session.ts_ns)
-                return LoopOutcome(
-                    LoopStatus.KILLED, f"kill switch active ({kill.trigger})", done, total, tuple(latencies)
-                )
+                with self.journal.session_transaction():
+                    status, message = self._kill(str(kill.trigger), session.ts_ns)
+                return LoopOutcome(status, message, done, total, tuple(latencies))
             with self.trace.span("session", session=session.day) as out:
                 outcome, latency = self._run_session(session)
                 out.update(state=str(self.governor.state))
@@ -218,10 +217,7 @@ class ExecutionLoop:
                         fault_point("between_submit_and_fill")
             kill = self.router.kill_status()
             if kill.active:
-                self._alert_kill(str(kill.trigger))
-                self.router.cancel_all()
-                governor.halt_for_kill(str(kill.trigger), session.ts_ns)
-                halt = (LoopStatus.KILLED, f"kill switch active ({kill.trigger})")
+                halt = self._kill(str(kill.trigger), session.ts_ns)
             elif governor.effective_state() is TradingState.HALTED:
                 self.router.cancel_all()
                 halt = (LoopStatus.HALTED, f"circuit breaker open ({_trip_reason(governor.board)})")
