@@ -250,3 +250,14 @@ def test_exposure_view_is_live_and_read_only(broker: PaperBroker) -> None:
     assert view["AAPL"] == SymbolExposure(0, 0, 7)
     with pytest.raises(TypeError):
         view["AAPL"] = SymbolExposure()  # type: ignore[index]
+
+
+def test_a_datetime_session_is_an_invalid_order_not_a_crash(broker) -> None:
+    from datetime import datetime
+
+    from aurora_broker import OrderStatus
+
+    placed = broker.submit(make_order(coid="dt", session=datetime(2012, 1, 3, 16, 0)))  # type: ignore[arg-type]
+    assert placed.status is OrderStatus.REJECTED
+    assert placed.rejection is not None and placed.rejection.reason == "INVALID_ORDER"
+    assert dict(placed.rejection.values)["expected"] == "a date"

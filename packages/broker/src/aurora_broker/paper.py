@@ -181,6 +181,8 @@ class PaperBroker(Broker):
         invalid = check_valid(order.quantity, order.limit_price, order.symbol, order.side, _ANY_SYMBOL)  # type: ignore[arg-type]
         if invalid is not None:
             return invalid
+        if type(order.session) is not date:  # a datetime is a date too, but not a session
+            return Rejection.of(ReasonCode.INVALID_ORDER, session=repr(order.session), expected="a date")
         if self._last_session is not None and order.session < self._last_session:
             return Rejection.of(
                 ReasonCode.INVALID_ORDER,
