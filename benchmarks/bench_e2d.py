@@ -118,10 +118,10 @@ def child_synthetic(n_symbols: int, years: float, seed: int, repeats: int) -> di
     import polars as pl
 
     from aurora_e2d.data.corpactions import Mode, normalise
-    from aurora_e2d.research.features import FEATURE_COLUMNS, compute_features, compute_features_pandas
     from aurora_e2d.data.sanity import run_sanity
     from aurora_e2d.data.sessions import attach_session_close
     from aurora_e2d.data.synthetic import generate_universe
+    from aurora_e2d.research.features import FEATURE_COLUMNS, compute_features, compute_features_pandas
 
     out: dict[str, Any] = {"label": SYN, "polars_threads": pl.thread_pool_size()}
     memory: dict[str, Any] = {"after_imports_mb": _rss_mb()}
@@ -235,10 +235,10 @@ def child_real(repeats: int) -> dict[str, Any]:
     import pyarrow.compute as pc
 
     from aurora_e2d.data.corpactions import Mode, normalise
-    from aurora_e2d.research.features import compute_features, compute_features_pandas
     from aurora_e2d.data.ingest import load_snapshot
     from aurora_e2d.data.sanity import run_sanity
     from aurora_e2d.data.sessions import attach_session_close, session_closes
+    from aurora_e2d.research.features import compute_features, compute_features_pandas
 
     out: dict[str, Any] = {"label": REAL, "polars_threads": pl.thread_pool_size()}
     stages: dict[str, Any] = {}

@@ -92,7 +92,8 @@ def test_the_kill_switch_runbook_works_as_written(repo_root: Path, tmp_path: Pat
     assert '"kind": "kill"' in outputs["Confirm"]
     assert "removed" in outputs["Clear"]
     assert "completed" in outputs["Resume"]
-    assert "completed" in outputs["Verify"] and "clear" in outputs["Verify"]
+    assert "completed" in outputs["Verify"]
+    assert "clear" in outputs["Verify"]
 
 
 def _feed_day(feed: Path, day: str) -> None:
@@ -138,5 +139,11 @@ def test_the_daily_operation_runbook_works_as_written(repo_root: Path, tmp_path:
     _feed_day(feed, "2013-03-01")
     assert "to 2013-03-01" in step("Every evening").stdout
     status = step("Check").stdout
-    assert "completed" in status and "next session due" in status and "2013-03-04" in status
-    assert sorted(p.name for p in (desk / "snapshots").iterdir()) == ["2012-12-31", "2013-01-15", "2013-03-01"]
+    assert "completed" in status
+    assert "next session due" in status
+    assert "2013-03-04" in status
+    assert sorted(p.name for p in (desk / "snapshots").iterdir()) == [
+        "2012-12-31",
+        "2013-01-15",
+        "2013-03-01",
+    ]

@@ -259,5 +259,6 @@ def test_a_datetime_session_is_an_invalid_order_not_a_crash(broker) -> None:
 
     placed = broker.submit(make_order(coid="dt", session=datetime(2012, 1, 3, 16, 0)))  # type: ignore[arg-type]
     assert placed.status is OrderStatus.REJECTED
-    assert placed.rejection is not None and placed.rejection.reason == "INVALID_ORDER"
+    assert placed.rejection is not None
+    assert placed.rejection.reason == "INVALID_ORDER"
     assert dict(placed.rejection.values)["expected"] == "a date"

@@ -23,7 +23,6 @@ from aurora_broker import (
     SubmitOrder,
     dec,
 )
-from aurora_broker._brokerstore import BrokerStore
 from aurora_safety import Limits, TestClock
 
 SYMBOLS = ("AAPL", "MSFT")

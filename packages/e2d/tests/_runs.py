@@ -46,7 +46,11 @@ SHORT_SESSIONS = 187
 EXECUTION_ARTIFACTS = ("decisions", "orders", "fills", "positions", "equity")
 ALL_ARTIFACTS = ("bars", "features", "predictions", *EXECUTION_ARTIFACTS)
 # Journal columns that hold wall time (DESIGN.md §6: wall time only in commit stamps).
-WALL_CLOCK_COLUMNS = {"checkpoints": ("committed_at_ns",), "meta": ("created_at_ns",), "run_events": ("ts_ns",)}
+WALL_CLOCK_COLUMNS = {
+    "checkpoints": ("committed_at_ns",),
+    "meta": ("created_at_ns",),
+    "run_events": ("ts_ns",),
+}
 
 RUN_TIMEOUT = 300  # s: a full default run takes ~10-20 s; a hang must fail, not block CI
 QUICK_TIMEOUT = 120  # s: commands that do not run the pipeline

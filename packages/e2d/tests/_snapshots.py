@@ -46,7 +46,9 @@ def restate(symbol: str, day: dt.date, factor: float) -> Edit:
     """Multiply one bar's prices (open, high, low, close, adj close) by ``factor``: a restatement."""
 
     def edit(prices: pa.Table) -> pa.Table:
-        hit = pc.and_(pc.equal(prices.column("symbol"), symbol), pc.equal(prices.column("date"), pa.scalar(day)))
+        hit = pc.and_(
+            pc.equal(prices.column("symbol"), symbol), pc.equal(prices.column("date"), pa.scalar(day))
+        )
         for name in ("open", "high", "low", "close", "adj_close"):
             column = prices.column(name)
             index = prices.schema.get_field_index(name)

@@ -5,6 +5,7 @@ import pytest
 
 from aurora_e2d.artifacts import canonical_table
 from aurora_e2d.data.corpactions import Mode, normalise
+from aurora_e2d.data.sessions import attach_session_close
 from aurora_e2d.research.features import (
     FEATURE_COLUMNS,
     FEATURES_SCHEMA,
@@ -13,7 +14,6 @@ from aurora_e2d.research.features import (
     compute_features,
     compute_features_pandas,
 )
-from aurora_e2d.data.sessions import attach_session_close
 
 
 @pytest.fixture(scope="module")

@@ -34,6 +34,7 @@ def _files_sha(directory):
 class TestReproducesThePinnedSnapshot:
     def test_the_bundled_source_file_itself(self, tmp_path, capsys):
         import bokeh_sampledata  # noqa: F401 -- a test extra of aurora-e2d: missing means a broken install
+
         from aurora_e2d.data.snapshot import source_csv_path
 
         code, out, err = run_cli(

@@ -4,8 +4,8 @@ import shutil
 import pytest
 
 from aurora_e2d import paths
-from aurora_e2d.errors import InputError
 from aurora_e2d.data.ingest import load_snapshot
+from aurora_e2d.errors import InputError
 
 
 @pytest.fixture

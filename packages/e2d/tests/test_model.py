@@ -198,7 +198,10 @@ class TestPredictions:
             -frame.drop_nulls("label")["label"],
         )
         monkeypatch.setattr(model_module, "onnx_bytes", lambda model, n: onnx_bytes(other, n))
-        with pytest.raises(ExportParityError, match="fold 2003 \\(ridge\\): export parity failed: ONNX and in-memory predictions differ"):
+        with pytest.raises(
+            ExportParityError,
+            match="fold 2003 \\(ridge\\): export parity failed: ONNX and in-memory predictions differ",
+        ):
             predict_walk_forward(result, frame)
         assert predict_walk_forward(result, frame, check_parity=False).exports[0].parity["ok"] is False
 

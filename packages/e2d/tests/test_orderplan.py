@@ -40,7 +40,8 @@ def test_limit_prices_are_rounded_to_the_cent_against_us() -> None:
 def test_sells_come_first_and_ids_follow_the_decision_key() -> None:
     orders = plan([Target("AAA", 0.2)], {"AAA": 100.0, "BBB": 50.0}, positions={"BBB": 1000})
     assert [(o.side, o.symbol) for o in orders] == [(Side.SELL, "BBB"), (Side.BUY, "AAA")]
-    assert orders[0].quantity == 1000 and orders[1].quantity == 2000
+    assert orders[0].quantity == 1000
+    assert orders[1].quantity == 2000
     assert orders[1].client_order_id.startswith("s-20130102-AAA-0-")
 
 

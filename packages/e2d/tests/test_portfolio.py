@@ -10,8 +10,8 @@ import pytest
 
 from _modelling_fixtures import real_data, synthetic_bars, synthetic_features
 from aurora_e2d.report import metrics
-from aurora_e2d.research.decisions import decide
 from aurora_e2d.report.portfolio import EQUITY_SCHEMA, STARTING_EQUITY_USD, simulate
+from aurora_e2d.research.decisions import decide
 
 D = [dt.date(2010, 1, 4), dt.date(2010, 1, 5), dt.date(2010, 1, 6), dt.date(2010, 1, 7)]
 

@@ -36,11 +36,14 @@ WINDOW = "--window-size=1280,5200"  # tall enough for the whole report of a run
 AURORA = shutil.which("aurora", path=str(Path(sys.executable).parent))
 SCREENSHOT = Path("reports") / "report-screenshot.png"
 
+
 @pytest.fixture(autouse=True)
 def _chromium_is_installed() -> None:
     """No silent skip: without the browser this test fails and says how to get it."""
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium; .ci/run does)")
+        pytest.fail(
+            f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium; .ci/run does)"
+        )
 
 
 def chromium(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -15,8 +15,8 @@ from aurora_broker import Bar, Delisting, JournalReader, OrderStatus
 from aurora_e2d.config import RunConfig, validate_config
 from aurora_e2d.runtime.alerts import AlertSink, ObservingSink
 from aurora_e2d.runtime.loop import ExecutionLoop, LoopStatus, ReplayClock
-from aurora_e2d.runtime.sessions import Session
 from aurora_e2d.runtime.orderplan import Target
+from aurora_e2d.runtime.sessions import Session
 from aurora_e2d.runtime.signals import StopSignals
 from aurora_e2d.runtime.stack import open_stack
 from aurora_e2d.trace import Trace
@@ -27,13 +27,19 @@ CLOSE_UTC_NS = 21 * 3600 * 1_000_000_000
 
 
 def _ts(day: dt.date) -> int:
-    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()) * 1_000_000_000 + CLOSE_UTC_NS
+    return (
+        int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()) * 1_000_000_000
+        + CLOSE_UTC_NS
+    )
 
 
 def _sessions(prices: dict[str, list[float]], weights: dict[str, float]) -> list[Session]:
     out = []
     for i, day in enumerate(DAYS):
-        bars = {s: Bar(open=p[i], high=p[i] * 1.01, low=p[i] * 0.99, close=p[i], volume=1_000_000) for s, p in prices.items()}
+        bars = {
+            s: Bar(open=p[i], high=p[i] * 1.01, low=p[i] * 0.99, close=p[i], volume=1_000_000)
+            for s, p in prices.items()
+        }
         decisions = tuple(
             {
                 "symbol": s,
@@ -105,7 +111,8 @@ def test_targets_become_fills_at_the_next_open(tmp_path: Path) -> None:
         held = {p.symbol: p.quantity for p in reader.positions() if p.quantity}
         # 30 % and 20 % of about $1M (less commission and slippage) at $100 and $50
         assert set(held) == {"AAA", "BBB"}
-        assert 2990 <= held["AAA"] <= 3000 and 3990 <= held["BBB"] <= 4000
+        assert 2990 <= held["AAA"] <= 3000
+        assert 3990 <= held["BBB"] <= 4000
         assert [c.session for c in reader.checkpoints()] == DAYS
         # nothing is left open: flat prices and fixed weights ask for no trade at the last session
 
@@ -139,7 +146,8 @@ def test_a_drawdown_trip_halts_and_stays_halted_across_a_restart(tmp_path: Path)
     assert "drawdown" in outcome.message
     with JournalReader.open(tmp_path) as reader:
         last = reader.last_checkpoint()
-        assert last is not None and last.session == DAYS[3]
+        assert last is not None
+        assert last.session == DAYS[3]
         causes = [r.event.cause for r in reader.state_events()]
         assert causes == [TransitionCause.BREAKER_TRIP]
         assert not any(o.status.is_open for o in reader.orders())  # cancelled on the halt
@@ -151,7 +159,10 @@ def test_a_drawdown_trip_halts_and_stays_halted_across_a_restart(tmp_path: Path)
 
 
 def test_a_stop_request_ends_at_a_session_boundary_and_resume_gives_the_same_journal(tmp_path: Path) -> None:
-    sessions = _sessions({"AAA": [100, 101, 99, 102, 103, 101, 104], "BBB": [50, 49, 51, 52, 50, 51, 53]}, {"AAA": 0.3, "BBB": 0.3})
+    sessions = _sessions(
+        {"AAA": [100, 101, 99, 102, 103, 101, 104], "BBB": [50, 49, 51, 52, 50, 51, 53]},
+        {"AAA": 0.3, "BBB": 0.3},
+    )
     baseline = tmp_path / "baseline"
     Rig(baseline, _config()).run(sessions)
 
@@ -206,7 +217,9 @@ def test_each_order_of_a_healthy_run_is_accepted(tmp_path: Path, weight: float) 
 
 
 def test_a_symbol_that_stops_trading_is_settled_at_its_last_close(tmp_path: Path) -> None:
-    sessions = _sessions({"AAA": [100.0, 100.1, 100.2, 100.3, 100.4, 100.5, 100.6], "BBB": [50.0] * len(DAYS)}, {"AAA": 0.3})
+    sessions = _sessions(
+        {"AAA": [100.0, 100.1, 100.2, 100.3, 100.4, 100.5, 100.6], "BBB": [50.0] * len(DAYS)}, {"AAA": 0.3}
+    )
     stop = 4  # AAA's last bar is DAYS[3]; from DAYS[4] on it has none and is delisted there
     for i in range(stop, len(sessions)):
         s = sessions[i]
@@ -219,7 +232,8 @@ def test_a_symbol_that_stops_trading_is_settled_at_its_last_close(tmp_path: Path
     with JournalReader.open(tmp_path) as reader:
         held = {p.session: p.quantity for p in reader.position_snapshots() if p.symbol == "AAA"}
         before = held[DAYS[stop - 1]]
-        assert before > 0 and DAYS[stop] not in held  # settled: no AAA position from the delisting on
+        assert before > 0
+        assert DAYS[stop] not in held
         settled = [e for e in reader.cash_ledger(("DELISTING",))]
         assert [(e.session, e.ref) for e in settled] == [(DAYS[stop], f"AAA:{DAYS[stop]}")]
         assert settled[0].amount_cents == round(before * 100.3 * 100)  # at the last close

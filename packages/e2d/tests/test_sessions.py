@@ -4,13 +4,13 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from aurora_e2d.errors import InputError
 from aurora_e2d.data.sessions import (
     SESSION_PRICES_SCHEMA,
     attach_session_close,
     early_close_count,
     session_closes,
 )
+from aurora_e2d.errors import InputError
 
 D = dt.date
 
@@ -73,5 +73,7 @@ class TestAttach:
             "date",
             pa.array([D(2000, 3, 1), D(2000, 3, 4)], pa.date32()),  # 2000-03-04 is a Saturday
         )
-        with pytest.raises(InputError, match=r"prices AAPL 2000-03-04: not a session of XNYS \(1 such rows\)"):
+        with pytest.raises(
+            InputError, match=r"prices AAPL 2000-03-04: not a session of XNYS \(1 such rows\)"
+        ):
             attach_session_close(bad, xnys)

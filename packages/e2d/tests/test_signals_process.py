@@ -74,7 +74,7 @@ def test_a_signal_stops_at_a_boundary_and_resume_gives_the_same_bytes(
     done = committed_sessions(run_dir)
     if after is not None:
         assert done >= after
-        assert f"last committed session " in line
+        assert "last committed session " in line
         alerts = [json.loads(x) for x in (run_dir / "alerts.jsonl").read_text().splitlines()]
         assert [a["kind"] for a in alerts] == ["interrupted"]
         assert alerts[0]["signal"] == name

@@ -7,8 +7,8 @@ import pyarrow.compute as pc
 import pytest
 
 from aurora_e2d import paths
-from aurora_e2d.data import snapshot
 from aurora_e2d.artifacts import sha256_file
+from aurora_e2d.data import snapshot
 from aurora_e2d.data.snapshot import ACTIONS_SCHEMA, PRICES_SCHEMA, derive_corporate_actions
 
 D = dt.date
@@ -128,11 +128,13 @@ class TestDerive:
 class TestRebuild:
     def test_check_matches_lock(self, capsys):
         import bokeh_sampledata  # noqa: F401 -- a test extra of aurora-e2d: missing means a broken install
+
         assert snapshot.main(["--check"]) == 0
         assert "snapshot ok" in capsys.readouterr().out
 
     def test_rebuild_is_byte_identical(self, tmp_path):
         import bokeh_sampledata  # noqa: F401 -- a test extra of aurora-e2d: missing means a broken install
+
         lock = snapshot.build_snapshot(snapshot.source_csv_path(), tmp_path)
         committed = json.loads((paths.snapshot_dir() / paths.LOCK_NAME).read_text())
         assert lock == committed
@@ -142,6 +144,7 @@ class TestRebuild:
 
     def test_check_detects_a_changed_lock(self, tmp_path, monkeypatch, capsys):
         import bokeh_sampledata  # noqa: F401 -- a test extra of aurora-e2d: missing means a broken install
+
         shutil.copytree(paths.snapshot_dir(), tmp_path / "goldens" / "snapshot")
         lock_path = tmp_path / "goldens" / "snapshot" / paths.LOCK_NAME
         lock = json.loads(lock_path.read_text())

@@ -43,7 +43,11 @@ def test_kill_halts_with_its_cause_and_reason() -> None:
     gov, seen = governor()
     event = gov.halt_for_kill("file:/tmp/kill.flag", 5)
     assert event == StateChanged(
-        TradingState.ACTIVE, TradingState.HALTED, "kill switch: file:/tmp/kill.flag", 5, TransitionCause.KILL_SWITCH
+        TradingState.ACTIVE,
+        TradingState.HALTED,
+        "kill switch: file:/tmp/kill.flag",
+        5,
+        TransitionCause.KILL_SWITCH,
     )
     assert seen.events == [event]
     assert gov.state is TradingState.HALTED
@@ -105,7 +109,7 @@ def test_operator_resume_refused_while_a_halting_breaker_is_open() -> None:
 
 
 def test_reset_then_resume_is_journaled_as_operator_resume() -> None:
-    gov, seen = governor(max_drawdown_pct=10.0, max_daily_loss_pct=90.0)
+    gov, _seen = governor(max_drawdown_pct=10.0, max_daily_loss_pct=90.0)
     gov.on_equity(100.0, "d1", 1)
     gov.on_equity(50.0, "d2", 2)
     reset = gov.reset_breaker("drawdown", "books checked", 3)
@@ -126,7 +130,8 @@ def test_resume_with_a_reducing_breaker_goes_to_reducing() -> None:
     gov.on_equity(100.0, "d1", 2)
     gov.on_equity(90.0, "d2", 3)
     event = gov.operator_resume(4)
-    assert event is not None and event.to_state is TradingState.REDUCING
+    assert event is not None
+    assert event.to_state is TradingState.REDUCING
 
 
 def test_resetting_a_breaker_that_is_not_tripped_is_refused() -> None:
@@ -139,7 +144,8 @@ def test_resetting_a_breaker_that_is_not_tripped_is_refused() -> None:
 def test_reconciliation_halt_carries_its_cause() -> None:
     gov, _ = governor()
     event = gov.halt(TransitionCause.RECONCILIATION, "positions differ: AAPL journal 10 broker 0", 9)
-    assert event is not None and event.cause is TransitionCause.RECONCILIATION
+    assert event is not None
+    assert event.cause is TransitionCause.RECONCILIATION
 
 
 def test_effective_state_is_the_stricter_of_state_and_breakers() -> None:

@@ -4,6 +4,7 @@ The names below are the public API; modules starting with ``_`` are private.
 Money is integer cents (see ``money``); prices are the data's raw floats.
 """
 
+from aurora_broker._schema import TABLES as JOURNAL_TABLES
 from aurora_broker.config import BrokerConfig, load_broker_config
 from aurora_broker.corpactions import (
     CashDividend,
@@ -30,7 +31,6 @@ from aurora_broker.events import (
 from aurora_broker.exposure import SymbolExposure
 from aurora_broker.fillmodel import PRICE_TICK, FillModel, FillPlan
 from aurora_broker.interface import Broker
-from aurora_broker._schema import TABLES as JOURNAL_TABLES
 from aurora_broker.journal import JOURNAL_NAME, Checkpoint, Journal
 from aurora_broker.messages import (
     Account,
@@ -59,8 +59,8 @@ from aurora_broker.reader import (
 )
 
 __all__ = [
-    "JOURNAL_TABLES",
     "JOURNAL_NAME",
+    "JOURNAL_TABLES",
     "PRICE_TICK",
     "Account",
     "Bar",
@@ -80,10 +80,10 @@ __all__ = [
     "FillModel",
     "FillPlan",
     "Journal",
-    "MassStatus",
     "JournalError",
     "JournalReader",
     "LedgerEntry",
+    "MassStatus",
     "Order",
     "OrderAccepted",
     "OrderAdjusted",
@@ -98,8 +98,8 @@ __all__ = [
     "PositionSnapshot",
     "RouteRecord",
     "RunEvent",
-    "SessionOrderError",
     "SessionBars",
+    "SessionOrderError",
     "SessionReport",
     "Side",
     "Split",
@@ -110,8 +110,8 @@ __all__ = [
     "cents_to_usd",
     "dec",
     "load_broker_config",
-    "split_order",
     "session_closes",
+    "split_order",
     "split_position",
     "to_cents",
     "usd_to_cents",

@@ -15,7 +15,6 @@ from aurora_broker.reader import _ORDER_COLS
 from aurora_safety import Rejection
 
 
-
 def _iso(session: date | None) -> str | None:
     return None if session is None else session.isoformat()
 

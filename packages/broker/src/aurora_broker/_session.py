@@ -11,7 +11,14 @@ from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
 
-from aurora_broker.corpactions import CashDividend, CorporateAction, Delisting, Split, split_order, split_position
+from aurora_broker.corpactions import (
+    CashDividend,
+    CorporateAction,
+    Delisting,
+    Split,
+    split_order,
+    split_position,
+)
 from aurora_broker.events import (
     BrokerEvent,
     DividendCredited,
@@ -120,13 +127,17 @@ class SessionProcessor:
         events: list[BrokerEvent] = []
         for order in [o for o in broker._open.values() if o.symbol == symbol]:
             events.append(
-                self._expire(order, session, order.open_quantity, ExpiryReason.DELISTED, (), OrderStatus.EXPIRED)
+                self._expire(
+                    order, session, order.open_quantity, ExpiryReason.DELISTED, (), OrderStatus.EXPIRED
+                )
             )
         held = broker._positions.pop(symbol, 0)
         if held:
             mark = broker._marks.get(symbol)
             if mark is None:
-                raise ValueError(f"{symbol} stopped trading on {session.isoformat()} with no price to settle it at")
+                raise ValueError(
+                    f"{symbol} stopped trading on {session.isoformat()} with no price to settle it at"
+                )
             cash = to_cents(mul(dec(held), dec(mark)))
             self._post(session, "DELISTING", f"{symbol}:{session.isoformat()}", cash)
             event = PositionDelisted(symbol, session, held, mark, cash)

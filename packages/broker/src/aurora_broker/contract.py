@@ -39,7 +39,9 @@ class BrokerHarness(Protocol):
 Check = Callable[[BrokerHarness], None]
 
 
-def _order(coid: str, side: Side = Side.BUY, quantity: int = 10, price: float = 101.0, session: date = D0) -> SubmitOrder:
+def _order(
+    coid: str, side: Side = Side.BUY, quantity: int = 10, price: float = 101.0, session: date = D0
+) -> SubmitOrder:
     return SubmitOrder(
         client_order_id=coid, symbol="AAPL", side=side, quantity=quantity, limit_price=price, session=session
     )
@@ -86,7 +88,9 @@ def an_order_fills_once_at_the_next_session(h: BrokerHarness) -> None:
     fills = broker.fills_since(None)
     _expect([f.client_order_id for f in fills] == ["f"], f"expected one fill of 'f', got {fills}")
     fill = fills[0]
-    _expect(broker.positions() == {"AAPL": fill.quantity}, f"positions {dict(broker.positions())} after the fill")
+    _expect(
+        broker.positions() == {"AAPL": fill.quantity}, f"positions {dict(broker.positions())} after the fill"
+    )
     _expect(broker.account().cash_cents == start + fill.cash_delta_cents, "cash did not move by the fill")
     _expect(broker.submit(_order("f")).status is OrderStatus.FILLED, "re-sending a filled id is not FILLED")
     h.process(broker, D2, {"AAPL": BAR})
@@ -99,7 +103,9 @@ def fills_since_a_session_leave_out_earlier_ones(h: BrokerHarness) -> None:
     h.process(broker, D1, {"AAPL": BAR})
     broker.submit(_order("b", session=D1))
     h.process(broker, D2, {"AAPL": BAR})
-    _expect([f.client_order_id for f in broker.fills_since(None)] == ["a", "b"], "fills_since(None) is not all")
+    _expect(
+        [f.client_order_id for f in broker.fills_since(None)] == ["a", "b"], "fills_since(None) is not all"
+    )
     _expect([f.client_order_id for f in broker.fills_since(D1)] == ["b"], "fills_since(D1) kept D1's fill")
     _expect(broker.fills_since(D2) == (), "fills_since(the last session) is not empty")
 
@@ -126,7 +132,10 @@ def state_survives_a_reconnect(h: BrokerHarness) -> None:
     again = h.reopen(broker)
     _expect(again.mass_status() == before, "positions, open orders or cash changed across a reconnect")
     _expect(again.fills_since(None) == fills, "fills changed across a reconnect")
-    _expect(again.submit(_order("pending", session=D1)) == broker.order_state("pending"), "dedup lost on reconnect")
+    _expect(
+        again.submit(_order("pending", session=D1)) == broker.order_state("pending"),
+        "dedup lost on reconnect",
+    )
 
 
 CONTRACT: tuple[Check, ...] = (

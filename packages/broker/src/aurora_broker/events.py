@@ -18,13 +18,13 @@ __all__ = [
     "BrokerEvent",
     "DividendCredited",
     "ExpiryReason",
-    "PositionDelisted",
     "OrderAccepted",
     "OrderAdjusted",
     "OrderCancelled",
     "OrderDenied",
     "OrderExpired",
     "OrderFilled",
+    "PositionDelisted",
     "SplitApplied",
 ]
 

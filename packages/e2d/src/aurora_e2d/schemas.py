@@ -17,8 +17,8 @@ from aurora_e2d.research.decisions import (
     PREDICTIONS_SCHEMA,
     PREDICTIONS_SORT_KEY,
 )
-from aurora_e2d.runtime.derive import EQUITY_SCHEMA, FILLS_SCHEMA, ORDERS_SCHEMA, POSITIONS_SCHEMA
 from aurora_e2d.research.features import FEATURE_COLUMNS, FEATURES_SCHEMA
+from aurora_e2d.runtime.derive import EQUITY_SCHEMA, FILLS_SCHEMA, ORDERS_SCHEMA, POSITIONS_SCHEMA
 
 
 @dataclass(frozen=True)

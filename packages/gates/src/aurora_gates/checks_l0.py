@@ -29,7 +29,16 @@ from aurora_safety import ConfigError, effective_flags, load_declarations
 # Files in a run directory that are operational logs or locks, not products:
 # everything else must be listed (and hashed) in the manifest.
 UNHASHED = frozenset(
-    {MANIFEST, LOCK_FILE, "trace.jsonl", "alerts.jsonl", "log.jsonl", "kill.flag", "stages.json", "gate-l0.json"}
+    {
+        MANIFEST,
+        LOCK_FILE,
+        "trace.jsonl",
+        "alerts.jsonl",
+        "log.jsonl",
+        "kill.flag",
+        "stages.json",
+        "gate-l0.json",
+    }
 )
 UNHASHED_SUFFIXES = ("-wal", "-shm", "-journal")
 SNAPSHOT_LOCK = Path("goldens") / "snapshot" / "snapshot.lock.json"
@@ -86,7 +95,9 @@ def snapshot_integrity(ctx: GateContext) -> dict[str, Any]:
     pinned = {name: entry["sha256"] for name, entry in lock["files"].items()}
     used = manifest.get("snapshot", {})
     if used != pinned:
-        raise CheckFailed("the run's input snapshot is not the one its lock pins", pinned=pinned, manifest=used)
+        raise CheckFailed(
+            "the run's input snapshot is not the one its lock pins", pinned=pinned, manifest=used
+        )
     for name, sha in pinned.items():
         actual = sha256_file(directory / name)
         if actual != sha:
@@ -125,7 +136,9 @@ def _run_snapshot(ctx: GateContext, run_dir: Path) -> tuple[Path, dict[str, Any]
         config = load_run_config(run_dir)
     except InputError as error:
         raise CheckFailed(str(error), run_dir=str(run_dir)) from None
-    directory = ctx.repo_root / SNAPSHOT_LOCK.parent if config.data.snapshot is None else Path(config.data.snapshot)
+    directory = (
+        ctx.repo_root / SNAPSHOT_LOCK.parent if config.data.snapshot is None else Path(config.data.snapshot)
+    )
     try:
         lock, lock_sha = load_lock(directory)
     except InputError as error:

@@ -107,7 +107,9 @@ class TradingGovernor:
         self._apply_trips(trips, ts_ns)
         return trips
 
-    def on_order_result(self, rejection: Rejection | None, session: object, ts_ns: int) -> list[BreakerTripped]:
+    def on_order_result(
+        self, rejection: Rejection | None, session: object, ts_ns: int
+    ) -> list[BreakerTripped]:
         """Feed an order outcome (None = accepted) to the reject and rate breakers; apply any trip."""
         trips = self._board.on_order_result(rejection, session, ts_ns)
         if trips:

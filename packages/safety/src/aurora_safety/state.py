@@ -89,7 +89,9 @@ class TradingStateMachine:
             raise ValueError("transition reason must be a non-empty string, was ''")
         if target is self._state:
             return None
-        event = StateChanged(self._state, target, reason, int(ts_ns), None if cause is None else TransitionCause(cause))
+        event = StateChanged(
+            self._state, target, reason, int(ts_ns), None if cause is None else TransitionCause(cause)
+        )
         self._state = target
         self._events.append(event)
         return event

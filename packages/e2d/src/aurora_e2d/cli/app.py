@@ -284,7 +284,9 @@ def kill(
     run_dir: RunDirOption = None,
     arm: Annotated[
         bool,
-        typer.Option("--arm", help="Arm the kill for a run directory that holds no run yet (it will not start)."),
+        typer.Option(
+            "--arm", help="Arm the kill for a run directory that holds no run yet (it will not start)."
+        ),
     ] = False,
 ) -> None:
     """Engage the kill switch: create the kill file ($AURORA_KILL_FILE, else <run-dir>/kill.flag, else ./kill.flag).

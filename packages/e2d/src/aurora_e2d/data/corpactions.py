@@ -17,8 +17,8 @@ from typing import assert_never
 import polars as pl
 import pyarrow as pa
 
-from aurora_e2d.errors import InputError
 from aurora_e2d.data.sessions import SESSION_PRICES_SCHEMA
+from aurora_e2d.errors import InputError
 
 __all__ = ["BARS_SCHEMA", "Mode", "event_multipliers", "normalise"]
 

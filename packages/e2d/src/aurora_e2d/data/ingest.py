@@ -15,9 +15,9 @@ import pyarrow.parquet as pq
 
 from aurora_e2d import paths
 from aurora_e2d.artifacts import ArtifactError, sha256_bytes, validate_schema
-from aurora_e2d.errors import InputError
 from aurora_e2d.data.sessions import DEFAULT_CALENDAR
 from aurora_e2d.data.snapshot import ACTIONS_FILE, ACTIONS_SCHEMA, PRICES_FILE, PRICES_SCHEMA
+from aurora_e2d.errors import InputError
 
 __all__ = ["Snapshot", "load_lock", "load_snapshot"]
 

@@ -18,8 +18,8 @@ from typing import NamedTuple
 import numpy as np
 import pyarrow as pa
 
-from aurora_e2d.errors import InputError
 from aurora_e2d.data.snapshot import PRICES_SCHEMA
+from aurora_e2d.errors import InputError
 
 __all__ = [
     "DEFAULT_CALENDAR",
@@ -56,7 +56,9 @@ def check_calendar(name: str, source: str = "--calendar") -> str:
     import exchange_calendars as xcals  # slow import; only when a calendar is needed
 
     if name not in xcals.get_calendar_names(include_aliases=True):
-        raise InputError(source, f"unknown exchange calendar {name!r} (an exchange-calendars code such as XNYS)")
+        raise InputError(
+            source, f"unknown exchange calendar {name!r} (an exchange-calendars code such as XNYS)"
+        )
     return name
 
 

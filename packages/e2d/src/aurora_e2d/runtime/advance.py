@@ -18,7 +18,7 @@ flags and reconciliation apply exactly as in `aurora run`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from aurora_broker import JOURNAL_NAME, Journal, JournalReader
@@ -75,7 +75,9 @@ def advance_job(
         with RunLock(run_dir):
             last = _last_committed(run_dir)
             if last is None:
-                raise InputError(str(run_dir), "has no committed session yet; finish it with `aurora resume` first")
+                raise InputError(
+                    str(run_dir), "has no committed session yet; finish it with `aurora resume` first"
+                )
             old_place = config.data.snapshot
             try:
                 old = _snapshot_at(old_place)
@@ -110,13 +112,14 @@ def advance_job(
             if skipped:
                 shown = ", ".join(str(d) for d in skipped[:5]) + (" ..." if len(skipped) > 5 else "")
                 raise InputError(
-                    str(snapshot_dir), f"skips {len(skipped)} session(s) of {new.calendar} after {last}: {shown}"
+                    str(snapshot_dir),
+                    f"skips {len(skipped)} session(s) of {new.calendar} after {last}: {shown}",
                 )
             moved = config.with_snapshot(snapshot_dir)
             run_dir, run_id = prepare_run_dir(moved, run_dir, move_snapshot=True)
             flags = effective_flags(moved.flags)
             _record(run_dir, moved.config_hash(), new, last, sessions, flags, restated)
-            stale = len(sessions_between(sessions[-1], today or date.today(), new.calendar))
+            stale = len(sessions_between(sessions[-1], today or datetime.now(UTC).date(), new.calendar))
             if stale > STALE_AFTER_SESSIONS:
                 AlertSink(run_dir, run_id).alert(
                     "stale_data",
@@ -154,23 +157,25 @@ def _record(
     restated: object,
 ) -> None:
     """Journal the advance (and an accepted restatement) before any of its sessions is traded."""
-    with Journal.open(run_dir, config_hash, clock=SystemClock(), create=False) as journal:
-        with journal.session_transaction():
-            if restated is not None:
-                journal.record_run_event(
-                    RESTATEMENT_EVENT,
-                    {"snapshot_lock_sha256": new.lock_sha256, "first_difference": restated.describe()},  # type: ignore[attr-defined]
-                )
+    with (
+        Journal.open(run_dir, config_hash, clock=SystemClock(), create=False) as journal,
+        journal.session_transaction(),
+    ):
+        if restated is not None:
             journal.record_run_event(
-                ADVANCE_EVENT,
-                {
-                    "snapshot_lock_sha256": new.lock_sha256,
-                    "after_session": last.isoformat(),
-                    "first_session": sessions[0].isoformat(),
-                    "last_session": sessions[-1].isoformat(),
-                    "sessions": len(sessions),
-                    "flags": dict(sorted(flags.items())),
-                    "rollback": rollback_active(),
-                    "accepted_restatement": restated is not None,
-                },
+                RESTATEMENT_EVENT,
+                {"snapshot_lock_sha256": new.lock_sha256, "first_difference": restated.describe()},  # type: ignore[attr-defined]
             )
+        journal.record_run_event(
+            ADVANCE_EVENT,
+            {
+                "snapshot_lock_sha256": new.lock_sha256,
+                "after_session": last.isoformat(),
+                "first_session": sessions[0].isoformat(),
+                "last_session": sessions[-1].isoformat(),
+                "sessions": len(sessions),
+                "flags": dict(sorted(flags.items())),
+                "rollback": rollback_active(),
+                "accepted_restatement": restated is not None,
+            },
+        )

@@ -118,7 +118,13 @@ def fills_frame(journal: JournalReader, ts_by_day: dict[date, datetime]) -> pl.D
 
 def positions_frame(journal: JournalReader, ts_by_day: dict[date, datetime]) -> pl.DataFrame:
     rows = [
-        {"date": p.session, "ts": ts_by_day[p.session], "symbol": p.symbol, "quantity": p.quantity, "mark_price": p.mark_price}
+        {
+            "date": p.session,
+            "ts": ts_by_day[p.session],
+            "symbol": p.symbol,
+            "quantity": p.quantity,
+            "mark_price": p.mark_price,
+        }
         for p in journal.position_snapshots()
     ]
     return _frame(rows, POSITIONS_SCHEMA)

@@ -41,13 +41,17 @@ def _upto(table: pa.Table, column: str, last: date) -> pa.Table:
     )
 
 
-def _first_difference(name: str, old: pa.Table, new: pa.Table, key: str, columns: list[str]) -> Restatement | None:
+def _first_difference(
+    name: str, old: pa.Table, new: pa.Table, key: str, columns: list[str]
+) -> Restatement | None:
     olds = {(r["symbol"], r[key]): r for r in old.to_pylist()}
     news = {(r["symbol"], r[key]): r for r in new.to_pylist()}
     for symbol, day in sorted(set(olds) | set(news)):
         before, after = olds.get((symbol, day)), news.get((symbol, day))
         if before is None or after is None:
-            return Restatement(name, symbol, day, "row", "present" if before else "absent", "present" if after else "absent")
+            return Restatement(
+                name, symbol, day, "row", "present" if before else "absent", "present" if after else "absent"
+            )
         for column in columns:
             if before[column] != after[column]:
                 return Restatement(name, symbol, day, column, before[column], after[column])

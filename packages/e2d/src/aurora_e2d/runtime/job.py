@@ -16,19 +16,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aurora_broker import JOURNAL_NAME, JournalReader
-from aurora_e2d.runtime.alerts import AlertSink, ObservingSink
 from aurora_e2d.artifacts import atomic_write_bytes, write_parquet
 from aurora_e2d.config import RunConfig, load_config, validate_config
-from aurora_e2d.runtime.derive import equity_frame, fills_frame, orders_frame, positions_frame
+from aurora_e2d.data.ingest import Snapshot, load_snapshot
 from aurora_e2d.errors import InputError
 from aurora_e2d.exitcodes import ExitCode
-from aurora_e2d.data.ingest import Snapshot, load_snapshot
 from aurora_e2d.manifest import Manifest, git_revision
+from aurora_e2d.paths import repo_root
+from aurora_e2d.report.page import REPORT, write_report
+from aurora_e2d.report.summary import frictionless_metrics, performance, run_metrics, write_summary
 from aurora_e2d.research.executors import ExecutorSpec
 from aurora_e2d.research.model import ModelKind
-from aurora_e2d.paths import repo_root
-from aurora_e2d.research.pipeline import MODELS_DIR, StageRunner, data_window, run_data_stages, run_model_stages
-from aurora_e2d.report.page import REPORT, write_report
+from aurora_e2d.research.pipeline import (
+    MODELS_DIR,
+    StageRunner,
+    data_window,
+    run_data_stages,
+    run_model_stages,
+)
+from aurora_e2d.runtime.alerts import AlertSink, ObservingSink
+from aurora_e2d.runtime.derive import equity_frame, fills_frame, orders_frame, positions_frame
 from aurora_e2d.runtime.lock import RunDirBusyError, RunLock
 from aurora_e2d.runtime.loop import (
     ExecutionLoop,
@@ -37,12 +44,11 @@ from aurora_e2d.runtime.loop import (
     ReplayClock,
     peak_rss_mb,
 )
-from aurora_e2d.runtime.sessions import build_sessions
 from aurora_e2d.runtime.phase import CONFIG_FILE, RunPhase, read_phase
+from aurora_e2d.runtime.sessions import build_sessions
 from aurora_e2d.runtime.signals import Interrupted, StopSignals
 from aurora_e2d.runtime.stack import open_stack
 from aurora_e2d.schemas import ARTIFACTS
-from aurora_e2d.report.summary import frictionless_metrics, performance, run_metrics, write_summary
 from aurora_e2d.trace import Trace
 from aurora_safety import effective_flags
 
@@ -215,7 +221,8 @@ def execute_run(
     manifest.record(run_dir, "report", REPORT, None, None)  # ... and is then listed in it
     manifest.write(run_dir)
     if outcome.status is LoopStatus.INTERRUPTED:
-        assert stop is not None and stop.requested is not None
+        assert stop is not None
+        assert stop.requested is not None
         signal_ = Interrupted(stop.requested)
         alerts.alert("interrupted", f"{signal_.name}: {outcome.message}", signal=signal_.name)
         trace.close()
@@ -261,10 +268,7 @@ def _write_summary(runner: StageRunner, run_id: str, outcome: LoopOutcome) -> No
 def _history(run_dir: Path) -> list[dict[str, object]]:
     """Each advance and accepted restatement the journal records, in order (their wall times are not)."""
     with JournalReader.open(run_dir) as reader:
-        return [
-            {"kind": event.kind, **event.data}
-            for event in reader.run_events()
-        ]
+        return [{"kind": event.kind, **event.data} for event in reader.run_events()]
 
 
 def _write_manifest(runner: StageRunner, run_id: str, config: RunConfig, flags: dict[str, bool]) -> Manifest:
@@ -304,7 +308,12 @@ def resume_job(run_dir: Path, progress: Progress | None = None, stop: StopSignal
     """Continue a killed, crashed, interrupted or halted run; a completed one is left exactly as it is."""
     config = load_run_config(run_dir)
     if read_phase(run_dir, config).phase is RunPhase.COMPLETED:
-        return RunResult(run_dir, run_dir.name, ExitCode.OK, f"run {run_dir.name} already completed; nothing to resume: {run_dir}")
+        return RunResult(
+            run_dir,
+            run_dir.name,
+            ExitCode.OK,
+            f"run {run_dir.name} already completed; nothing to resume: {run_dir}",
+        )
     return run_job(config, run_dir, progress, stop)
 
 

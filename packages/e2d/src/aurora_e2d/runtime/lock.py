@@ -88,7 +88,11 @@ class RunLock:
                     os.close(fd)
                     raise RunDirBusyError(self.run_dir, _read_holder(self.path)) from None
                 time.sleep(0.02)
-        me = {"pid": os.getpid(), "command": _command(), "since_utc": datetime.now(UTC).isoformat(timespec="seconds")}
+        me = {
+            "pid": os.getpid(),
+            "command": _command(),
+            "since_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
         os.ftruncate(fd, 0)
         os.pwrite(fd, (json.dumps(me, sort_keys=True) + "\n").encode(), 0)
         self._fd = fd

@@ -130,7 +130,7 @@ class ExecutionLoop:
         resumed = self._resume_state(pending[0].ts_ns if pending else 0)
         if resumed is not None:
             return LoopOutcome(LoopStatus.HALTED, resumed, done, total)
-        for index, session in enumerate(pending):
+        for _index, session in enumerate(pending):
             if self.stop is not None and self.stop.stop_requested:
                 return self._interrupted(done, total, latencies)
             self.clock.set(session.ts_ns)

@@ -57,9 +57,14 @@ class PhaseInfo:
         resets = [f"aurora breaker reset {b} --reason TEXT --run-dir {d}" for b in self.open_breakers]
         match self.phase:
             case RunPhase.LIVE:
-                return [f"aurora status --run-dir {d}   (it is running; to stop it: aurora kill --run-dir {d} --reason TEXT)"]
+                return [
+                    f"aurora status --run-dir {d}   (it is running; to stop it: aurora kill --run-dir {d} --reason TEXT)"
+                ]
             case RunPhase.COMPLETED if self.open_ended:
-                return [f"aurora advance --run-dir {d} --snapshot NEW   (when newer data arrives)", f"aurora report --run-dir {d}"]
+                return [
+                    f"aurora advance --run-dir {d} --snapshot NEW   (when newer data arrives)",
+                    f"aurora report --run-dir {d}",
+                ]
             case RunPhase.COMPLETED:
                 return [f"aurora report --run-dir {d}"]
             case RunPhase.NOT_STARTED | RunPhase.INTERRUPTED | RunPhase.HALTED:
@@ -104,7 +109,11 @@ def read_phase(run_dir: Path, config: RunConfig) -> PhaseInfo:
             board = BreakerBoard.from_dict(saved) if saved else board
             events = reader.state_events()
             if events:
-                state, reason, cause = events[-1].event.to_state, events[-1].event.reason, events[-1].event.cause
+                state, reason, cause = (
+                    events[-1].event.to_state,
+                    events[-1].event.reason,
+                    events[-1].event.cause,
+                )
     done = 0 if last is None else sum(1 for d in days if d <= last)
     open_breakers = tuple(t.breaker for t in board.tripped() if t.action is TradingState.HALTED)
     summary = _summary(run_dir)

@@ -43,7 +43,9 @@ def reconcile(reader: JournalReader, broker: Broker) -> list[Mismatch]:
     found: list[Mismatch] = []
     if status.as_of != last.session:
         found.append(Mismatch("session", "last processed", last.session.isoformat(), str(status.as_of)))
-    expected = {p.symbol: p.quantity for p in reader.position_snapshots() if p.session == last.session and p.quantity}
+    expected = {
+        p.symbol: p.quantity for p in reader.position_snapshots() if p.session == last.session and p.quantity
+    }
     held = {p.symbol: p.quantity for p in status.positions}
     for symbol in sorted(set(expected) | set(held)):
         if expected.get(symbol, 0) != held.get(symbol, 0):

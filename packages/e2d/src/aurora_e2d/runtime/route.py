@@ -21,17 +21,15 @@ import pyarrow.compute as pc
 
 from aurora_broker import JOURNAL_NAME, JournalReader
 from aurora_e2d.config import RunConfig
-from aurora_e2d.errors import InputError
 from aurora_e2d.data.ingest import load_snapshot
-from aurora_e2d.runtime.stack import open_stack
 from aurora_e2d.data.sessions import session_closes
+from aurora_e2d.errors import InputError
+from aurora_e2d.runtime.stack import open_stack
 from aurora_router import RouteResult, RouteSummary, read_orders, write_results
 from aurora_safety import SystemClock
 
 
-def _reference(
-    config: RunConfig, session: date | None
-) -> tuple[date, dict[str, float], int]:
+def _reference(config: RunConfig, session: date | None) -> tuple[date, dict[str, float], int]:
     """The session, raw closes and close time (UTC ns) that orders are priced against."""
     snapshot = load_snapshot(None if config.data.snapshot is None else Path(config.data.snapshot))
     prices = snapshot.prices

@@ -97,7 +97,9 @@ def _actions(actions: pa.Table, bars: pl.DataFrame, days: list[date]) -> dict[da
     by_day: dict[date, list[CorporateAction]] = {}
     for row in actions.to_pylist():
         if row["kind"] == "split":
-            action: CorporateAction = Split(symbol=row["symbol"], ex_date=row["ex_date"], ratio=row["split_ratio"])
+            action: CorporateAction = Split(
+                symbol=row["symbol"], ex_date=row["ex_date"], ratio=row["split_ratio"]
+            )
         else:
             action = CashDividend(
                 symbol=row["symbol"], ex_date=row["ex_date"], amount_per_share_usd=row["dividend_usd"]
@@ -150,11 +152,14 @@ def build_sessions(bars: pl.DataFrame, decisions: pl.DataFrame, actions: pa.Tabl
         )
         r0, r1 = decision_rows[key]
         rows = DecisionRows(
-            d_symbols[r0:r1], d_rank[r0:r1], d_prediction[r0:r1], d_weight[r0:r1], d_vetoed[r0:r1], d_reason[r0:r1]
+            d_symbols[r0:r1],
+            d_rank[r0:r1],
+            d_prediction[r0:r1],
+            d_weight[r0:r1],
+            d_vetoed[r0:r1],
+            d_reason[r0:r1],
         )
-        targets = tuple(
-            Target(d_symbols[i], float(d_weight[i])) for i in range(r0, r1) if d_weight[i] != 0.0
-        )
+        targets = tuple(Target(d_symbols[i], float(d_weight[i])) for i in range(r0, r1) if d_weight[i] != 0.0)
         sessions.append(
             Session(
                 day=day,

@@ -9,7 +9,7 @@ lock probe): it never changes a run directory, live or not.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +78,7 @@ def collect_status(run_dir: Path) -> dict[str, Any]:
         "equity_usd": equity,
         "resume_needed": info.phase in (RunPhase.INTERRUPTED, RunPhase.HALTED, RunPhase.NOT_STARTED),
         "next": info.next_commands(),
-        "daily": daily_view(run_dir, info.last_session, date.today()),
+        "daily": daily_view(run_dir, info.last_session, datetime.now(UTC).date()),
     }
 
 
@@ -88,7 +88,9 @@ def render_status(status: dict[str, Any], console: Console) -> None:
     head.add_column("field")
     head.add_column("value")
     phase = status["phase"]
-    tone = {"live": "cyan", "completed": "green", "interrupted": "yellow", "halted": "red"}.get(phase, "white")
+    tone = {"live": "cyan", "completed": "green", "interrupted": "yellow", "halted": "red"}.get(
+        phase, "white"
+    )
     live = f" ({status['live_process']})" if status["live_process"] else ""
     head.add_row("phase", f"[{tone}]{phase}[/{tone}]{live}")
     if status["halt"] is not None:
@@ -101,7 +103,8 @@ def render_status(status: dict[str, Any], console: Console) -> None:
     if daily["model"] is not None:
         model = daily["model"]
         head.add_row(
-            "model", f"fold {model['fold']}, trained through {model['trained_through']} ({model['age_sessions']} sessions old)"
+            "model",
+            f"fold {model['fold']}, trained through {model['trained_through']} ({model['age_sessions']} sessions old)",
         )
     if daily["data"] is not None:
         data = daily["data"]
