@@ -153,6 +153,11 @@ class TestPartitioning:
         assert parts.take_actions(actions, 0).column("i").to_pylist() == [1, 2]
         assert parts.take_actions(actions, 1).column("i").to_pylist() == [0, 3]
 
+    def test_no_rows_is_one_empty_partition(self) -> None:
+        parts = Partitioning(pa.array([], pa.string()), 4)
+        assert parts.symbols == [()]
+        assert parts.rows(0).tolist() == []
+
     def test_same_data_same_cut(self, universe: SyntheticUniverse) -> None:
         a = Partitioning(universe.prices.column("symbol"), 5)
         b = Partitioning(universe.prices.column("symbol"), 5)
@@ -181,6 +186,21 @@ def test_run_data_stages_local_partitions_write_identical_files(
         run_data_stages(runner, RunConfig(), snapshot, ExecutorSpec(partitions=partitions))
         files.append({n: (run_dir / ARTIFACTS[n].file).read_bytes() for n in ("bars", "features")})
     assert files[0] == files[1]
+
+
+def test_features_alone_when_bars_are_reused(universe: SyntheticUniverse, tmp_path: Path) -> None:
+    """A rerun that reuses bars maps stage 5 alone over partitions of the bars artifact: same bytes."""
+    snapshot = Snapshot(universe.prices, universe.actions, "p", "a", "lock-synthetic-24")
+    runner = StageRunner(tmp_path, Trace(tmp_path / "trace.jsonl", "test"))
+    run_data_stages(runner, RunConfig(), snapshot)
+    features = (tmp_path / ARTIFACTS["features"].file).read_bytes()
+    (tmp_path / ARTIFACTS["features"].file).unlink()
+    again = StageRunner(tmp_path, Trace(tmp_path / "trace.jsonl", "test"))
+    run_data_stages(again, RunConfig(), snapshot, ExecutorSpec(partitions=5))
+    assert (tmp_path / ARTIFACTS["features"].file).read_bytes() == features
+    spans = (tmp_path / "trace.jsonl").read_text()
+    assert '"span": "map:features"' in spans
+    assert spans.count('"span": "stage:sanity"') == 1  # the bars of the first run were reused
 
 
 # ------------------------------------------------------------------ findings

@@ -90,6 +90,7 @@ class ExecutorSpec:
 
     def __post_init__(self) -> None:
         kind = ExecutorKind(self.kind)
+        object.__setattr__(self, "kind", kind)  # "dask" given as a plain string is the enum from here on
         if self.workers is not None and self.workers < 1:
             raise InputError.bad_value("--workers", ">= 1", self.workers)
         if self.partitions is not None and self.partitions < 1:
@@ -187,8 +188,11 @@ class DaskExecutor:
 
         if self.spec.scheduler is not None:
             self._client = _connect(Client, self.spec.scheduler, self.spec.connect_timeout_s)
-            info = self._client.scheduler_info()
-            self.workers = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+            workers = self._client.scheduler_info().get("workers", {})
+            if not workers:  # tasks would wait for ever
+                self.close()
+                raise InputError(f"--scheduler {self.spec.scheduler}", "the dask scheduler has no workers")
+            self.workers = sum(w.get("nthreads", 1) for w in workers.values())
             return self
         self._scratch = Path(tempfile.mkdtemp(prefix="aurora-dask-"))  # dask-scratch-space goes here
         settings = {

@@ -112,6 +112,8 @@ class Partitioning:
             np.abs(running[before] - targets) <= np.abs(running[after] - targets), before, after
         )
         bounds = np.unique(np.concatenate([[0], np.clip(nearer + 1, 1, len(names)), [len(names)]]))
+        if len(bounds) < 2:  # no rows at all: one empty partition, so the map still has its one task
+            bounds = np.array([0, 0])
         self.symbols = [tuple(names[a:b].tolist()) for a, b in itertools.pairwise(bounds)]
         self._part_of_symbol = np.searchsorted(bounds, np.arange(len(names)), side="right") - 1
         part = self._part_of_symbol[codes]
