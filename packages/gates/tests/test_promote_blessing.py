@@ -204,7 +204,7 @@ def test_a_real_blessing_of_a_real_run_passes_the_item(real_run: Path, tmp_path:
     """`aurora bless` on a real run against itself, then the promotion item on its JSON."""
     run = tmp_path / "run"
     shutil.copytree(real_run, run, ignore=shutil.ignore_patterns("run.lock"))
-    out = tmp_path / "repo" / "reports" / "blessing.json"
+    out = tmp_path / "bless-out" / "blessing.json"
     done = subprocess.run(
         [aurora_exe(), "bless", "--candidate-run", str(run), "--champion-run", str(run), "--json", str(out)],
         env=clean_env(),
@@ -214,7 +214,7 @@ def test_a_real_blessing_of_a_real_run_passes_the_item(real_run: Path, tmp_path:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     data = json.loads(out.read_text())
-    root = repo_with(tmp_path, None, golden=data["champion"]["artifact_sha256"])
+    root = repo_with(tmp_path, data, golden=data["champion"]["artifact_sha256"])
     evidence = assess(root, rev=data["candidate"]["git_revision"])
     manifest_sha = data["candidate"]["manifest_sha256"]
     assert evidence["candidate"]["manifest_sha256"] == manifest_sha
