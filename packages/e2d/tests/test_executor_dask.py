@@ -41,6 +41,7 @@ from _runs import (
 )
 from aurora_e2d.config import RunConfig
 from aurora_e2d.data.ingest import Snapshot, load_snapshot
+from aurora_e2d.data.snapshot_writer import write_snapshot_dir
 from aurora_e2d.data.synthetic_snapshot import write_synthetic_snapshot
 from aurora_e2d.errors import InputError
 from aurora_e2d.research.executors import (
@@ -142,6 +143,18 @@ def test_synthetic_universe_same_bytes_local_dask_1_and_2_workers(
     assert (mapped["executor"], mapped["workers"], mapped["partitions"]) == ("dask", 2, 4)
 
 
+def test_features_alone_on_workers_when_bars_are_reused(
+    synthetic: Path, tmp_path: Path, dask2: DaskExecutor
+) -> None:
+    snapshot = load_snapshot(synthetic)
+    local = stage_bytes(snapshot, tmp_path / "run", LOCAL, RunConfig())
+    (tmp_path / "run" / ARTIFACTS["features"].file).unlink()
+    runner = StageRunner(tmp_path / "run", Trace(tmp_path / "run" / "trace.jsonl", "test"))
+    run_data_stages(runner, RunConfig(), snapshot, dask2)  # bars reused; stage 5 mapped on the workers
+    assert (tmp_path / "run" / ARTIFACTS["features"].file).read_bytes() == local["features"]
+    assert '"span": "map:features"' in (tmp_path / "run" / "trace.jsonl").read_text()
+
+
 def test_an_existing_cluster_by_address_same_bytes(synthetic: Path, tmp_path: Path) -> None:
     snapshot = load_snapshot(synthetic)
     local = stage_bytes(snapshot, tmp_path / "local", LOCAL, RunConfig())
@@ -190,6 +203,7 @@ def _die(_: object) -> None:
     os._exit(1)
 
 
+@pytest.mark.l1  # nightly breadth: a worker restart / a full resume cost ~10-30 s
 def test_a_worker_that_dies_is_one_line_not_a_traceback() -> None:
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         executor = DaskExecutor(DASK_1).start()
@@ -238,6 +252,40 @@ def test_cli_unreachable_scheduler_exits_2_with_one_line(tmp_path: Path) -> None
     assert not run_dir.exists()  # bad input leaves no half-made run directory
 
 
+def test_cli_a_bad_snapshot_fails_in_dask_workers_with_the_local_line(
+    synthetic: Path, tmp_path: Path
+) -> None:
+    """Bad rows in two partitions, found by two worker processes: exit 2 and the local run's very line."""
+    snapshot = load_snapshot(synthetic)
+    volume = snapshot.prices.column("volume").to_numpy().copy()
+    volume[[754 * 30 + 100, 754 * 170 + 200]] = 0
+    i = snapshot.prices.schema.get_field_index("volume")
+    bad = snapshot.prices.set_column(i, "volume", pa.array(volume))
+    directory = tmp_path / "bad-snapshot"
+    write_snapshot_dir(
+        directory,
+        prices=bad,
+        actions=snapshot.actions,
+        kind="synthetic",
+        calendar="XNYS",
+        price_basis="raw",
+        source={"test": "two zero volumes"},
+        sanity={},
+        provenance=lambda lock: "SYNTHETIC test snapshot\n",
+    )
+    lines = {}
+    for name, extra in (("local", ()), ("dask", ("--executor", "dask", "--workers", "2"))):
+        result = aurora("run", "--run-dir", tmp_path / name, "--snapshot", directory, *extra)
+        assert result.returncode == 2, result.stderr[-3000:]
+        assert "Traceback" not in result.stderr
+        lines[name] = result.stderr.strip().splitlines()
+    assert len(lines["local"]) == 1
+    assert lines["local"][0].startswith(
+        "aurora: error: sanity check 'zero_volume': 2 offending rows; first: SYN0030 "
+    )
+    assert lines["dask"] == lines["local"]
+
+
 def test_cli_sigint_to_the_process_group_mid_map_stops_cleanly(synthetic: Path, tmp_path: Path) -> None:
     """Ctrl-C reaches the driver and every worker: exit 130, one line, no worker left, no scratch left."""
     run_dir, tmp = tmp_path / "run", tmp_path / "child-tmp"
@@ -276,6 +324,7 @@ def test_cli_sigint_to_the_process_group_mid_map_stops_cleanly(synthetic: Path, 
     assert dask_leftovers(tmp) == []  # ... and went with it
 
 
+@pytest.mark.l1  # nightly breadth: a worker restart / a full resume cost ~10-30 s
 def test_cli_dask_run_interrupted_then_resumed_locally_gives_the_same_bytes(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
