@@ -23,7 +23,7 @@ from aurora_e2d.errors import InputError
 from aurora_e2d.exitcodes import ExitCode
 from aurora_e2d.manifest import Manifest, git_revision
 from aurora_e2d.paths import repo_root
-from aurora_e2d.report.page import REPORT, write_report
+from aurora_e2d.report.page import BLESSING, REPORT, write_report
 from aurora_e2d.report.summary import frictionless_metrics, performance, run_metrics, write_summary
 from aurora_e2d.research.executors import ExecutorSpec
 from aurora_e2d.research.model import ModelKind
@@ -182,6 +182,8 @@ def execute_run(
     executor: ExecutorSpec | None = None,
 ) -> RunResult:
     _remove_stale_temp_files(run_dir)
+    # A blessing judged the run as it was; a run that continues must be blessed again.
+    (run_dir / BLESSING).unlink(missing_ok=True)
     trace = Trace(run_dir / "trace.jsonl", run_id)
     alerts = AlertSink(run_dir, run_id)
     runner = StageRunner(run_dir, trace, stop)
@@ -214,7 +216,7 @@ def execute_run(
             out.update(rows={k: runner.outputs.rows[k] for k in ("orders", "fills", "positions", "equity")})
     finally:
         loop.close()
-    _write_summary(runner, run_id, outcome)
+    _write_summary(runner, run_id, outcome, config)
     manifest = _write_manifest(runner, run_id, config, flags)
     with trace.span("stage:report", stage="report"):
         write_report(run_dir)  # reads the manifest, so it comes after it ...
@@ -251,7 +253,7 @@ def _derive_artifacts(runner: StageRunner, loop: ExecutionLoop) -> None:
         runner.outputs.rows[name] = frame.height
 
 
-def _write_summary(runner: StageRunner, run_id: str, outcome: LoopOutcome) -> None:
+def _write_summary(runner: StageRunner, run_id: str, outcome: LoopOutcome, config: RunConfig) -> None:
     frames = runner.outputs.frames
     payload = {
         "run_id": run_id,
@@ -259,7 +261,10 @@ def _write_summary(runner: StageRunner, run_id: str, outcome: LoopOutcome) -> No
         "message": outcome.message,
         "sessions": {"done": outcome.sessions_done, "total": outcome.sessions_total},
         "metrics": run_metrics(frames["equity"], frames["orders"], frames["predictions"], frames["features"]),
-        "frictionless": frictionless_metrics(frames["decisions"], frames["bars"]),
+        # before costs over the same sessions as the run and with its position caps
+        "frictionless": frictionless_metrics(
+            frames["decisions"], frames["bars"], equity=frames["equity"], limits=config.limits
+        ),
         "performance": performance(outcome.latencies_ms, peak_rss_mb()),
     }
     write_summary(runner.run_dir, payload)
