@@ -341,6 +341,99 @@ def _full_runs(repeats: int) -> dict[str, Any]:
     return {"cold": stats(cold), "warm": stats(warm)}
 
 
+# The scale runs trade a diversified book (20 names of the universe, 5 % each): the default top-2
+# book on a SYNTHETIC market with no edge reaches the 25 % drawdown breaker and halts (exit 4),
+# which would time a shorter run than the one asked for.
+SCALE_CONFIG = "[decisions]\ntop_k = 20\nmax_weight = 0.05\n"
+SCALE_TARGETS = {500: {"wall_s": 15.0, "peak_rss_mb": 1200.0}, 2000: {"wall_s": 45.0, "peak_rss_mb": 3000.0}}
+DECISION_P99_TARGET_MS = 10.0
+
+
+def _scale_runs(symbols: list[int], years: float, seed: int) -> list[dict[str, Any]]:
+    """Whole `aurora run --snapshot` on SYNTHETIC universes: wall, peak RSS, decision latency, exit."""
+    code = "import sys; from aurora_e2d.cli.app import main; sys.exit(main(sys.argv[1:]))"
+    found = []
+    with tempfile.TemporaryDirectory(prefix="aurora-bench-scale-") as tmp:
+        config = Path(tmp) / "scale.toml"
+        config.write_text(SCALE_CONFIG)
+        for n in symbols:
+            snapshot = Path(tmp) / f"syn{n}"
+            made = subprocess.run(
+                [sys.executable, "-c", code, "data", "synthetic", "--symbols", str(n), "--years", str(years),
+                 "--seed", str(seed), "--out", str(snapshot)],
+                capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, check=False, cwd=tmp,
+            )  # fmt: skip
+            if made.returncode != 0:
+                found.append({"symbols": n, "error": made.stderr.strip()[-300:]})
+                continue
+            run_dir = Path(tmp) / f"run{n}"
+            start = time.perf_counter()
+            proc = subprocess.Popen(
+                [sys.executable, "-c", code, "run", "--snapshot", str(snapshot), "--config", str(config),
+                 "--run-dir", str(run_dir)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp,
+            )  # fmt: skip
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+            err = proc.stderr.read() if proc.stderr else ""
+            summary = (
+                json.loads((run_dir / "summary.json").read_text())
+                if (run_dir / "summary.json").is_file()
+                else {}
+            )
+            stages = {}
+            trace = run_dir / "trace.jsonl"
+            for line in trace.read_text().splitlines() if trace.is_file() else []:
+                record = json.loads(line)
+                if str(record.get("span", "")).startswith("stage:"):
+                    stages[record["span"][6:]] = (
+                        stages.get(record["span"][6:], 0.0) + record["duration_ms"] / 1e3
+                    )
+            perf = summary.get("performance", {})
+            found.append(
+                {
+                    "symbols": n,
+                    "years": years,
+                    "exit": os.waitstatus_to_exitcode(status),
+                    "error": err.strip().splitlines()[-1] if os.waitstatus_to_exitcode(status) else None,
+                    "wall_s": wall,
+                    "peak_rss_mb": usage.ru_maxrss / 1024.0,
+                    "decision_p50_ms": perf.get("decision_latency_ms_p50"),
+                    "decision_p99_ms": perf.get("decision_latency_ms_p99"),
+                    "sessions": summary.get("sessions"),
+                    "stages_s": stages,
+                    "targets": SCALE_TARGETS.get(n),
+                }
+            )
+    return found
+
+
+def _print_scale(scale: list[dict[str, Any]], unit_s: float | None) -> None:
+    p = lambda s="": print(f"[{SYN}] {s}".rstrip())  # noqa: E731
+    p()
+    unit = f"; x = multiples of the bundled full run ({unit_s:.1f} s)" if unit_s else ""
+    p(f"whole `aurora run --snapshot` on SYNTHETIC universes (config: top 20, 5 % each){unit}")
+    p(
+        f"  {'symbols':>7} {'exit':>4} {'wall s':>8} {'x':>6} {'target s':>8} {'peak MB':>8} {'target MB':>9} {'p50 ms':>7} {'p99 ms':>7}"
+    )
+    for r in scale:
+        if r.get("wall_s") is None:
+            p(f"  {r['symbols']:>7} ERROR {r['error']}")
+            continue
+        t = r["targets"] or {}
+        ratio = f"{r['wall_s'] / unit_s:6.2f}" if unit_s else "     -"
+        p50, p99 = r["decision_p50_ms"], r["decision_p99_ms"]
+        p(
+            f"  {r['symbols']:>7} {r['exit']:>4} {r['wall_s']:8.1f} {ratio} {t.get('wall_s', float('nan')):8.0f} "
+            f"{r['peak_rss_mb']:8.0f} {t.get('peak_rss_mb', float('nan')):9.0f} "
+            f"{(p50 or float('nan')):7.2f} {(p99 or float('nan')):7.2f}"
+        )
+        p("          stages s: " + ", ".join(f"{k} {v:.1f}" for k, v in r["stages_s"].items()))
+        if r["error"]:
+            p(f"          {r['error']}")
+    p(f"  decision step p99 target at 2,000 symbols: <= {DECISION_P99_TARGET_MS:g} ms")
+
+
 def _fmt_rate(x: float) -> str:
     return f"{x / 1e6:7.2f} M/s" if x >= 1e5 else f"{x / 1e3:7.1f} k/s"
 
@@ -597,9 +690,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{REAL}] timing the full `aurora run` (cold and warm) ...", flush=True)
         runs = _full_runs(1 if args.quick else min(repeats, 2))
     router = None if args.skip_router else _run_child("router", [])
+    print(f"[{SYN}] whole runs at scale ...", flush=True)
+    scale = _scale_runs(symbols, years, args.seed)
     print()
     _print_synthetic(synthetic)
     _print_real(real, runs)
+    unit = None if runs is None or "error" in runs else runs["cold"]["best_s"]
+    _print_scale(scale, unit)
     _print_router(router)
     _bench_executors(symbols, years, args.seed, repeats, args.json.with_name("bench-e2d-executors.json"))
     report = {
@@ -620,6 +717,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "synthetic": synthetic,
         "real": {"stages": real, "full_run": runs},
+        "scale_runs": scale,
         "router": router,
         "wall_s": time.perf_counter() - started,
     }

@@ -193,6 +193,14 @@ def execute_run(
     frames = runner.outputs.frames
     sessions = build_sessions(frames["bars"], frames["decisions"], snapshot.actions)
     if not sessions:  # e.g. a weekend, or before the first walk-forward fold: nothing to trade
+        if frames["predictions"].height == 0:  # no walk-forward fold fits in the data at all
+            first = frames["features"]["date"].min()
+            raise InputError(
+                "'model.min_train_years'",
+                f"no walk-forward fold fits the data: features start {first} (after their warm-up) and a "
+                f"fold needs {config.model.min_train_years} years before its test year; give more history "
+                "or lower [model] min_train_years",
+            )
         raise InputError.bad_value("start", f"a window with a trading session (end {end})", str(start))
     symbols = sorted(frames["bars"]["symbol"].unique().to_list())
     clock = ReplayClock()
