@@ -210,6 +210,8 @@ class DaskExecutor:
                 local_directory=str(self._scratch),
                 silence_logs=logging.ERROR,
                 preload=[_PRELOAD],
+                # The machine's cores shared out: polars in every worker would otherwise use them all.
+                env={"POLARS_MAX_THREADS": str(max(1, _cpus() // self.workers))},
             )
             self._client = Client(self._cluster, set_as_default=False)
         return self
