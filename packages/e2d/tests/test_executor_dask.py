@@ -49,6 +49,7 @@ from aurora_e2d.research.executors import (
     ExecutorError,
     ExecutorKind,
     ExecutorSpec,
+    _sweep_stale_scratch,
 )
 from aurora_e2d.research.pipeline import StageRunner, run_data_stages
 from aurora_e2d.schemas import ARTIFACTS
@@ -170,6 +171,17 @@ def test_an_existing_cluster_by_address_same_bytes(synthetic: Path, tmp_path: Pa
         spec = ExecutorSpec(kind=ExecutorKind.DASK, scheduler=cluster.scheduler_address)
         assert stage_bytes(snapshot, tmp_path / "remote", spec, RunConfig()) == local
         assert cluster.scheduler_info["workers"]  # the cluster outlives the run: it is not ours to close
+
+
+def test_a_killed_drivers_scratch_space_is_removed_by_the_next_cluster(scratch_tmp: Path) -> None:
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = scratch_tmp / f"aurora-dask-{dead.pid}-x1" / "dask-scratch-space"
+    live = scratch_tmp / f"aurora-dask-{os.getppid()}-x2"
+    for path in (stale, live):
+        path.mkdir(parents=True)
+    _sweep_stale_scratch()
+    assert dask_leftovers(scratch_tmp) == [live.name]  # a live driver's is never touched
 
 
 # ------------------------------------------------------------------ errors

@@ -57,6 +57,7 @@ CONNECT_TIMEOUT_S = 10.0  # to reach an existing scheduler; a refused port fails
 # Symbol-days per dask task at most (~40 MB of prices), so a task's memory is bounded.
 ROWS_PER_PARTITION = 500_000
 _POLL_S = 0.05  # how often a waiting driver looks at the stop signals
+_SCRATCH_PREFIX = "aurora-dask-"  # + driver pid + "-" + random: <tmp>/aurora-dask-1234-abcd/
 _PRELOAD = __name__  # workers import this module at start and run `dask_setup`
 
 
@@ -194,7 +195,9 @@ class DaskExecutor:
                 raise InputError(f"--scheduler {self.spec.scheduler}", "the dask scheduler has no workers")
             self.workers = sum(w.get("nthreads", 1) for w in workers.values())
             return self
-        self._scratch = Path(tempfile.mkdtemp(prefix="aurora-dask-"))  # dask-scratch-space goes here
+        _sweep_stale_scratch()
+        # dask-scratch-space goes here; the pid in the name lets a later run remove it after a SIGKILL
+        self._scratch = Path(tempfile.mkdtemp(prefix=f"{_SCRATCH_PREFIX}{os.getpid()}-"))
         settings = {
             "distributed.worker.multiprocessing-method": "spawn",  # never fork a process that used polars
             "temporary-directory": str(self._scratch),
@@ -271,6 +274,20 @@ class DaskExecutor:
             raise ExecutorError(
                 self.name, f"a worker cannot import Aurora ({type(exc).__name__}: {exc})"
             ) from None
+
+
+def _sweep_stale_scratch() -> None:
+    """Remove the scratch directories of local clusters whose driver is gone (killed: no `close` ran)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{_SCRATCH_PREFIX}*-*"):
+        pid = path.name[len(_SCRATCH_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue  # alive (another user's, say): never touch it
 
 
 def _connect(client_type: Any, address: str, timeout_s: float) -> Any:
