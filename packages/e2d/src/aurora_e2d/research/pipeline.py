@@ -142,9 +142,8 @@ def run_data_stages(
         "mode": CORPORATE_ACTION_MODE.value,
     }
     stages = PartitionedStages(prices, snapshot.actions, closes, config.data.sanity_mode, runner.trace)
-    with executor_session(
-        executor, runner.stop, runner.trace
-    ) as pool:  # started only if a stage must be computed
+    # The executor starts (a cluster, say) only if a stage must be computed.
+    with executor_session(executor, runner.stop, runner.trace) as pool:
         bars_frame = runner.run("bars", data_params, (), lambda: stages.bars(pool()))
         runner.run("features", {}, ("bars",), lambda: stages.features(pool(), bars_frame))
     return start, end
