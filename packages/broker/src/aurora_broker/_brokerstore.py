@@ -40,19 +40,18 @@ class BrokerStore:
             "INSERT INTO account VALUES (1, ?, ?, NULL)", (starting_cash_cents, starting_cash_cents)
         )
 
-    def post_cash(
-        self, session: date | None, kind: str, ref: str, amount_cents: int, cash_cents: int
-    ) -> None:
-        """Append a ledger line and store the new balance (same transaction)."""
-        with self.journal.transaction():
-            self.journal.execute(
-                "INSERT INTO cash_ledger (session, kind, ref, amount_cents) VALUES (?, ?, ?, ?)",
-                (_iso(session), kind, ref, amount_cents),
-            )
-            self.journal.execute("UPDATE account SET cash_cents = ? WHERE id = 1", (cash_cents,))
+    def post_cash(self, session: date | None, kind: str, ref: str, amount_cents: int) -> None:
+        """Append a ledger line; the balance is stored once per session by ``close_session``."""
+        self.journal.execute(
+            "INSERT INTO cash_ledger (session, kind, ref, amount_cents) VALUES (?, ?, ?, ?)",
+            (_iso(session), kind, ref, amount_cents),
+        )
 
-    def set_last_session(self, session: date) -> None:
-        self.journal.execute("UPDATE account SET last_session = ? WHERE id = 1", (session.isoformat(),))
+    def close_session(self, session: date, cash_cents: int) -> None:
+        """The balance after every posting of ``session``, and the session as the last processed."""
+        self.journal.execute(
+            "UPDATE account SET cash_cents = ?, last_session = ? WHERE id = 1", (cash_cents, session.isoformat())
+        )
 
     # orders
     def insert_order(self, order: Order) -> None:

@@ -69,7 +69,7 @@ class SessionProcessor:
     def _post(self, session: date, kind: str, ref: str, amount_cents: int) -> None:
         broker = self._broker
         new_cash = broker._cash_cents + amount_cents
-        broker.store.post_cash(session, kind, ref, amount_cents, new_cash)
+        broker.store.post_cash(session, kind, ref, amount_cents)
         broker._cash_cents = new_cash
 
     def _split(self, split: Split, session: date, bar: Bar | None) -> list[BrokerEvent]:

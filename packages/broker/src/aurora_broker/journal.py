@@ -174,6 +174,21 @@ class Journal:
         else:
             conn.execute(f"RELEASE {name}")
 
+    @contextmanager
+    def atomic(self) -> Iterator[Journal]:
+        """Join the caller's transaction (no savepoint), or run as a transaction of its own.
+
+        For the broker's multi-statement steps: inside a session a failing step
+        fails the whole session (whose rollback reloads the broker's memory), so
+        a savepoint per step -- two more statements each, hundreds a session at
+        universe scale -- buys nothing.
+        """
+        if self._depth:
+            yield self
+            return
+        with self.transaction():
+            yield self
+
     @property
     def in_transaction(self) -> bool:
         return self._depth > 0

@@ -128,7 +128,7 @@ class PaperBroker(Broker):
 
     def set_order(self, order: Order, event: BrokerEvent | None, session: date | None) -> None:
         """Journal an order change (and its event), then apply it in memory."""
-        with self.journal.transaction():
+        with self.journal.atomic():
             if order.client_order_id in self._orders:
                 self.store.update_order(order)
             else:
@@ -286,7 +286,7 @@ class PaperBroker(Broker):
                     f"corporate action {action!r} has ex_date {action.ex_date.isoformat()}, "
                     f"not the processed session {session.isoformat()}"
                 )
-        with self.journal.transaction():
+        with self.journal.atomic():
             held_before = set(self._positions)
             events, fills = self._processor.run(session, bars, actions)
             self._marks.update(session_closes(bars))
@@ -299,7 +299,7 @@ class PaperBroker(Broker):
                     Position(symbol=symbol, quantity=qty, mark_price=self._marks.get(symbol)), session
                 )
             self._last_session = session
-            self.store.set_last_session(session)
+            self.store.close_session(session, self._cash_cents)
             account = self.account()
             self.store.write_snapshot(session, account)
         expired = tuple(e for e in events if isinstance(e, OrderExpired))

@@ -239,15 +239,19 @@ def parity_report(
     if keys is None:
         flipped = quantise(onnx_pred) != quantise(memory)
         flipped |= quantise(skops_pred) != quantise(memory)
-    elif np.array_equal(quantise(onnx_pred), quantise(memory)) and np.array_equal(
-        quantise(skops_pred), quantise(memory)
-    ):
-        flipped = np.zeros(X.shape[0], dtype=bool)  # equal ranking keys: equal decisions, no need to rank
     else:
-        results = [target_weights(keys[0], keys[1], p) for p in (memory, onnx_pred, skops_pred)]
+        # Only a session where some ranking key differs can decide differently: rank those alone.
+        q_memory = quantise(memory)
+        differs = (quantise(onnx_pred) != q_memory) | (quantise(skops_pred) != q_memory)
+        rows = np.isin(keys[0], np.unique(keys[0][differs]))
         flipped = np.zeros(X.shape[0], dtype=bool)
-        for other in results[1:]:
-            flipped |= (other[0] != results[0][0]) | (other[1] != results[0][1])
+        if rows.any():
+            sessions, symbols = keys[0][rows], keys[1][rows]
+            results = [target_weights(sessions, symbols, p[rows]) for p in (memory, onnx_pred, skops_pred)]
+            changed = np.zeros(int(rows.sum()), dtype=bool)
+            for other in results[1:]:
+                changed |= (other[0] != results[0][0]) | (other[1] != results[0][1])
+            flipped[rows] = changed
     flips = int(flipped.sum())
     onnx_ok = bool((excess <= 0).all())
     skops_exact = bool(np.array_equal(skops_pred, memory))
