@@ -13,7 +13,7 @@ import json
 import time
 from pathlib import Path
 
-from _runs import aurora, finish, spawn, wait_for
+from _runs import SHORT_WINDOW, aurora, finish, spawn, wait_for
 
 KILLED_EXIT = 3
 
@@ -26,7 +26,10 @@ def _sessions_in_trace(run_dir: Path) -> int:
 def test_levers_against_a_live_run(tmp_path: Path) -> None:
     run_dir = Path("runs") / "prod"  # relative to the working directory, as an operator types it
     live_dir = tmp_path / run_dir
-    process = spawn("run", "--run-dir", run_dir, cwd=tmp_path)
+    # Held alive after 21 committed sessions (a test-only fault action) until its kill file exists:
+    # the run cannot finish before every lever has been aimed at it.
+    hold = {"AURORA_FAULT_AT": "after_commit:21:hold", "AURORA_FAULT_RELEASE": str(live_dir / "kill.flag")}
+    process = spawn("run", "--run-dir", run_dir, *SHORT_WINDOW, cwd=tmp_path, env=hold)
     try:
         assert wait_for(lambda: _sessions_in_trace(live_dir) >= 20, timeout=240, proc=process), finish(
             process
@@ -36,7 +39,7 @@ def test_levers_against_a_live_run(tmp_path: Path) -> None:
         assert status.returncode == 0, status.stderr
         info = json.loads(status.stdout)
         assert info["phase"] == "live"
-        assert f"pid {process.pid} `aurora run --run-dir runs/prod`" in info["live_process"]
+        assert f"pid {process.pid} `aurora run --run-dir runs/prod --start" in info["live_process"]
         assert info["resume_needed"] is False
         assert not any("aurora resume" in command for command in info["next"])
         assert info["trading_state"] == "ACTIVE"

@@ -3,15 +3,20 @@
 `AURORA_FAULT_AT=<point>:<n>` makes the process SIGKILL itself the n-th time
 (1-based) it reaches the named point, so tests can end a run abruptly at a
 precise place: no cleanup, no atexit, no flushing -- exactly like a power cut
-of the process. Unset, `fault_point` costs one comparison.
+of the process. `<point>:<n>:hold` instead holds the process there (alive,
+holding its run lock) until the file named by `AURORA_FAULT_RELEASE` exists:
+a live run that cannot finish before a test has aimed its levers at it.
+Unset, `fault_point` costs one comparison.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import time
 
 FAULT_ENV = "AURORA_FAULT_AT"
+RELEASE_ENV = "AURORA_FAULT_RELEASE"
 POINTS = frozenset(
     {
         "after_decisions",  # a session's decisions are journaled, its transaction still open
@@ -23,13 +28,16 @@ POINTS = frozenset(
 )
 
 
-def _parse(raw: str | None) -> tuple[str, int] | None:
+def _parse(raw: str | None) -> tuple[str, int, bool] | None:
     if not raw:
         return None
-    point, _, count = raw.partition(":")
-    if point not in POINTS or not count.isdigit() or int(count) < 1:
-        raise ValueError(f"{FAULT_ENV} must be <point>:<n> with point in {sorted(POINTS)}, was {raw!r}")
-    return point, int(count)
+    point, _, rest = raw.partition(":")
+    count, _, action = rest.partition(":")
+    if point not in POINTS or not count.isdigit() or int(count) < 1 or action not in ("", "hold"):
+        raise ValueError(
+            f"{FAULT_ENV} must be <point>:<n>[:hold] with point in {sorted(POINTS)}, was {raw!r}"
+        )
+    return point, int(count), action == "hold"
 
 
 _SPEC = _parse(os.environ.get(FAULT_ENV))
@@ -41,5 +49,10 @@ def fault_point(name: str) -> None:
     if _SPEC is None or _SPEC[0] != name:
         return
     _seen[name] = _seen.get(name, 0) + 1
-    if _seen[name] == _SPEC[1]:
+    if _seen[name] != _SPEC[1]:
+        return
+    if not _SPEC[2]:
         os.kill(os.getpid(), signal.SIGKILL)
+    release = os.environ.get(RELEASE_ENV, "")
+    while not (release and os.path.exists(release)):
+        time.sleep(0.02)
