@@ -153,6 +153,7 @@ def test_a_restatement_is_refused_naming_symbol_and_date_and_changes_nothing(
     assert history[1]["accepted_restatement"] is True
 
 
+@pytest.mark.l1
 def test_a_snapshot_that_skips_a_session_is_refused_naming_it(cuts: Cuts, up_to_january: Path) -> None:
     gap = cuts.at(D("2013-01-25"), drop_session(D("2013-01-22")), name="gap")
     before = tree_hashes(up_to_january)
@@ -186,6 +187,7 @@ def test_a_journal_that_disagrees_with_the_broker_halts_before_any_order(
     assert any(a["kind"] == "reconciliation" for a in alerts)
 
 
+@pytest.mark.l1
 def test_a_kill_file_stops_an_advance(cuts: Cuts, up_to_january: Path) -> None:
     assert aurora("kill", "--run-dir", up_to_january, "--reason", "hold").returncode == 0
     stopped = aurora("advance", "--run-dir", up_to_january, "--snapshot", cuts.at(FINAL))
@@ -194,6 +196,7 @@ def test_a_kill_file_stops_an_advance(cuts: Cuts, up_to_january: Path) -> None:
     assert query(up_to_january, "SELECT MAX(session) FROM checkpoints")[0][0] == "2013-01-15"
 
 
+@pytest.mark.l1
 def test_a_run_with_a_fixed_end_cannot_be_advanced(cuts: Cuts, tmp_path: Path) -> None:
     run_dir = tmp_path / "fixed"
     assert aurora("run", "--run-dir", run_dir, "--start", "2013-02-01", "--end", "2013-02-28").returncode == 0

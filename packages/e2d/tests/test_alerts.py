@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[3]
 AURORA = shutil.which("aurora", path=str(Path(sys.executable).parent))
 BOUND_NS = 5_000_000_000
@@ -24,6 +26,7 @@ def _alerts(run_dir: Path) -> list[dict]:
     return [json.loads(line) for line in (run_dir / "alerts.jsonl").read_text().splitlines()]
 
 
+@pytest.mark.l1
 def test_breaker_trip_and_halt_are_alerted_within_the_bound(tmp_path: Path) -> None:
     assert AURORA is not None
     config = tmp_path / "tight.toml"

@@ -33,6 +33,8 @@ from aurora_e2d.blessing.verdict import record_in_manifest
 from aurora_e2d.schemas import ARTIFACTS
 from test_report_browser import chromium, console_problems
 
+pytestmark = pytest.mark.l1  # nightly breadth (nox -s l1): real runs, minutes each
+
 CHECK_NAMES = [name for name, _ in CHECKS]
 
 

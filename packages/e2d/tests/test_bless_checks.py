@@ -31,6 +31,8 @@ from aurora_e2d.blessing.verdict import record_in_manifest
 from aurora_e2d.config import BlessConfig
 from aurora_e2d.schemas import ARTIFACTS
 
+pytestmark = pytest.mark.l1  # nightly breadth (nox -s l1): real runs, minutes each
+
 DEFAULTS = BlessConfig()
 
 

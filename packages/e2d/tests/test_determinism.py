@@ -55,6 +55,7 @@ def _assert_identical(runs: list[Path]) -> None:
             assert other_manifest[name]["sha256"] == manifest[name]["sha256"] == expected[name]
 
 
+@pytest.mark.l1
 def test_short_window_is_byte_identical_across_processes_seeds_and_threads(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

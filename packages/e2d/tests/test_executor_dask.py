@@ -131,6 +131,7 @@ def test_bundled_short_window_same_bytes_local_dask_1_and_2_workers(
     assert stage_bytes(snapshot, tmp_path / "dask2", dask2) == local
 
 
+@pytest.mark.l1
 def test_synthetic_universe_same_bytes_local_dask_1_and_2_workers(
     synthetic: Path, tmp_path: Path, dask1: DaskExecutor, dask2: DaskExecutor
 ) -> None:
@@ -144,6 +145,7 @@ def test_synthetic_universe_same_bytes_local_dask_1_and_2_workers(
     assert (mapped["executor"], mapped["workers"], mapped["partitions"]) == ("dask", 2, 4)
 
 
+@pytest.mark.l1
 def test_features_alone_on_workers_when_bars_are_reused(
     synthetic: Path, tmp_path: Path, dask2: DaskExecutor
 ) -> None:
@@ -156,6 +158,7 @@ def test_features_alone_on_workers_when_bars_are_reused(
     assert '"span": "map:features"' in (tmp_path / "run" / "trace.jsonl").read_text()
 
 
+@pytest.mark.l1
 def test_an_existing_cluster_by_address_same_bytes(synthetic: Path, tmp_path: Path) -> None:
     snapshot = load_snapshot(synthetic)
     local = stage_bytes(snapshot, tmp_path / "local", LOCAL, RunConfig())
@@ -185,6 +188,7 @@ def test_a_killed_drivers_scratch_space_is_removed_by_the_next_cluster(scratch_t
 
 
 # ------------------------------------------------------------------ errors
+@pytest.mark.l1
 def test_a_strict_failure_in_workers_is_the_local_one_line_error(
     synthetic: Path, tmp_path: Path, scratch_tmp: Path
 ) -> None:
@@ -229,6 +233,7 @@ def test_a_worker_that_dies_is_one_line_not_a_traceback() -> None:
 
 
 # ------------------------------------------------------------------ the command
+@pytest.mark.l1
 def test_cli_dask_run_gives_every_artifact_of_a_local_run(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -264,6 +269,7 @@ def test_cli_unreachable_scheduler_exits_2_with_one_line(tmp_path: Path) -> None
     assert not run_dir.exists()  # bad input leaves no half-made run directory
 
 
+@pytest.mark.l1
 def test_cli_a_bad_snapshot_fails_in_dask_workers_with_the_local_line(
     synthetic: Path, tmp_path: Path
 ) -> None:
@@ -298,6 +304,7 @@ def test_cli_a_bad_snapshot_fails_in_dask_workers_with_the_local_line(
     assert lines["dask"] == lines["local"]
 
 
+@pytest.mark.l1
 def test_cli_sigint_to_the_process_group_mid_map_stops_cleanly(synthetic: Path, tmp_path: Path) -> None:
     """Ctrl-C reaches the driver and every worker: exit 130, one line, no worker left, no scratch left."""
     run_dir, tmp = tmp_path / "run", tmp_path / "child-tmp"

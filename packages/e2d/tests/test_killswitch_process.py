@@ -231,6 +231,7 @@ def test_removing_the_kill_file_restarts_nothing_until_resume(tmp_path: Path) ->
 
 
 # ------------------------------------------------- unreadable kill file (ELOOP)
+@pytest.mark.l1
 def test_symlink_loop_kill_file_fails_closed(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     run_dir.mkdir()

@@ -234,6 +234,7 @@ def _digest_in_process(frame) -> str:
     return h.hexdigest()
 
 
+@pytest.mark.l1
 def test_identical_across_processes_and_hash_seeds(frame):
     script = _DIGEST_SCRIPT.format(tests=str(Path(__file__).parent))
     digests = {_digest_in_process(frame)}

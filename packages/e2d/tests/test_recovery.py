@@ -272,6 +272,7 @@ def _random_kill_then_recover(tmp_path: Path, baseline: Baseline, label: str, an
     return KillOutcome(label, delay, code, committed, recovery)
 
 
+@pytest.mark.l1
 def test_random_sigkill_during_execution_then_resume(tmp_path: Path, baseline: Baseline) -> None:
     """Per-PR representative: SIGKILL from outside once a seeded number of sessions committed."""
     target = random.Random(20240601).randint(20, SHORT_SESSIONS - 40)

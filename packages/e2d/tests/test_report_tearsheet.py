@@ -167,6 +167,7 @@ class TestTearSheetNumbers:
         assert f'<span data-binding="position notional">{counts["position notional"]:,}</span>' in html
 
 
+@pytest.mark.l1
 class TestBeforeCosts:
     def test_a_halted_run_is_compared_over_its_own_sessions_and_caps(self, halted: Path) -> None:
         decisions = pl.read_parquet(halted / "decisions.parquet")
@@ -201,6 +202,7 @@ class TestBeforeCosts:
         )
 
 
+@pytest.mark.l1
 class TestManySymbols:
     def test_readable_with_top_contributors_and_no_collapsed_layout(self, wide: Path) -> None:
         s = series_of(wide)

@@ -55,8 +55,10 @@ def _one_line(stderr: str) -> str:
 
 @pytest.mark.parametrize(
     ("signum", "after"),
-    [(signal.SIGINT, 30), (signal.SIGTERM, None)],
-    ids=["sigint-mid-execution", "sigterm-during-stages"],
+    [
+        pytest.param(signal.SIGINT, 30, id="sigint-mid-execution"),
+        pytest.param(signal.SIGTERM, None, id="sigterm-during-stages", marks=pytest.mark.l1),
+    ],
 )
 def test_a_signal_stops_at_a_boundary_and_resume_gives_the_same_bytes(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, signum: signal.Signals, after: int | None
@@ -101,6 +103,7 @@ def test_signals_at_many_instants_resume_to_the_same_bytes(
     assert artifact_hashes(run_dir, ALL_ARTIFACTS) == artifact_hashes(baseline, ALL_ARTIFACTS)
 
 
+@pytest.mark.l1
 def test_a_second_sigint_leaves_at_once_and_still_resumes_cleanly(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -50,7 +50,8 @@ class BrokerStore:
     def close_session(self, session: date, cash_cents: int) -> None:
         """The balance after every posting of ``session``, and the session as the last processed."""
         self.journal.execute(
-            "UPDATE account SET cash_cents = ?, last_session = ? WHERE id = 1", (cash_cents, session.isoformat())
+            "UPDATE account SET cash_cents = ?, last_session = ? WHERE id = 1",
+            (cash_cents, session.isoformat()),
         )
 
     # orders
