@@ -45,6 +45,7 @@ class Package:
     dist: str  # distribution name, e.g. aurora-safety
     path: Path
     local_deps: tuple[str, ...]  # short names of aurora packages it needs
+    parallel_tests: bool  # its test extra has pytest-xdist: tests run on every core
 
 
 def _discover() -> dict[str, Package]:
@@ -61,7 +62,9 @@ def _discover() -> dict[str, Package]:
                 name = name.split(sep)[0]
             if name in dist_to_short:
                 deps.append(dist_to_short[name])
-        found[short] = Package(short, meta["name"], pyproject_path(short).parent, tuple(deps))
+        test_extra = meta.get("optional-dependencies", {}).get("test", [])
+        parallel = any(req.startswith("pytest-xdist") for req in test_extra)
+        found[short] = Package(short, meta["name"], pyproject_path(short).parent, tuple(deps), parallel)
     return found
 
 
@@ -117,6 +120,12 @@ def install_all_with_tests(session: nox.Session, *extra: str) -> None:
     session.install("-c", str(CONSTRAINTS), *args, *extra)
 
 
+def _spread() -> list[str]:
+    """pytest-xdist over every core, one test file per worker at a time: a file's module-scoped
+    run fixtures (a whole `aurora run`) are built once, not once per worker."""
+    return ["-n", "auto", "--dist", "loadfile"]
+
+
 def _pytest(session: nox.Session, *args: str) -> None:
     session.run("pytest", "-q", "-rs", "-p", "no:cacheprovider", *args, env=SESSION_ENV)
 
@@ -127,7 +136,8 @@ def unit(session: nox.Session, package: str) -> None:
     """Unit tests of one package, alone with its declared dependencies."""
     install(session, package, "test")
     # l1-marked breadth (full crash matrix, 20 random SIGKILLs) runs nightly in `nox -s l1`.
-    _pytest(session, "-m", "not l1", str(PACKAGES[package].path / "tests"), *session.posargs)
+    spread = _spread() if PACKAGES[package].parallel_tests else []
+    _pytest(session, *spread, "-m", "not l1", str(PACKAGES[package].path / "tests"), *session.posargs)
 
 
 @nox.session(requires=[f"unit(package='{name}')" for name in sorted(PACKAGES)])
@@ -166,6 +176,7 @@ def l1(session: nox.Session) -> None:
         "-rs",
         "-p",
         "no:cacheprovider",
+        *_spread(),
         "--junitxml",
         str(out / "junit.xml"),
         *tests,
@@ -194,7 +205,13 @@ def l1(session: nox.Session) -> None:
 def l2(session: nox.Session) -> None:
     """Pre-promotion: the candidate (this revision's default config) and the champion (flags forced
     off: the golden), `aurora gate l2` (ratchet vs goldens, cross-process determinism), `aurora bless`
-    (reports/blessing.json) and `aurora promote` (the checklist, written to reports/promotion.*)."""
+    (reports/blessing.json) and `aurora promote` (the checklist, written to reports/promotion.*).
+
+    `nox -s l2 -- DIR`: the evidence directory is DIR instead of reports/ (a CI job that downloaded the
+    l0, l1 and rollback-test reports there); gate-l2.json and blessing.json are written beside them."""
+    if len(session.posargs) > 1:
+        session.error("nox -s l2 takes at most one argument: the evidence directory (default: reports/)")
+    evidence = Path(session.posargs[0]).absolute() if session.posargs else REPORTS
     install(session, "gates")
     session.install("-c", str(CONSTRAINTS), "nox")  # promote checks runbook sessions with `nox --list`
     run_dir = _fresh_run_dir("l2")  # runs/gate-l2: `aurora ratchet`'s default run directory
@@ -208,7 +225,7 @@ def l2(session: nox.Session) -> None:
         "--run-dir",
         str(run_dir),
         "--json",
-        str(REPORTS / "gate-l2.json"),
+        str(evidence / "gate-l2.json"),
         env=SESSION_ENV,
     )
     # exit 1 (not blessed) still goes on to promote, whose blessing item names every failed check
@@ -220,11 +237,11 @@ def l2(session: nox.Session) -> None:
         "--champion-run",
         str(champion),
         "--json",
-        str(REPORTS / "blessing.json"),
+        str(evidence / "blessing.json"),
         env=SESSION_ENV,
         success_codes=[0, 1],
     )
-    session.run("aurora", "promote", env=SESSION_ENV)
+    session.run("aurora", "promote", "--evidence", str(evidence), env=SESSION_ENV)
 
 
 @nox.session(name="rollback-test")

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["REPORTS", "Evidence", "mutation_report_name"]
+__all__ = ["BLESSING_REPORT", "REPORTS", "Evidence", "mutation_report_name"]
 
 REPORTS = Path("reports")  # the default evidence directory, relative to the repository
+BLESSING_REPORT = "blessing.json"  # the l2 session's `aurora bless --json` output
 
 
 def mutation_report_name(package: str) -> str:
@@ -38,6 +39,11 @@ class Evidence:
     @property
     def rollback(self) -> Path:
         return self.root / "rollback-test.json"
+
+    @property
+    def blessing(self) -> Path:
+        """``blessing.json``: written by ``aurora bless --json`` (the l2 session)."""
+        return self.root / BLESSING_REPORT
 
     @property
     def l1(self) -> Path:

@@ -11,7 +11,8 @@ The checklist writes ``reports/promotion.md`` for people and
 ``reports/promotion.json`` for machines, and passes only if every item passes.
 """
 
-from aurora_gates.promote.blessing import BLESSING_REPORT, blessing_item, default_config_hash
+from aurora_gates.evidence import BLESSING_REPORT
+from aurora_gates.promote.blessing import blessing_item, default_config_hash
 from aurora_gates.promote.checklist import ITEMS, run_checklist
 from aurora_gates.promote.commands import (
     CommandInventory,

@@ -23,9 +23,8 @@ from aurora_gates.promote.inputs import PromotionInputs
 from aurora_gates.ratchet import GOLDENS, RatchetError, load_goldens
 from aurora_gates.registry import CheckFailed
 
-__all__ = ["BLESSING_REPORT", "blessing_item", "default_config_hash"]
+__all__ = ["blessing_item", "default_config_hash"]
 
-BLESSING_REPORT = "blessing.json"  # in the evidence directory, written by `aurora bless --json`
 FORMAT_VERSION = 1
 _IDENTITY = ("run_id", "manifest_sha256", "config_hash", "snapshot_lock_sha256", "git_revision", "status")
 _WINDOW = ("start", "end")  # where a run trades, not how: bless compares candidate and champion on one window
@@ -61,7 +60,7 @@ def _identity(run: Any) -> dict[str, Any]:
 
 
 def blessing_item(inputs: PromotionInputs) -> dict[str, Any]:
-    path = inputs.evidence.root / BLESSING_REPORT
+    path = inputs.evidence.blessing
     data = _read(path)
     candidate, champion = data.get("candidate") or {}, data.get("champion") or {}
     identities = {"candidate": _identity(candidate), "champion": _identity(champion)}

@@ -14,7 +14,7 @@ from typing import Any
 
 from aurora_gates.evidence import Evidence
 from aurora_gates.promote import mltestscore
-from aurora_gates.promote.blessing import BLESSING_REPORT, blessing_item
+from aurora_gates.promote.blessing import blessing_item
 from aurora_gates.promote.commands import CommandInventory
 from aurora_gates.promote.git import Git, SubprocessGit
 from aurora_gates.promote.inputs import PromotionInputs
@@ -182,7 +182,7 @@ def run_checklist(
 def _blessing_checks(evidence: Path) -> dict[str, bool]:
     """Each blessing check's result, for the self-assessment (none when the blessing is unreadable)."""
     try:
-        data = json.loads((evidence / BLESSING_REPORT).read_text(encoding="utf-8"))
+        data = json.loads(Evidence(evidence).blessing.read_text(encoding="utf-8"))
         return {str(c["name"]): c.get("passed") is True for c in data["checks"]}
     except (OSError, ValueError, KeyError, TypeError):
         return {}
