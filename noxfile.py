@@ -145,7 +145,7 @@ def l0(session: nox.Session) -> None:
     """Every PR: each package's unit tests (own envs), then the repo-level checks."""
     install(session, "gates", "test")
     session.install("-c", str(CONSTRAINTS), "pytest", "pre-commit", "nox", "pyyaml")
-    _pytest(session, str(ROOT / "tests"))
+    _pytest(session, *_spread(), str(ROOT / "tests"))  # gates' test extra brings pytest-xdist
     run_dir = _fresh_run_dir("l0")
     session.run("aurora", "run", "--run-dir", str(run_dir), env=SESSION_ENV)
     session.run(

@@ -58,6 +58,11 @@ EMPTY_WINDOWS = {
     "weekend": ("--start", "2012-06-02", "--end", "2012-06-03"),
     "before-first-fold": ("--start", "2000-03-01", "--end", "2001-06-01"),
 }
+# What the one line names: a window without a session, or data too short for any walk-forward fold.
+EMPTY_WINDOW_NEEDLES = {
+    "weekend": ("'start'", "trading session"),
+    "before-first-fold": ("'model.min_train_years'", "no walk-forward fold fits the data"),
+}
 
 
 def assert_one_line_error(result: tuple[int, str], *needles: str) -> None:
@@ -150,7 +155,7 @@ def test_a_window_outside_the_data_leaves_no_run_directory(bad_runs_nightly: dic
 @pytest.mark.parametrize("window", [_case(f"empty-{w}") for w in EMPTY_WINDOWS])
 def test_an_empty_window_exits_2_and_trades_nothing(window: str, request: pytest.FixtureRequest) -> None:
     code, stderr, run_dir = _result(window, request)
-    assert_one_line_error((code, stderr), "'start'", "trading session")
+    assert_one_line_error((code, stderr), *EMPTY_WINDOW_NEEDLES[window.removeprefix("empty-")])
     assert not run_dir.exists()  # the half-made run directory is removed, so a corrected rerun works
 
 
@@ -185,6 +190,39 @@ def test_a_corrupt_journal_exits_2_and_is_left_byte_for_byte(
     assert (run_dir / "trace.jsonl").read_bytes().startswith(trace_before)
     after.pop("trace.jsonl"), before.pop("trace.jsonl")
     assert after == before
+
+
+def test_a_run_killed_before_its_final_manifest_is_interrupted_and_resume_finishes_it(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Every session committed and summary.json written, but the kill came before the manifest that
+    lists the report: status must not say completed (resume would then do nothing and leave the run
+    without its report and its temp files); resume writes the rest, byte for byte."""
+    from aurora_e2d.runtime.job import load_run_config
+    from aurora_e2d.runtime.phase import RunPhase, read_phase
+
+    run_dir = _copy_run(tmp_path, tmp_path_factory)
+    finished = tree_hashes(run_dir)
+    metrics = json.loads((run_dir / "summary.json").read_text())["metrics"]
+    config = load_run_config(run_dir)
+    assert read_phase(run_dir, config).phase is RunPhase.COMPLETED
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    del manifest["artifacts"]["report"]  # the first manifest, written before the report
+    (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    (run_dir / "report.html").unlink()
+    (run_dir / ".report.html.torn.tmp").write_text("<html")
+    assert read_phase(run_dir, config).phase is RunPhase.INTERRUPTED
+    result = aurora("resume", "--run-dir", run_dir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert not list(run_dir.glob(".*.tmp"))
+    after = tree_hashes(run_dir)
+    # operational files and what records timings (summary's latency and memory, the report, the
+    # manifest hashing both) aside, every artifact is the finished run's, byte for byte
+    for volatile in ("trace.jsonl", "journal.sqlite", "summary.json", "manifest.json", "report.html"):
+        after.pop(volatile, None), finished.pop(volatile, None)
+    assert after == finished
+    assert json.loads((run_dir / "summary.json").read_text())["metrics"] == metrics
+    assert "report" in json.loads((run_dir / "manifest.json").read_text())["artifacts"]
 
 
 def test_a_run_dir_of_another_config_exits_2_and_nothing_changes(

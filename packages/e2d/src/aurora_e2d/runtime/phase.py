@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from aurora_broker import JOURNAL_NAME, JournalReader
 from aurora_e2d.config import RunConfig
+from aurora_e2d.manifest import MANIFEST
 from aurora_e2d.runtime.lock import Holder, holder
 from aurora_safety import BreakerBoard, KillStatus, KillSwitch, TradingState, TransitionCause
 
@@ -92,6 +93,17 @@ def _summary(run_dir: Path) -> dict[str, Any] | None:
     return loaded if isinstance(loaded, dict) else None
 
 
+def _final_manifest_written(run_dir: Path) -> bool:
+    """A run's last write is the manifest that lists its report: a run killed after its summary
+    but before that write is not finished (resume writes the rest; nothing else changes)."""
+    try:
+        loaded = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    artifacts = loaded.get("artifacts") if isinstance(loaded, dict) else None
+    return isinstance(artifacts, dict) and "report" in artifacts
+
+
 def read_phase(run_dir: Path, config: RunConfig) -> PhaseInfo:
     """Classify ``run_dir`` from its lock, journal, decisions and summary; changes nothing."""
     who = holder(run_dir)
@@ -120,7 +132,13 @@ def read_phase(run_dir: Path, config: RunConfig) -> PhaseInfo:
     kill = KillSwitch(run_dir=run_dir).check()
     if who is not None:
         phase = RunPhase.LIVE
-    elif days and done == len(days) and summary is not None and summary.get("status") == "completed":
+    elif (
+        days
+        and done == len(days)
+        and summary is not None
+        and summary.get("status") == "completed"
+        and _final_manifest_written(run_dir)
+    ):
         phase = RunPhase.COMPLETED
     elif state is TradingState.HALTED or open_breakers:
         phase = RunPhase.HALTED
