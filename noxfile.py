@@ -120,10 +120,12 @@ def install_all_with_tests(session: nox.Session, *extra: str) -> None:
     session.install("-c", str(CONSTRAINTS), *args, *extra)
 
 
-def _spread() -> list[str]:
-    """pytest-xdist over every core, one test file per worker at a time: a file's module-scoped
-    run fixtures (a whole `aurora run`) are built once, not once per worker."""
-    return ["-n", "auto", "--dist", "loadfile"]
+def _spread(dist: str = "loadfile") -> list[str]:
+    """pytest-xdist over every core. `loadfile` (per PR): one test file per worker at a time, so a
+    file's module-scoped run fixtures (a whole `aurora run`) are built once, not once per worker.
+    `worksteal` (nightly): the crash matrix (40 SIGKILLed runs) is one file and would keep one
+    worker busy for most of the suite; a fixture built twice costs far less."""
+    return ["-n", "auto", "--dist", dist]
 
 
 def _pytest(session: nox.Session, *args: str) -> None:
@@ -176,7 +178,7 @@ def l1(session: nox.Session) -> None:
         "-rs",
         "-p",
         "no:cacheprovider",
-        *_spread(),
+        *_spread("worksteal"),
         "--junitxml",
         str(out / "junit.xml"),
         *tests,
