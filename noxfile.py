@@ -164,8 +164,12 @@ def l0(session: nox.Session) -> None:
 
 @nox.session
 def l1(session: nox.Session) -> None:
-    """Nightly: every suite at full breadth (l1-marked crash recovery, 500-example
-    Hypothesis profile), mutation testing, then `aurora gate l1` on that evidence."""
+    """Nightly: the breadth beyond l0 -- every l1-marked test (crash recovery at every fault point,
+    random SIGKILLs, signals, advancing over random seams, the bless matrix) and every Hypothesis test
+    at the 500-example profile -- then mutation testing and `aurora gate l1` on that evidence.
+
+    The rest of each suite is l0's, which runs on every push of the same commit; promotion requires
+    both commits' evidence, so nothing is run twice to get there."""
     install_all_with_tests(session, "mutmut", "bokeh-sampledata")
     out = REPORTS / "l1"
     if out.exists():
@@ -179,6 +183,8 @@ def l1(session: nox.Session) -> None:
         "-p",
         "no:cacheprovider",
         *_spread("worksteal"),
+        "-m",
+        "l1 or hypothesis",  # hypothesis: the marker Hypothesis' pytest plugin puts on every @given test
         "--junitxml",
         str(out / "junit.xml"),
         *tests,
