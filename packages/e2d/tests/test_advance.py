@@ -69,13 +69,15 @@ def test_advancing_across_a_fold_year_and_an_ex_date_equals_one_batch_run(
     cuts: Cuts, batch: Path, tmp_path: Path
 ) -> None:
     run_dir = tmp_path / "run"
-    # 2012-11-06 -> 11-07: AAPL and IBM go ex-dividend on the first new session;
-    # 2012-12-31 -> 2013-01-02: a new walk-forward fold (2013) is fitted on the first new session.
-    assert advanced(cuts, run_dir, [D("2012-11-06"), D("2012-12-31")]) == [0, 0, 0]
+    # 2012-11-06 -> 11-07: one new session, the daily case (exchange-calendars refuses a one-day
+    # window: this step failed until the calendar was built one day wider), and AAPL and IBM go
+    # ex-dividend on it; 2012-12-31 -> 2013-01-02: a new walk-forward fold (2013) is fitted.
+    assert advanced(cuts, run_dir, [D("2012-11-06"), D("2012-11-07"), D("2012-12-31")]) == [0, 0, 0, 0]
     assert artifact_hashes(run_dir, ALL_ARTIFACTS) == artifact_hashes(batch, ALL_ARTIFACTS)
     history = json.loads((run_dir / "manifest.json").read_text())["history"]
     assert [(h["kind"], h["after_session"], h["last_session"]) for h in history] == [
-        ("advance", "2012-11-06", "2012-12-31"),
+        ("advance", "2012-11-06", "2012-11-07"),
+        ("advance", "2012-11-07", "2012-12-31"),
         ("advance", "2012-12-31", "2013-03-01"),
     ]
 

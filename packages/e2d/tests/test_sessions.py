@@ -45,6 +45,13 @@ class TestSessionCloses:
         for day in ("2001-09-11", "2001-09-14", "2004-06-11", "2007-01-02", "2012-10-29", "2012-10-30"):
             assert np.datetime64(day) not in xnys.dates
 
+    def test_a_one_day_window(self):
+        """A daily advance asks for exactly one session (exchange-calendars refuses start == end)."""
+        one = session_closes(D(2012, 11, 7), D(2012, 11, 7))
+        assert one.dates.tolist() == [D(2012, 11, 7)]
+        assert one.closes.tolist() == [dt.datetime(2012, 11, 7, 21, 0)]
+        assert session_closes(D(2012, 6, 2), D(2012, 6, 2)).dates.size == 0  # a Saturday: no session
+
     def test_start_after_end(self):
         with pytest.raises(InputError, match=r"'start': must be <= 'end' \(2000-01-01\), was 2000-01-02"):
             session_closes(D(2000, 1, 2), D(2000, 1, 1))

@@ -67,11 +67,14 @@ def _closes(calendar_name: str, start: dt.date, end: dt.date) -> SessionCloses:
     import exchange_calendars as xcals  # slow import; only when a calendar is needed
 
     check_calendar(calendar_name, "calendar")
+    # exchange-calendars refuses start == end (a daily advance's one new session) and a range without
+    # a session (a weekend): build it over at least a week, which always holds one, and slice back.
+    bound = max(end, start + dt.timedelta(days=7))
     try:
         with warnings.catch_warnings():
             # exchange-calendars 4.13 trips a pandas 3.1 deprecation inside its constructor; not ours to fix.
             warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
-            calendar = xcals.get_calendar(calendar_name, start=start.isoformat(), end=end.isoformat())
+            calendar = xcals.get_calendar(calendar_name, start=start.isoformat(), end=bound.isoformat())
     except (ValueError, xcals.errors.CalendarError) as exc:
         raise InputError(f"{calendar_name} {start}..{end}", f"calendar unavailable ({exc})") from None
     schedule = calendar.schedule.loc[start.isoformat() : end.isoformat()]
