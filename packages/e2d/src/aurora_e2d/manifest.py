@@ -19,6 +19,7 @@ from typing import Any
 from aurora_e2d.artifacts import atomic_write_bytes, sha256_file
 
 MANIFEST = "manifest.json"
+REPORT_ENTRY = "report"  # report.html's entry: the manifest that lists it is the last thing a run writes
 AURORA_DISTRIBUTIONS = ("aurora-safety", "aurora-broker", "aurora-router", "aurora-e2d", "aurora-gates")
 THIRD_PARTY = (
     "polars",

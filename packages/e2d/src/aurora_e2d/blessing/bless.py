@@ -21,6 +21,7 @@ from aurora_e2d.blessing.skew import skew_check
 from aurora_e2d.blessing.verdict import BLESSING_FILE, Blessing, CheckResult, record_in_manifest
 from aurora_e2d.config import BlessConfig
 from aurora_e2d.errors import InputError
+from aurora_e2d.manifest import REPORT_ENTRY
 from aurora_e2d.report.page import REPORT, write_report
 from aurora_e2d.runtime.lock import RunLock
 
@@ -93,7 +94,7 @@ def bless_runs(
         blessing.write(candidate_dir / BLESSING_FILE)
         record_in_manifest(candidate_dir, "blessing", BLESSING_FILE)
         write_report(candidate_dir)
-        record_in_manifest(candidate_dir, "report", REPORT)
+        record_in_manifest(candidate_dir, REPORT_ENTRY, REPORT)
     if json_path is not None:
         blessing.write(json_path)
     return blessing

@@ -200,7 +200,7 @@ def report(
     Every run writes one; this refreshes it as the run's only writer and re-records its hash in the
     manifest, so `aurora gate l0` still finds every listed file intact.
     """
-    from aurora_e2d.manifest import MANIFEST, rerecord
+    from aurora_e2d.manifest import MANIFEST, REPORT_ENTRY, rerecord
     from aurora_e2d.report.page import write_report
     from aurora_e2d.runtime.job import load_run_config
     from aurora_e2d.runtime.lock import RunLock
@@ -209,7 +209,7 @@ def report(
     with RunLock(run_dir):
         path = write_report(run_dir)
         if (run_dir / MANIFEST).is_file():
-            rerecord(run_dir, "report")
+            rerecord(run_dir, REPORT_ENTRY)
     typer.echo(f"wrote {path}")
 
 

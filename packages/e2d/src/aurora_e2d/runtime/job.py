@@ -21,7 +21,7 @@ from aurora_e2d.config import RunConfig, load_config, validate_config
 from aurora_e2d.data.ingest import Snapshot, load_snapshot
 from aurora_e2d.errors import InputError
 from aurora_e2d.exitcodes import ExitCode
-from aurora_e2d.manifest import Manifest, git_revision
+from aurora_e2d.manifest import REPORT_ENTRY, Manifest, git_revision
 from aurora_e2d.paths import repo_root
 from aurora_e2d.report.page import BLESSING, REPORT, write_report
 from aurora_e2d.report.summary import frictionless_metrics, performance, run_metrics, write_summary
@@ -228,7 +228,7 @@ def execute_run(
     manifest = _write_manifest(runner, run_id, config, flags)
     with trace.span("stage:report", stage="report"):
         write_report(run_dir)  # reads the manifest, so it comes after it ...
-    manifest.record(run_dir, "report", REPORT, None, None)  # ... and is then listed in it
+    manifest.record(run_dir, REPORT_ENTRY, REPORT, None, None)  # ... and is then listed in it
     manifest.write(run_dir)
     if outcome.status is LoopStatus.INTERRUPTED:
         assert stop is not None

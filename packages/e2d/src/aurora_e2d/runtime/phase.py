@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from aurora_broker import JOURNAL_NAME, JournalReader
 from aurora_e2d.config import RunConfig
-from aurora_e2d.manifest import MANIFEST
+from aurora_e2d.manifest import MANIFEST, REPORT_ENTRY
 from aurora_e2d.runtime.lock import Holder, holder
 from aurora_safety import BreakerBoard, KillStatus, KillSwitch, TradingState, TransitionCause
 
@@ -101,7 +101,7 @@ def _final_manifest_written(run_dir: Path) -> bool:
     except (OSError, ValueError):
         return False
     artifacts = loaded.get("artifacts") if isinstance(loaded, dict) else None
-    return isinstance(artifacts, dict) and "report" in artifacts
+    return isinstance(artifacts, dict) and REPORT_ENTRY in artifacts
 
 
 def read_phase(run_dir: Path, config: RunConfig) -> PhaseInfo:
