@@ -8,7 +8,7 @@ fails. CI and people call exactly these sessions.
     nox -s l0              every pull request
     nox -s run             the main job (E2D + paper trading on bundled data)
     nox -s lint            pre-commit on every file
-    nox -R -s l0           local re-run reusing environments (never in CI)
+    nox -r -s l0           local re-run reusing environments, still installing (never in CI)
 """
 
 from __future__ import annotations
