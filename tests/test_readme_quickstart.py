@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-NOX_SESSION = re.compile(r"\bnox (?:-R )?-s ([\w-]+)")
+NOX_SESSION = re.compile(r"\bnox (?:-[rR] )?-s ([\w-]+)")
 TOOL_PIN = re.compile(r"\b(nox|uv)==([\w.]+)")
 
 
