@@ -142,3 +142,110 @@ def load_snapshot_like(universe) -> Snapshot:
     prices = universe.prices.replace_schema_metadata(None)
     actions = universe.actions.replace_schema_metadata(None)
     return Snapshot(prices, actions, "", "", "", kind="synthetic")
+
+
+# --- Real-shaped vendor histories (issue 16): a stock that split many times, as Yahoo and yfinance export it.
+
+NVDA_LIKE_SPLITS = {  # ex-date -> new shares per old: the split-adjusted 2000 close is under $0.10
+    "2000-06-27": 2.0,
+    "2001-09-17": 2.0,
+    "2006-04-07": 2.0,
+    "2007-09-11": 1.5,
+    "2010-06-01": 4.0,
+    "2012-06-01": 10.0,
+}
+
+
+def vendor_history(
+    start: str = "2000-01-03",
+    end: str = "2013-02-28",
+    *,
+    splits: dict[str, float] | None = None,
+    first_dividend: str = "2008-11-20",
+    dividend: float = 0.075,
+    seed: int = 7,
+) -> list[dict]:
+    """Traded (raw) daily bars on XNYS sessions with splits and quarterly cash dividends.
+
+    Each row: date, open, high, low, close, volume (traded units), split (ratio or 1.0) and
+    dividend (cash per traded share or 0.0) on its ex-date. Prices rise about 150-fold over
+    the span, so the split-adjusted first close is a few cents.
+    """
+    import datetime as dt
+
+    from aurora_e2d.data.sessions import session_closes
+
+    splits = NVDA_LIKE_SPLITS if splits is None else splits
+    dates = session_closes(dt.date.fromisoformat(start), dt.date.fromisoformat(end)).dates
+    rng = np.random.default_rng(seed)
+    n = len(dates)
+    walk = np.cumsum(rng.normal(0.0, 0.03, n))
+    bridge = walk - np.linspace(0.0, walk[-1], n)  # pinned at both ends: $0.08 -> $12 split-adjusted
+    log_sa = np.linspace(np.log(0.08), np.log(12.0), n) + bridge
+    day = [str(d) for d in dates.astype("datetime64[D]")]
+    ratio = np.array([splits.get(d, 1.0) for d in day])
+    later = np.ones(n)
+    later[:-1] = np.cumprod(ratio[::-1])[::-1][1:]
+    close = np.round(np.exp(log_sa) * later, 2)  # traded prices: a cent grid
+    opened = np.round(close * np.exp(rng.normal(0, 0.01, n)), 2)
+    high = np.maximum(opened, close) + 0.01 * np.round(rng.uniform(0, 30, n))
+    low = np.maximum(np.minimum(opened, close) - 0.01 * np.round(rng.uniform(0, 30, n)), 0.01)
+    pays = np.zeros(n)
+    payers = np.flatnonzero(dates.astype("datetime64[D]") >= np.datetime64(first_dividend))[::63]
+    pays[payers] = dividend
+    close[payers] = np.round(close[payers] - dividend, 2)  # the close drops by the dividend on its ex-date
+    low = np.minimum(low, close)
+    volume = np.round(rng.lognormal(np.log(3e8), 0.4, n) / later).astype(np.int64) + 100
+    return [
+        {
+            "date": day[i],
+            "open": float(opened[i]),
+            "high": float(np.round(high[i], 2)),
+            "low": float(np.round(low[i], 2)),
+            "close": float(close[i]),
+            "volume": int(volume[i]),
+            "split": float(ratio[i]),
+            "dividend": float(pays[i]),
+        }
+        for i in range(n)
+    ]
+
+
+def _split_adjusted(rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """(product of the later splits, Yahoo's Adj Close factor: 1 - D / previous close per later dividend)."""
+    ratio = np.array([r["split"] for r in rows])
+    later = np.ones(len(rows))
+    later[:-1] = np.cumprod(ratio[::-1])[::-1][1:]
+    step = np.ones(len(rows))
+    for i, r in enumerate(rows):
+        if r["dividend"] and i:
+            step[i - 1] = 1.0 - r["dividend"] / rows[i - 1]["close"]
+    return later, np.cumprod(step[::-1])[::-1]
+
+
+def yahoo_file(rows: list[dict], path: Path, *, decimals: int = 6, gz: bool = False) -> Path:
+    """Yahoo's download: split-adjusted OHLC and volume, Adj Close, 6 decimals."""
+    later, factor = _split_adjusted(rows)
+    lines = ["Date,Open,High,Low,Close,Adj Close,Volume"]
+    for r, k, f in zip(rows, later, factor, strict=True):
+        ohlc = ",".join(f"{r[c] / k:.{decimals}f}" for c in ("open", "high", "low", "close"))
+        lines.append(f"{r['date']},{ohlc},{r['close'] / k * f:.{decimals}f},{round(r['volume'] * k)}")
+    return write_text(path, "\n".join(lines) + "\n", gz=gz)
+
+
+def yfinance_file(rows: list[dict], path: Path) -> Path:
+    """``Ticker.history(auto_adjust=False, actions=True).to_csv()``: tz-aware Date index, split-adjusted
+    OHLC, volume and dividends, Adj Close, and the Dividends / Stock Splits columns (0 when none)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("America/New_York")
+    later, factor = _split_adjusted(rows)
+    lines = ["Date,Open,High,Low,Close,Adj Close,Volume,Dividends,Stock Splits"]
+    for r, k, f in zip(rows, later, factor, strict=True):
+        stamp = dt.datetime.fromisoformat(r["date"]).replace(tzinfo=zone).isoformat(sep=" ")
+        ohlc = ",".join(repr(float(r[c] / k)) for c in ("open", "high", "low", "close"))
+        split = r["split"] if r["split"] != 1.0 else 0.0
+        adj, dividend = float(r["close"] / k * f), float(r["dividend"] / k)
+        lines.append(f"{stamp},{ohlc},{adj!r},{round(r['volume'] * k)},{dividend!r},{split!r}")
+    return write_text(path, "\n".join(lines) + "\n")

@@ -196,7 +196,8 @@ class TestBadOptionsAndPaths:
     def test_no_symbol_anywhere(self, capsys, tmp_path, good_lines):
         path = _file(tmp_path, good_lines, name=".csv")
         assert (
-            _fails(capsys, tmp_path, path) == f"{path}: no symbol column, and the file name names no symbol"
+            _fails(capsys, tmp_path, path)
+            == f"{path}: no symbol column, and the file name names no symbol; use --symbol NAME"
         )
 
     def test_unknown_calendar(self, capsys, tmp_path, good_lines):
@@ -208,7 +209,7 @@ class TestBadOptionsAndPaths:
     def test_unknown_price_basis(self, capsys, tmp_path, good_lines):
         path = _file(tmp_path, good_lines)
         assert _fails(capsys, tmp_path, path, options=("--price-basis", "adjusted")) == (
-            "'--price-basis': must be one of raw, split_adjusted, was 'adjusted'"
+            "'--price-basis': must be one of auto, raw, split_adjusted, was 'adjusted'"
         )
 
     def test_existing_snapshot_is_never_overwritten(self, capsys, tmp_path, good_lines):
@@ -270,7 +271,24 @@ class TestRealConsoleScript:
         assert first.stdout.startswith(
             "imported 1 symbols, 20 rows, 2000-03-01..2000-03-28 (XNYS, raw), 0 splits"
         )
-        assert first.stdout.count("\n") == 1
+        lines = first.stdout.splitlines()
+        assert lines[1].split() == [
+            "AAPL",
+            "2000-03-01..2000-03-28",
+            "20",
+            "rows",
+            "0",
+            "dividends",
+            "0",
+            "splits",
+            "(actions",
+            "from",
+            "Adj",
+            "Close;",
+            "AAPL.csv)",
+        ]
+        assert lines[2].startswith("assumed: price basis raw (inferred): Adj Close / Close shows no split")
+        assert lines[3:] == ["assumed: symbol from the file name: AAPL.csv"]
         again = aurora("data", "import", "data", "--out", "snap", cwd=tmp_path)
         assert again.returncode == 2
         assert again.stderr == (

@@ -74,7 +74,7 @@ class TestLock:
         code, out, err = run_cli(capsys, "data", "import", str(src), "--out", str(tmp_path / "s"))
         assert (code, err) == (0, "")
         digest = hashlib.sha256((tmp_path / "s" / paths.LOCK_NAME).read_bytes()).hexdigest()
-        assert out.endswith(f"wrote {tmp_path / 's'} (lock sha256 {digest})\n")
+        assert out.splitlines()[0].endswith(f"wrote {tmp_path / 's'} (lock sha256 {digest})")
         assert load_snapshot(tmp_path / "s").lock_sha256 == digest
 
     def test_ingest_detects_a_tampered_file(self, src, tmp_path):

@@ -83,17 +83,43 @@ def import_command(
         str,
         typer.Option(
             "--price-basis",
-            help="raw: Close is the traded price (splits from split columns or Adj Close); "
+            help="auto: inferred from the data and stated in the summary and PROVENANCE.md; "
+            "raw: Close is the traded price (splits from split columns or Adj Close); "
             "split_adjusted: Close is already split-adjusted, as Yahoo's is (no splits; dividends "
             "from Adj Close at full precision).",
         ),
-    ] = "raw",
+    ] = "auto",
+    symbol: Annotated[
+        str | None,
+        typer.Option(
+            "--symbol",
+            help="The symbol of a single file without a symbol column (instead of its file name).",
+            show_default=False,
+        ),
+    ] = None,
+    max_file_bytes: Annotated[
+        str,
+        typer.Option("--max-file-bytes", help="Cap on each file's (decompressed) size, e.g. 512M, 2G."),
+    ] = "2G",
+    max_file_rows: Annotated[
+        int, typer.Option("--max-file-rows", help="Cap on each file's data rows.")
+    ] = 25_000_000,
 ) -> None:
     """Freeze your daily bars into an immutable snapshot: prices, corporate actions, lock, provenance, sanity.json."""
     from aurora_e2d.data.importer import import_snapshot
+    from aurora_e2d.data.importer.bounded import ReadLimits, parse_size
 
+    limits = ReadLimits(parse_size(max_file_bytes, "--max-file-bytes"), max_file_rows)
     with _progress() as progress:
-        result = import_snapshot(sources, out, calendar=calendar, price_basis=price_basis, progress=progress)
+        result = import_snapshot(
+            sources,
+            out,
+            calendar=calendar,
+            price_basis=price_basis,
+            progress=progress,
+            symbol=symbol,
+            limits=limits,
+        )
     typer.echo(result.summary())
 
 

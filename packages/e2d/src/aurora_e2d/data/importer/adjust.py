@@ -46,7 +46,7 @@ class PriceBasis(StrEnum):
             raise InputError.bad_value("--price-basis", f"one of {allowed}", value) from None
 
 
-def _spans(symbol: np.ndarray) -> list[tuple[int, int]]:
+def spans(symbol: np.ndarray) -> list[tuple[int, int]]:
     bounds = np.flatnonzero(np.diff(symbol)) + 1
     starts = np.concatenate([[0], bounds]).tolist()
     return list(zip(starts, [*starts[1:], len(symbol)], strict=True))
@@ -55,7 +55,7 @@ def _spans(symbol: np.ndarray) -> list[tuple[int, int]]:
 def _back_adjusted(close: np.ndarray, mult: np.ndarray, symbol: np.ndarray) -> np.ndarray:
     """close / (product of the multipliers of every later bar of the same symbol)."""
     later = np.ones(len(close))
-    for start, stop in _spans(symbol):
+    for start, stop in spans(symbol):
         later[start : stop - 1] = np.cumprod(mult[start + 1 : stop][::-1])[::-1]
     return close / later
 
@@ -130,7 +130,8 @@ def _derived(c: Combined, prices: pa.Table, rows: np.ndarray, basis: PriceBasis)
         hint = (
             "; if Close is the traded price, use --price-basis raw"
             if basis is PriceBasis.SPLIT_ADJUSTED
-            else "; Adj Close / Close fell by neither a dividend nor a simple split"
+            else "; Adj Close / Close fell by neither a dividend nor a simple split (if Close is "
+            "split-adjusted, as Yahoo's is, use --price-basis split_adjusted)"
         )
         raise InputError(c.where(i), f"{exc.subject}: {exc.problem}{hint}") from None
 

@@ -23,6 +23,7 @@ from aurora_e2d.data.importer.parse import (
     require_positive,
 )
 from aurora_e2d.data.importer.sources import Origin, RawTable, symbol_from_name
+from aurora_e2d.data.importer.symbols import SYMBOL, check_symbol, symbol_from_file
 
 __all__ = ["PRICE_ROLES", "FileBars", "read_bars"]
 
@@ -47,19 +48,26 @@ class FileBars:
     split: np.ndarray | None  # NaN where empty
     adj_decimals: int | None  # rounding step of the text (None: exact or unknown)
     close_decimals: int | None
+    notes: tuple[str, ...] = ()  # assumptions made reading this file
 
     @property
     def rows(self) -> int:
         return len(self.date)
 
 
-def _symbols(raw: RawTable, columns: ColumnMap) -> tuple[np.ndarray, np.ndarray, bool]:
+def _symbols(raw: RawTable, columns: ColumnMap, symbol: str | None) -> tuple[np.ndarray, np.ndarray, bool]:
     own = symbol_from_name(raw.origin.source.name)
     if columns.symbol is None:
-        if not own:
-            raise raw.error(None, None, "no symbol column, and the file name names no symbol")
-        return np.array([own], dtype=object), np.zeros(raw.table.num_rows, dtype=np.int32), True
+        if symbol is None:
+            symbol = symbol_from_file(raw.origin.source.name, raw.origin.source.display)
+        return np.array([symbol], dtype=object), np.zeros(raw.table.num_rows, dtype=np.int32), True
+    if symbol is not None:
+        raise raw.error(None, columns.symbol, "--symbol names the symbol of a file without a symbol column")
     codes, names = parse_symbols(raw, columns.symbol)
+    for code, name in enumerate(names.tolist()):
+        if not SYMBOL.fullmatch(name):
+            i = int(np.flatnonzero(codes == code)[0])
+            check_symbol(name, raw.error(i, columns.symbol, "x").subject)
     upper = np.array([str(n).upper() for n in names], dtype=object)
     if own in set(upper):
         others = np.flatnonzero(upper != own)
@@ -86,13 +94,34 @@ def _optional_factor(raw: RawTable, column: str | None, what: str) -> np.ndarray
     return values
 
 
-def read_bars(raw: RawTable, tz: Callable[[], str]) -> FileBars:
-    """Parse and check one file's rows; ``tz()`` is the exchange's time zone (tz-aware Parquet timestamps)."""
+def _notes(raw: RawTable, columns: ColumnMap, symbol: str | None, time_of_day: str | None) -> tuple[str, ...]:
+    """The assumptions made reading this file, each as a phrase for the summary and PROVENANCE.md."""
+    notes = []
+    if columns.symbol is None:
+        notes.append("symbol from --symbol" if symbol is not None else "symbol from the file name")
+    if time_of_day is not None:
+        notes.append(
+            "dates with a time of day: the date as written is the session (time and zone dropped)"
+            if raw.is_text
+            else "timestamps: each is the session of its date in the exchange's time zone"
+        )
+    if columns.adj_close is None and columns.dividend is None and columns.split is None:
+        notes.append("no Adj Close, dividend or split column: no dividends or splits recorded")
+    elif columns.dividend is not None and columns.split is None:
+        notes.append("a dividend column but no split column: no splits recorded")
+    return tuple(notes)
+
+
+def read_bars(raw: RawTable, tz: Callable[[], str], symbol: str | None = None) -> FileBars:
+    """Parse and check one file's rows; ``tz()`` is the exchange's time zone (tz-aware Parquet timestamps).
+
+    ``symbol`` (``--symbol``) names the symbol of a file without a symbol column instead of its name.
+    """
     columns = map_columns(raw.table.schema.names)
     if isinstance(columns, str):
         raise raw.error(None, None, columns)
-    names, codes, per_symbol = _symbols(raw, columns)
-    date = parse_dates(raw, columns.date, tz)
+    names, codes, per_symbol = _symbols(raw, columns, symbol)
+    date, time_of_day = parse_dates(raw, columns.date, tz)
     prices = {}
     for role in PRICE_ROLES:
         column = getattr(columns, role)
@@ -118,4 +147,5 @@ def read_bars(raw: RawTable, tz: Callable[[], str]) -> FileBars:
         split=_optional_factor(raw, columns.split, "new shares per old; 1, 0 or empty when none"),
         adj_decimals=None if columns.adj_close is None else decimals(raw, columns.adj_close),
         close_decimals=decimals(raw, columns.close),
+        notes=_notes(raw, columns, symbol, time_of_day),
     )

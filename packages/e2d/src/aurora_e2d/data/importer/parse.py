@@ -168,8 +168,19 @@ def _days(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     return month.astype("datetime64[D]") + (d - 1).astype("timedelta64[D]")
 
 
-def parse_dates(raw: RawTable, column: str, tz: Callable[[], str]) -> np.ndarray:
-    """datetime64[D] per row. A tz-aware Parquet timestamp counts as its date in the exchange's zone ``tz()``."""
+def _time_of_day(col: pa.Array) -> str | None:
+    """The first value that carries a time of day (text), or a timestamp's first value; ``None`` if none."""
+    if pa.types.is_timestamp(col.type):
+        return str(col[0].as_py())
+    timed = pc.match_substring_regex(col, r"\d:\d\d").to_numpy(zero_copy_only=False)
+    return str(col[int(np.flatnonzero(timed)[0])].as_py()) if timed.any() else None
+
+
+def parse_dates(raw: RawTable, column: str, tz: Callable[[], str]) -> tuple[np.ndarray, str | None]:
+    """(datetime64[D] per row, an example value when the dates carry a time of day, else ``None``).
+
+    A tz-aware Parquet timestamp counts as its date in the exchange's zone ``tz()``.
+    """
     col = raw.table.column(column).combine_chunks()
     if not raw.is_text and (pa.types.is_date(col.type) or pa.types.is_timestamp(col.type)):
         _no_nulls(raw, column, col, "date")
@@ -177,8 +188,8 @@ def parse_dates(raw: RawTable, column: str, tz: Callable[[], str]) -> np.ndarray
             col = col.cast(pa.timestamp(col.type.unit, tz=tz()))  # same instants, the exchange's wall clock
         if pa.types.is_timestamp(col.type):
             y, m, d = (f(col).to_numpy().astype(np.int64) for f in (pc.year, pc.month, pc.day))
-            return _days(y, m, d)
-        return col.cast(pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+            return _days(y, m, d), _time_of_day(col)
+        return col.cast(pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]"), None
     if not (raw.is_text or pa.types.is_string(col.type) or pa.types.is_integer(col.type)):
         raise raw.error(None, column, f"has type {col.type}, expected dates")
     text = _text(raw, column)
@@ -212,7 +223,7 @@ def parse_dates(raw: RawTable, column: str, tz: Callable[[], str]) -> np.ndarray
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise raw.error(i, column, f"{text[i].as_py()!r} is not a date ({_DATE_FORMATS})")
-    return _days(y, m, d)
+    return _days(y, m, d), _time_of_day(text)
 
 
 def require_positive(raw: RawTable, column: str, values: np.ndarray) -> None:

@@ -17,13 +17,18 @@ from pathlib import Path
 import pyarrow.compute as pc
 
 from aurora_e2d.data.audit import sanity_report
-from aurora_e2d.data.importer.adjust import PriceBasis, build_tables
+from aurora_e2d.data.importer.adjust import PriceBasis
 from aurora_e2d.data.importer.bars import read_bars
+from aurora_e2d.data.importer.basis import AUTO, parse_requested, resolve_basis
+from aurora_e2d.data.importer.bounded import ReadLimits
 from aurora_e2d.data.importer.combine import combine
 from aurora_e2d.data.importer.provenance import render_provenance
 from aurora_e2d.data.importer.sources import expand_sources, read_source
+from aurora_e2d.data.importer.summary import SymbolLine, assumptions, symbol_lines
+from aurora_e2d.data.importer.symbols import check_symbol
 from aurora_e2d.data.sessions import DEFAULT_CALENDAR, check_calendar
 from aurora_e2d.data.snapshot_writer import WrittenSnapshot, check_target, write_snapshot_dir
+from aurora_e2d.errors import InputError
 
 __all__ = ["ImportResult", "Progress", "import_snapshot"]
 
@@ -42,6 +47,8 @@ class ImportResult:
     splits: int
     dividends: int
     sanity: dict
+    lines: tuple[SymbolLine, ...] = ()
+    assumptions: tuple[str, ...] = ()
 
     def summary(self) -> str:
         lock = self.written.lock
@@ -51,6 +58,8 @@ class ImportResult:
             f"imported {self.symbols} symbols, {self.rows:,} rows, {self.first_date}..{self.last_date} "
             f"({lock['calendar']}, {lock['price_basis']}), {self.splits} splits, {self.dividends} dividends; "
             f"sanity {sanity}; wrote {self.written.directory} (lock sha256 {self.written.lock_sha256})"
+            + "".join("\n" + line.text(max(len(x.symbol) for x in self.lines)) for line in self.lines)
+            + "".join(f"\nassumed: {note}" for note in self.assumptions)
         )
 
 
@@ -71,33 +80,50 @@ def import_snapshot(
     out: Path,
     *,
     calendar: str = DEFAULT_CALENDAR,
-    price_basis: str | PriceBasis = PriceBasis.RAW,
+    price_basis: str | PriceBasis = AUTO,
     progress: Progress | None = None,
+    symbol: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> ImportResult:
-    """Read ``sources`` (files or directories), check them, write the snapshot at ``out``."""
+    """Read ``sources`` (files or directories), check them, write the snapshot at ``out``.
+
+    ``price_basis`` ``auto`` infers it (``basis``); ``symbol`` names the symbol of a single file
+    without a symbol column; ``limits`` caps each file's decompressed bytes and rows.
+    """
     calendar = check_calendar(calendar)
-    basis = PriceBasis.parse(price_basis)
+    requested = parse_requested(price_basis)
+    if symbol is not None:
+        symbol = check_symbol(symbol.strip().upper(), "'--symbol'")
     out = Path(out)
     check_target(out)  # fail before reading gigabytes, and again just before the rename
     report = progress or (lambda stage, done, total: None)
     files = expand_sources(sources)
+    if symbol is not None and len(files) != 1:
+        raise InputError("'--symbol'", f"names the symbol of one file, but {len(files)} files were given")
     tz = _exchange_tz(calendar)
     bars = []
     for n, source in enumerate(files):
         report("reading", n, len(files))
-        bars.append(read_bars(read_source(source), tz))
+        bars.append(read_bars(read_source(source, limits), tz, symbol))
     report("reading", len(files), len(files))
     report("checking", 0, 1)
     combined = combine(bars, calendar)
-    prices, actions = build_tables(combined, basis)
+    resolved = resolve_basis(combined, requested)
+    basis, prices, actions = resolved.basis, resolved.prices, resolved.actions
     sanity = sanity_report(prices, actions, combined.sessions, calendar)
     counts = {
         kind: list(combined.actions_from.values()).count(kind) for kind in ("columns", "adj_close", "none")
     }
+    lines = symbol_lines(combined, prices, actions)
+    assumed = assumptions(combined, resolved.notes)
+    options = {"calendar": calendar, "price_basis": basis.value if requested else AUTO}
+    if symbol is not None:
+        options["symbol"] = symbol
     source = {
         "files": sorted((b.lock_entry for b in bars), key=lambda e: (str(e["name"]), str(e["sha256"]))),
-        "options": {"calendar": calendar, "price_basis": basis.value},
+        "options": options,
         "actions_from": {kind: n for kind, n in counts.items() if n},
+        "assumptions": assumed,
     }
     report("writing", 0, 1)
     written = write_snapshot_dir(
@@ -109,7 +135,7 @@ def import_snapshot(
         price_basis=basis.value,
         source=source,
         sanity=sanity,
-        provenance=lambda lock: render_provenance(lock, prices, actions, sanity),
+        provenance=lambda lock: render_provenance(lock, prices, actions, sanity, lines),
     )
     report("writing", 1, 1)
     kinds = actions.column("kind").to_pylist()
@@ -122,4 +148,6 @@ def import_snapshot(
         splits=kinds.count("split"),
         dividends=kinds.count("dividend"),
         sanity=sanity,
+        lines=tuple(lines),
+        assumptions=tuple(assumed),
     )

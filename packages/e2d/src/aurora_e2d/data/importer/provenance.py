@@ -6,10 +6,13 @@ hashes, options, counts. No wall time, host or user.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from aurora_e2d.data.importer.adjust import PriceBasis
+from aurora_e2d.data.importer.summary import SymbolLine
 from aurora_e2d.data.snapshot import ACTIONS_FILE, EVENT_TOLERANCE
 from aurora_e2d.data.snapshot_writer import SANITY_FILE
 
@@ -58,7 +61,14 @@ def _actions_text(lock: dict, basis: PriceBasis) -> str:
     return "; ".join(parts) + "."
 
 
-def render_provenance(lock: dict, prices: pa.Table, actions: pa.Table, sanity: dict) -> str:
+def _assumed(lock: dict) -> str:
+    notes = lock["source"].get("assumptions") or ["none"]
+    return "\n".join(f"  - {note}" for note in notes)
+
+
+def render_provenance(
+    lock: dict, prices: pa.Table, actions: pa.Table, sanity: dict, lines: Sequence[SymbolLine] = ()
+) -> str:
     basis = PriceBasis(lock["price_basis"])
     symbols = sorted(set(prices.column("symbol").unique().to_pylist()))
     shown = ", ".join(symbols[:_LISTED_SYMBOLS]) + (
@@ -94,10 +104,16 @@ Daily prices of {len(symbols)} symbols ({shown}), {first} .. {last}, sessions of
 - **Price basis**: {_BASIS[basis]}
 - **Corporate actions** (`{ACTIONS_FILE}`): {_actions_text(lock, basis)}
   {kinds.count("split")} splits, {kinds.count("dividend")} dividends.
+- **Assumptions** (each one the import made; also in the lock's `source.assumptions`):
+{_assumed(lock)}
 - **Sanity** (`{SANITY_FILE}`, every strict check counted, nothing repaired):
   {"passes strict" if sanity["passes_strict"] else "strict would fail: " + ", ".join(failing)}.
   {len(sanity["starts_after_first_date"])} symbols start after {first},
   {len(sanity["stops_before_last_date"])} stop before {last}.
+
+| symbol | first | last | rows | dividends | splits | actions from | files |
+|---|---|---|---|---|---|---|---|
+{chr(10).join(line.markdown() for line in lines)}
 
 | file | rows | sha256 |
 |---|---|---|

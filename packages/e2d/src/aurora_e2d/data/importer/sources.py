@@ -9,9 +9,7 @@ lines count); a Parquet row is its 1-based position.
 
 from __future__ import annotations
 
-import gzip
 import re
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +19,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from aurora_e2d.artifacts import sha256_bytes
+from aurora_e2d.data.importer.bounded import ReadLimits, check_parquet, read_bounded
+from aurora_e2d.data.importer.symbols import file_stem
 from aurora_e2d.errors import InputError
 
 __all__ = ["Origin", "RawTable", "SourceFile", "expand_sources", "read_source", "symbol_from_name"]
@@ -71,12 +70,11 @@ class RawTable:
 
 
 def symbol_from_name(name: str) -> str:
-    """``aapl.csv.gz`` -> ``AAPL``, ``BRK.B.csv`` -> ``BRK.B``: the file name without its data suffix, upper case."""
-    lower = name.lower()
-    for suffix in sorted((*SUFFIXES, ".gz", ".txt", ".txt.gz", ".tsv", ".tsv.gz"), key=len, reverse=True):
-        if lower.endswith(suffix):
-            return name[: -len(suffix)].strip().upper()
-    return name.strip().upper()
+    """``aapl.csv.gz`` -> ``AAPL``, ``BRK.B.csv`` -> ``BRK.B``: the file name without its data suffix, upper case.
+
+    Unchecked: for telling a per-symbol file from a long table; ``symbols.symbol_from_file`` checks it.
+    """
+    return file_stem(name).upper()
 
 
 def _wanted(path: Path) -> bool:
@@ -108,25 +106,19 @@ def expand_sources(sources: Sequence[Path]) -> list[SourceFile]:
     return files
 
 
-def read_source(source: SourceFile) -> RawTable:
-    """Read one file; ``InputError`` naming it for empty, binary, truncated or malformed content."""
+def read_source(source: SourceFile, limits: ReadLimits | None = None) -> RawTable:
+    """Read one file within ``limits``; ``InputError`` naming it for empty, binary, truncated, malformed or too big."""
+    limits = limits or ReadLimits()
     try:
-        data = source.path.read_bytes()
+        data, entry = read_bounded(source.path, source.display, limits)
     except OSError as exc:
         raise InputError(source.display, f"cannot be read ({exc.strerror or exc})") from None
-    entry: dict[str, object] = {"name": source.name, "sha256": sha256_bytes(data), "bytes": len(data)}
     fail = lambda problem: InputError(source.display, problem)  # noqa: E731
     if not data.strip():
-        raise fail("empty file")
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise fail(f"not a valid gzip file ({exc})") from None
-        if not data.strip():
-            raise fail("empty file (after gunzip)")
+        raise fail("empty file (after gunzip)" if entry["bytes"] != len(data) else "empty file")
     if data[:4] == b"PAR1":
         try:
+            check_parquet(data, source.display, limits)
             table = pq.read_table(pa.BufferReader(data))
         except (OSError, pa.ArrowException) as exc:
             raise fail(f"not a readable Parquet file ({exc})") from None
