@@ -110,6 +110,32 @@ class TestYahoo:
         assert auto.written.lock["files"] == named.written.lock["files"]
 
 
+class TestTradedPricesStayAsTheyAre:
+    def test_csvdir_files_with_raw_closes_are_not_restored(self, snapshot, tmp_path):
+        """Real bundled bars with their splits in a split column: Close drops at each split, so auto is raw."""
+        from _import_files import PINNED_SHA, csvdir
+        from aurora_e2d.data.importer import import_snapshot
+
+        (tmp_path / "src").mkdir()
+        csvdir(snapshot, tmp_path / "src")
+        result = import_snapshot([tmp_path / "src"], tmp_path / "s")
+        assert (
+            result.written.lock["files"]["corporate_actions.parquet"]["sha256"]
+            == (PINNED_SHA["corporate_actions.parquet"])
+        )
+        assert result.assumptions[0] == "price basis raw (inferred): Close read as traded prices"
+
+    def test_the_bundled_source_is_raw_by_its_splits(self, snapshot, tmp_path):
+        from _import_files import source_like_csv
+        from aurora_e2d.data.importer import import_snapshot
+
+        result = import_snapshot([source_like_csv(snapshot, tmp_path / "stocks.csv.gz")], tmp_path / "s")
+        assert result.assumptions == (
+            "price basis raw (inferred): Adj Close / Close moves like a split (AAPL 2000-06-21 x2, "
+            "AAPL 2005-02-28 x2, MSFT 2003-02-18 x2)",
+        )
+
+
 class TestYfinance:
     @pytest.fixture(scope="class")
     def imported(self, history, tmp_path_factory):
@@ -162,9 +188,8 @@ class TestYfinance:
         plain = yfinance_file(history[:300], tmp_path / "NVDA.csv").read_text().splitlines()
         odd = [",Datetime" + plain[0].removeprefix("Date")]
         odd += [f"{i},{line.replace(' ', 'T', 1)}" for i, line in enumerate(plain[1:])]
-        write_text(tmp_path / "odd" / "NVDA.csv", "\n".join(odd) + "\n") if (
-            tmp_path / "odd"
-        ).mkdir() is None else None
+        (tmp_path / "odd").mkdir()
+        write_text(tmp_path / "odd" / "NVDA.csv", "\n".join(odd) + "\n")
         a = import_snapshot([tmp_path / "NVDA.csv"], tmp_path / "a")
         b = import_snapshot([tmp_path / "odd" / "NVDA.csv"], tmp_path / "b")
         assert a.written.lock["files"] == b.written.lock["files"]

@@ -67,7 +67,7 @@ def _symbols(raw: RawTable, columns: ColumnMap, symbol: str | None) -> tuple[np.
     for code, name in enumerate(names.tolist()):
         if not SYMBOL.fullmatch(name):
             i = int(np.flatnonzero(codes == code)[0])
-            check_symbol(name, raw.error(i, columns.symbol, "x").subject)
+            check_symbol(name, raw.error(i, columns.symbol, "").subject)  # names file, row and column
     upper = np.array([str(n).upper() for n in names], dtype=object)
     if own in set(upper):
         others = np.flatnonzero(upper != own)
@@ -109,6 +109,11 @@ def _notes(raw: RawTable, columns: ColumnMap, symbol: str | None, time_of_day: s
         notes.append("no Adj Close, dividend or split column: no dividends or splits recorded")
     elif columns.dividend is not None and columns.split is None:
         notes.append("a dividend column but no split column: no splits recorded")
+    if columns.dividend is not None and columns.adj_close is None:
+        notes.append(
+            "a dividend column but no Adj Close: Close taken as not dividend-adjusted (yfinance's "
+            "default auto_adjust=True adjusts it; export with auto_adjust=False)"
+        )
     return tuple(notes)
 
 
