@@ -102,9 +102,9 @@ def import_snapshot(
         raise InputError("'--symbol'", f"names the symbol of one file, but {len(files)} files were given")
     tz = _exchange_tz(calendar)
     bars = []
-    for n, source in enumerate(files):
+    for n, file in enumerate(files):
         report("reading", n, len(files))
-        bars.append(read_bars(read_source(source, limits), tz, symbol))
+        bars.append(read_bars(read_source(file, limits), tz, symbol))
     report("reading", len(files), len(files))
     report("checking", 0, 1)
     combined = combine(bars, calendar)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from aurora_e2d.data.importer.combine import Combined
 
@@ -93,7 +92,3 @@ def assumptions(c: Combined, snapshot_notes: tuple[str, ...]) -> list[str]:
         )
         lines.append(f"{note}: {shown}")
     return lines
-
-
-def first_last(prices: pa.Table) -> tuple[object, object]:
-    return pc.min(prices.column("date")).as_py(), pc.max(prices.column("date")).as_py()
