@@ -195,6 +195,20 @@ class TestYfinance:
         assert a.written.lock["files"] == b.written.lock["files"]
         assert (b.splits, b.rows) == (1, 300)
 
+    def test_a_series_both_adjusted_and_not_is_refused(self, capsys, history, tmp_path):
+        plain = yfinance_file(history, tmp_path / "src.csv").read_text().splitlines()
+        row = next(i for i, line in enumerate(plain) if line.startswith("2007-09-11"))
+        cells = plain[row].split(",")
+        cells[1:5] = [repr(float(x) / 1.5) for x in cells[1:5]]  # Close drops at this split only
+        plain[row] = ",".join(cells)
+        path = write_text(tmp_path / "NVDA.csv", "\n".join(plain) + "\n")
+        code, _, err = run_cli(capsys, "data", "import", str(path), "--out", str(tmp_path / "s"))
+        assert (code, err) == (
+            2,
+            f"aurora: error: {path}: row {row + 1}: NVDA 2007-09-11: Close drops by the 1.5 split here but "
+            "not at 2000-06-27; name the basis with --price-basis\n",
+        )
+
 
 class TestOddFilesSaySo:
     def test_no_adj_close_means_no_dividends_and_is_said(self, capsys, history, tmp_path):
@@ -210,7 +224,7 @@ class TestOddFilesSaySo:
         assert (
             "assumed: no Adj Close, dividend or split column: no dividends or splits recorded: ABC.csv" in out
         )
-        assert "(actions from no actions; ABC.csv)" in out
+        assert "(actions from none; ABC.csv)" in out
 
     def test_an_odd_file_name_is_refused_with_a_hint(self, capsys, history, tmp_path):
         path = yahoo_file(history[:50], tmp_path / "MSFT-odd-format.csv.gz", gz=True)

@@ -76,7 +76,15 @@ def _restore(c: Combined) -> tuple[Combined, dict[str, int]]:
             continue
         close = c.prices["close"][start:stop]
         jump = np.log(close[at] / close[at - 1])
-        if not (np.abs(jump) < np.abs(jump + np.log(split[at]))).all():
+        adjusted = np.abs(jump) < np.abs(jump + np.log(split[at]))
+        if not adjusted.all():
+            if adjusted.any():  # one series cannot be both: name the first split that disagrees
+                i = start + int(at[np.flatnonzero(~adjusted)[0]])
+                raise InputError(
+                    c.where(i),
+                    f"{symbol} {c.date[i]}: Close drops by the {c.split[i]:g} split here but not at "
+                    f"{c.date[start + int(at[np.flatnonzero(adjusted)[0]])]}; name the basis with --price-basis",
+                )
             continue  # Close drops at its splits: traded prices already
         ratio = np.where(np.isin(np.arange(stop - start), at), split, 1.0)
         later = np.ones(stop - start)

@@ -19,7 +19,7 @@ from aurora_e2d.data.importer.combine import Combined
 
 __all__ = ["SymbolLine", "assumptions", "symbol_lines"]
 
-_FROM = {"columns": "dividend/split columns", "adj_close": "Adj Close", "none": "no actions"}
+_FROM = {"columns": "dividend/split columns", "adj_close": "Adj Close", "none": "none"}
 _LISTED_FILES = 5
 
 
