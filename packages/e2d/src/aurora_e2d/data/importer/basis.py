@@ -172,6 +172,6 @@ def resolve_basis(c: Combined, requested: PriceBasis | None) -> Resolved:
         sa_prices, sa_actions = build_tables(c, PriceBasis.SPLIT_ADJUSTED)
     except InputError:
         raise _with_hint(raw_error) from None
-    why = f"read as traded prices it fails ({raw_error.subject}: {raw_error.problem.split(';')[0]})"
+    why = f"read as traded prices it fails ({raw_error.problem.split(';')[0]})"  # no path: the lock keeps it
     note = f"price basis split_adjusted (inferred): Close read as split-adjusted, as Yahoo's is; {why}"
     return Resolved(PriceBasis.SPLIT_ADJUSTED, sa_prices, sa_actions, (note, *notes), restored)
