@@ -15,7 +15,8 @@ Lock format 2 (format 1 is the bundled lock, read by ``ingest`` as XNYS/bundled)
     label          "SYNTHETIC" (synthetic only)
     calendar       exchange-calendars code the dates are sessions of
     price_basis    "raw" | "split_adjusted"
-    source         imported: {"files": [{"name", "sha256", "bytes"}], "options": {...}, ...}
+    source         imported: {"files": [{"name", "sha256", "bytes"}], "options": {...},
+                   "actions_from": {...}, "assumptions": [every assumption the import made]}
                    synthetic: {"generator": ..., "options": {...}}
     writer         {"pyarrow": version}  (the Parquet bytes depend on it)
     files          {name: {"rows", "sha256"}} for the two Parquet files
