@@ -221,6 +221,25 @@ class TestYfinance:
             "not at 2000-06-27; name the basis with --price-basis\n",
         )
 
+    def test_a_pandas_parquet_with_a_tz_aware_date_index(self, history, tmp_path):
+        """``df.to_parquet()`` of a yfinance frame: the index becomes a tz-aware timestamp column."""
+        import pandas as pd
+
+        from aurora_e2d.data.importer import import_snapshot
+
+        csv = yfinance_file(history[:300], tmp_path / "NVDA.csv")
+        frame = pd.read_csv(csv, index_col="Date")
+        frame.index = pd.to_datetime(frame.index, utc=True).tz_convert("America/New_York")
+        (tmp_path / "pq").mkdir()
+        frame.to_parquet(tmp_path / "pq" / "NVDA.parquet")
+        a = import_snapshot([csv], tmp_path / "a")
+        b = import_snapshot([tmp_path / "pq" / "NVDA.parquet"], tmp_path / "b")
+        assert a.written.lock["files"]["stocks.parquet"]["rows"] == 300
+        assert load_snapshot(tmp_path / "a").prices.equals(load_snapshot(tmp_path / "b").prices)
+        assert "timestamps: each is the session of its date in the exchange's time zone: NVDA.parquet" in (
+            b.assumptions
+        )
+
 
 class TestOddFilesSaySo:
     def test_no_adj_close_means_no_dividends_and_is_said(self, capsys, history, tmp_path):
