@@ -54,11 +54,12 @@ class ImportResult:
         lock = self.written.lock
         failing = [f"{k} {v['count']}" for k, v in self.sanity["checks"].items() if v["count"]]
         sanity = "passes strict" if not failing else "strict would fail: " + ", ".join(failing)
+        width = max((len(x.symbol) for x in self.lines), default=0)
         return (
             f"imported {self.symbols} symbols, {self.rows:,} rows, {self.first_date}..{self.last_date} "
             f"({lock['calendar']}, {lock['price_basis']}), {self.splits} splits, {self.dividends} dividends; "
             f"sanity {sanity}; wrote {self.written.directory} (lock sha256 {self.written.lock_sha256})"
-            + "".join("\n" + line.text(max(len(x.symbol) for x in self.lines)) for line in self.lines)
+            + "".join("\n" + line.text(width) for line in self.lines)
             + "".join(f"\nassumed: {note}" for note in self.assumptions)
         )
 

@@ -62,7 +62,7 @@ def symbol_lines(c: Combined, prices: pa.Table, actions: pa.Table) -> list[Symbo
     ):
         kinds[(symbol, kind)] += 1
     files: dict[str, set[str]] = defaultdict(set)
-    for code, file in {(int(s), int(f)) for s, f in zip(c.symbol, c.file, strict=True)}:
+    for code, file in np.unique(np.stack([c.symbol, c.file], axis=1), axis=0).tolist():
         files[str(c.names[code])].add(c.files[file].origin.source.name)
     return [
         SymbolLine(
