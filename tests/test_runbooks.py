@@ -120,7 +120,7 @@ def _feed_day(feed: Path, day: str) -> None:
 def test_the_daily_operation_runbook_works_as_written(repo_root: Path, tmp_path: Path) -> None:
     assert AURORA is not None, "aurora is not installed beside this interpreter"
     steps = bash_blocks((repo_root / "docs" / "runbooks" / "daily-operation.md").read_text())
-    assert list(steps) == ["Start", "Every evening", "Check"]
+    assert list(steps) == ["Start", "Every evening", "Check", "Restore"]
     desk, feed = tmp_path / "desk", tmp_path / "feed"
     desk.mkdir()
 
@@ -147,3 +147,11 @@ def test_the_daily_operation_runbook_works_as_written(repo_root: Path, tmp_path:
         "2013-01-15",
         "2013-03-01",
     ]
+    # every evening left a verified backup (and nothing half-written beside it); the newest restores
+    assert sorted(p.name for p in (desk / "backups").iterdir()) == [
+        "paper-2013-01-15.tar.gz",
+        "paper-2013-03-01.tar.gz",
+    ]
+    restored = step("Restore").stdout
+    assert "restored run paper (last session 2013-03-01" in restored
+    assert "completed" in restored

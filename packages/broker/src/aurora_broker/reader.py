@@ -234,6 +234,11 @@ class JournalReader:
             for c, st, se, sy, si, q, lp, s, f, rj in rows
         ]
 
+    def order_counts(self) -> dict[OrderStatus, int]:
+        """How many orders are in each status (one aggregate query: metrics need no order rows)."""
+        rows = self._rows("SELECT status, COUNT(*) FROM orders GROUP BY status")
+        return {OrderStatus(status): int(count) for status, count in rows}
+
     def order_events(self, client_order_id: str | None = None) -> list[dict[str, Any]]:
         sql = "SELECT client_order_id, session, data_json FROM order_events"
         rows = (
