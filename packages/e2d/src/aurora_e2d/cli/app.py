@@ -33,6 +33,7 @@ from aurora_e2d.runtime.signals import StopSignals
 from aurora_safety import AuroraError, ConfigError
 
 if TYPE_CHECKING:
+    from aurora_e2d.config import RunConfig
     from aurora_e2d.runtime.job import RunResult
 
 app = typer.Typer(
@@ -101,9 +102,10 @@ def run(
             config, snapshot=snapshot, start=_date("--start", start), end=_date("--end", end)
         )
         from aurora_e2d.runtime.job import run_job  # the heavy stack loads only for a valid config
+        from aurora_e2d.runtime.watch import watched
 
-        with _progress() as progress:
-            result = run_job(settings, run_dir, progress, stop, executor=how)
+        with watched("run", run_dir, settings) as watch, _progress() as progress:
+            result = watch.result = run_job(settings, run_dir, progress, stop, executor=how)
     _finish(result)
 
 
@@ -117,9 +119,10 @@ def resume(
     """
     with StopSignals(on_second=_second_signal(run_dir)) as stop:
         from aurora_e2d.runtime.job import resume_job
+        from aurora_e2d.runtime.watch import watched
 
-        with _progress() as progress:
-            result = resume_job(run_dir, progress, stop)
+        with watched("resume", run_dir, _watched_config(run_dir)) as watch, _progress() as progress:
+            result = watch.result = resume_job(run_dir, progress, stop)
     _finish(result)
 
 
@@ -142,9 +145,10 @@ def advance(
     """
     with StopSignals(on_second=_second_signal(run_dir)) as stop:
         from aurora_e2d.runtime.advance import advance_job
+        from aurora_e2d.runtime.watch import watched
 
-        with _progress() as progress:
-            result = advance_job(
+        with watched("advance", run_dir, _watched_config(run_dir)) as watch, _progress() as progress:
+            result = watch.result = advance_job(
                 run_dir, snapshot, accept_restatement=accept_restatement, progress=progress, stop=stop
             )
     _finish(result)
@@ -263,6 +267,16 @@ def breaker_reset(
 
     event = reset_breaker(run_dir, name, reason)
     typer.echo(f"breaker {event.breaker} reset ({reason}); continue with: aurora resume --run-dir {run_dir}")
+
+
+def _watched_config(run_dir: Path) -> RunConfig | None:
+    """The run's config for its alert sinks; None when there is none (the job says why, exit 2)."""
+    from aurora_e2d.runtime.job import load_run_config
+
+    try:
+        return load_run_config(run_dir)
+    except AuroraError:
+        return None
 
 
 def _finish(result: RunResult) -> None:

@@ -26,7 +26,7 @@ from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from aurora_broker import JOURNAL_NAME, JournalReader, OrderStatus
 from aurora_e2d.artifacts import atomic_write_bytes
 
-__all__ = ["ALERT_FAILED_KIND", "METRICS_FILE", "render_metrics", "write_metrics"]
+__all__ = ["ALERT_FAILED_KIND", "METRICS_FILE", "collect_figures", "render_metrics", "write_metrics"]
 
 METRICS_FILE = "metrics.prom"
 ALERT_FAILED_KIND = "alert_delivery_failed"  # the alerts.jsonl record of a notification that never arrived
@@ -147,11 +147,17 @@ def render_metrics(status: dict[str, Any], figures: dict[str, Any], extra: dict[
     return generate_latest(registry)
 
 
-def write_metrics(run_dir: Path, *, command: str, duration_secs: float, exit_code: int) -> Path:
-    """Write ``<run_dir>/metrics.prom`` from the committed state; returns its path."""
+def collect_figures(run_dir: Path) -> dict[str, Any]:
+    """What the metrics (and an evening's summary) say: `aurora status`'s view plus drawdown and orders."""
     from aurora_e2d.runtime.status import collect_status  # status imports the heavier stack
 
-    status = collect_status(run_dir)
+    return {"status": collect_status(run_dir), **_journal_figures(run_dir)}
+
+
+def write_metrics(
+    run_dir: Path, figures: dict[str, Any], *, command: str, duration_secs: float, exit_code: int
+) -> Path:
+    """Write ``<run_dir>/metrics.prom`` from ``collect_figures``; returns its path."""
     extra = {
         "failures": _delivery_failures(run_dir),
         "duration": duration_secs,
@@ -160,5 +166,5 @@ def write_metrics(run_dir: Path, *, command: str, duration_secs: float, exit_cod
         "written": time.time(),
     }
     path = run_dir / METRICS_FILE
-    atomic_write_bytes(path, render_metrics(status, _journal_figures(run_dir), extra))
+    atomic_write_bytes(path, render_metrics(figures["status"], figures, extra))
     return path
