@@ -7,6 +7,7 @@ must exit 0 and say what the page says it says.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sqlite3
@@ -140,6 +141,12 @@ def test_the_daily_operation_runbook_works_as_written(repo_root: Path, tmp_path:
     assert "to 2013-03-01" in step("Every evening").stdout
     status = step("Check").stdout
     assert "completed" in status
+    assert 'aurora_halted{run="paper"} 0.0' in status  # metrics.prom, rewritten by the last advance
+    assert 'aurora_last_command_exit_code{command="advance",run="paper"} 0.0' in status
+    pushed = [json.loads(line) for line in (desk / "notifications.jsonl").read_text().splitlines() if line]
+    summaries = [p["text"] for p in pushed if p["kind"] == "summary"]
+    assert len(summaries) == 3  # the start and the two evenings that traded (not the no-op retry)
+    assert "advance done: 10 session(s) 2013-01-02..2013-01-15" in summaries[1]
     assert "next session due" in status
     assert "2013-03-04" in status
     assert sorted(p.name for p in (desk / "snapshots").iterdir()) == [
