@@ -111,7 +111,12 @@ def _stage(run_dir: Path, staging: Path) -> dict[str, Any]:
     live = holder(run_dir) is not None
     backup_journal(run_dir, staging / JOURNAL_NAME)
     for source in _files_of(run_dir):
-        _copy_file(source, staging / source.relative_to(run_dir))
+        try:
+            _copy_file(source, staging / source.relative_to(run_dir))
+        except FileNotFoundError:
+            continue  # renamed or removed since the listing (a kill file cleared, a temp file renamed)
+        except PermissionError as error:
+            raise InputError(str(source), f"cannot be read for the backup ({error.strerror})") from None
     rerecorded = False
     if (staging / MANIFEST).is_file() and JOURNAL_NAME in read_manifest(staging).get("artifacts", {}):
         rerecord(staging, JOURNAL_NAME)
@@ -248,6 +253,8 @@ def _extract_verified(archive: Path, into: Path | None) -> dict[str, Any]:
                 if name not in files or name in seen:
                     raise _damaged(archive, f"member {name!r} is not in the index once")
                 seen.add(name)
+                if member.size != files[name].get("size"):  # before writing a byte: no disk-filling member
+                    raise _damaged(archive, f"{name}: size {member.size} differs from the index")
                 _check_member(archive, tar, member, files[name], None if into is None else into / name)
             missing = sorted(set(files) - seen)
             if missing:
