@@ -23,7 +23,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from _runs import aurora
 from aurora_e2d.config import AlertsConfig, validate_config
+from aurora_e2d.runtime.alerts import FORWARDERS, AlertSink
 from aurora_e2d.runtime.notify import Notification, Notifier
+from aurora_e2d.runtime.watch import watched
 from aurora_safety import ConfigError
 
 SECRET_URL_VAR = "DESK_WEBHOOK_URL"
@@ -296,3 +298,20 @@ def test_a_halted_run_pushes_its_trip_and_summary_and_writes_metrics(desk, tmp_p
     assert "metrics.prom" not in json.dumps(json.loads((run_dir / "manifest.json").read_text())["artifacts"])
     gate = aurora("gate", "l0", "--run-dir", run_dir)
     assert gate.returncode == 0, gate.stdout[-2000:]
+
+
+@pytest.mark.parametrize("kind", ["kill", "breaker_trip", "reconciliation", "halt"])
+def test_every_halt_alert_of_a_command_is_pushed_as_it_is_written(tmp_path: Path, kind: str) -> None:
+    out = tmp_path / "paged.jsonl"
+    hook = tmp_path / "page.py"
+    hook.write_text(
+        f"import sys\nwith open({str(out)!r}, 'a') as f:\n    f.write(sys.stdin.read() + '\\n')\n"
+    )
+    config = validate_config({"alerts": {"command": [sys.executable, str(hook)]}}, "desk.toml")
+    with watched("advance", None, config):
+        AlertSink(tmp_path, "paper").alert(kind, "kill switch active (file:/srv/desk/kill.flag)")
+    assert not FORWARDERS  # the command's forwarder is gone with the command
+    [pushed] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert pushed["kind"] == kind
+    assert pushed["text"] == f"aurora paper: {kind.upper()}: kill switch active (file:/srv/desk/kill.flag)"
+    assert json.loads((tmp_path / "alerts.jsonl").read_text())["kind"] == kind  # durable first

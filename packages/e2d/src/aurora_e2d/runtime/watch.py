@@ -39,6 +39,8 @@ _OUTCOME = {
     2: "refused",
     3: "HALTED (kill switch)",
     4: "HALTED (breaker/reconciliation)",
+    130: "interrupted (SIGINT)",
+    143: "interrupted (SIGTERM)",
 }
 
 
