@@ -176,7 +176,12 @@ def create_backup(run_dir: Path, out: Path) -> BackupResult:
         raise InputError(str(out.parent), "directory does not exist")
     if out.is_relative_to(run_dir.absolute()):
         raise InputError(str(out), "is inside the run directory it backs up; write it elsewhere")
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".staging", dir=out.parent))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".staging", dir=out.parent))
+    except OSError as error:
+        raise InputError(
+            str(out.parent), f"cannot write the backup here ({error.strerror or error})"
+        ) from None
     tmp = staging.with_suffix(".tmp")
     try:
         index = _stage(run_dir, staging)
@@ -200,7 +205,7 @@ def create_backup(run_dir: Path, out: Path) -> BackupResult:
 
 # ----------------------------------------------------------------------------- reading an archive
 def _damaged(archive: Path, why: str) -> InputError:
-    return InputError(str(archive), f"damaged or not an Aurora backup ({why}); nothing restored")
+    return InputError(str(archive), f"damaged or not an Aurora backup ({why})")
 
 
 def _safe_name(archive: Path, name: str) -> str:
@@ -324,7 +329,10 @@ def restore_backup(archive: Path, run_dir: Path) -> BackupResult:
     parent = run_dir.absolute().parent
     if not parent.is_dir():
         raise InputError(str(parent), "directory does not exist")
-    staging = Path(tempfile.mkdtemp(prefix=f".{run_dir.name}.", suffix=".restoring", dir=parent))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{run_dir.name}.", suffix=".restoring", dir=parent))
+    except OSError as error:
+        raise InputError(str(parent), f"cannot restore here ({error.strerror or error})") from None
     try:
         index = _extract_verified(archive, staging)
         result = quick_check_journal(staging / JOURNAL_NAME)
