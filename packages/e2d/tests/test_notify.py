@@ -315,3 +315,24 @@ def test_every_halt_alert_of_a_command_is_pushed_as_it_is_written(tmp_path: Path
     assert pushed["kind"] == kind
     assert pushed["text"] == f"aurora paper: {kind.upper()}: kill switch active (file:/srv/desk/kill.flag)"
     assert json.loads((tmp_path / "alerts.jsonl").read_text())["kind"] == kind  # durable first
+
+
+@pytest.mark.l1
+def test_a_run_whose_webhook_never_answers_ends_on_time_and_says_so(
+    silent_server: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "desk.toml"
+    config.write_text(
+        "start = 2012-09-04\n[limits]\nmax_drawdown_pct = 2.0\n"
+        f'[alerts]\nwebhook_url_env = "{SECRET_URL_VAR}"\ntimeout_secs = 30\nexit_wait_secs = 1\n'
+    )
+    run_dir = tmp_path / "paper"
+    halted = aurora(
+        "run", "--config", config, "--run-dir", run_dir, env={SECRET_URL_VAR: silent_server}, timeout=240
+    )
+    assert halted.returncode == 4, halted.stderr[-2000:]
+    failed = [r for r in _failures(run_dir) if r["kind"] == "alert_delivery_failed"]
+    assert {"breaker_trip", "halt", "summary"} <= {r["notified_kind"] for r in failed}
+    assert all("abandoned at exit" in r["error"] for r in failed)
+    families = {f.name: f for f in text_string_to_metric_families((run_dir / "metrics.prom").read_text())}
+    assert families["aurora_alert_delivery_failures"].samples[0].value == len(failed)
