@@ -7,6 +7,7 @@ must exit 0 and say what the page says it says.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sqlite3
@@ -120,7 +121,7 @@ def _feed_day(feed: Path, day: str) -> None:
 def test_the_daily_operation_runbook_works_as_written(repo_root: Path, tmp_path: Path) -> None:
     assert AURORA is not None, "aurora is not installed beside this interpreter"
     steps = bash_blocks((repo_root / "docs" / "runbooks" / "daily-operation.md").read_text())
-    assert list(steps) == ["Start", "Every evening", "Check"]
+    assert list(steps) == ["Start", "Every evening", "Check", "Restore"]
     desk, feed = tmp_path / "desk", tmp_path / "feed"
     desk.mkdir()
 
@@ -140,6 +141,12 @@ def test_the_daily_operation_runbook_works_as_written(repo_root: Path, tmp_path:
     assert "to 2013-03-01" in step("Every evening").stdout
     status = step("Check").stdout
     assert "completed" in status
+    assert 'aurora_halted{run="paper"} 0.0' in status  # metrics.prom, rewritten by the last advance
+    assert 'aurora_last_command_exit_code{command="advance",run="paper"} 0.0' in status
+    pushed = [json.loads(line) for line in (desk / "notifications.jsonl").read_text().splitlines() if line]
+    summaries = [p["text"] for p in pushed if p["kind"] == "summary"]
+    assert len(summaries) == 3  # the start and the two evenings that traded (not the no-op retry)
+    assert "advance done: 10 session(s) 2013-01-02..2013-01-15" in summaries[1]
     assert "next session due" in status
     assert "2013-03-04" in status
     assert sorted(p.name for p in (desk / "snapshots").iterdir()) == [
@@ -147,6 +154,14 @@ def test_the_daily_operation_runbook_works_as_written(repo_root: Path, tmp_path:
         "2013-01-15",
         "2013-03-01",
     ]
+    # every evening left a verified backup (and nothing half-written beside it); the newest restores
+    assert sorted(p.name for p in (desk / "backups").iterdir()) == [
+        "paper-2013-01-15.tar.gz",
+        "paper-2013-03-01.tar.gz",
+    ]
+    restored = step("Restore").stdout
+    assert "restored run paper (last session 2013-03-01" in restored
+    assert "completed" in restored
 
 
 def _yahoo_feed_day(feed: Path, day: str) -> None:

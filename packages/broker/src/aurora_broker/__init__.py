@@ -5,6 +5,7 @@ Money is integer cents (see ``money``); prices are the data's raw floats.
 """
 
 from aurora_broker._schema import TABLES as JOURNAL_TABLES
+from aurora_broker.backup import backup_journal, quick_check_journal
 from aurora_broker.config import BrokerConfig, load_broker_config
 from aurora_broker.corpactions import (
     CashDividend,
@@ -107,9 +108,11 @@ __all__ = [
     "StateRecord",
     "SubmitOrder",
     "SymbolExposure",
+    "backup_journal",
     "cents_to_usd",
     "dec",
     "load_broker_config",
+    "quick_check_journal",
     "session_closes",
     "split_order",
     "split_position",

@@ -234,6 +234,17 @@ class JournalReader:
             for c, st, se, sy, si, q, lp, s, f, rj in rows
         ]
 
+    def order_counts(self, since_session: date | None = None) -> dict[OrderStatus, int]:
+        """How many orders are in each status (one aggregate query: metrics need no order rows);
+        with ``since_session``, only orders of later sessions."""
+        sql = "SELECT status, COUNT(*) FROM orders"
+        rows = (
+            self._rows(sql + " WHERE session > ? GROUP BY status", (since_session.isoformat(),))
+            if since_session is not None
+            else self._rows(sql + " GROUP BY status")
+        )
+        return {OrderStatus(status): int(count) for status, count in rows}
+
     def order_events(self, client_order_id: str | None = None) -> list[dict[str, Any]]:
         sql = "SELECT client_order_id, session, data_json FROM order_events"
         rows = (

@@ -1,6 +1,7 @@
 """The run configuration: one frozen, typed tree; the default needs no file.
 
-A config file is TOML with the sections below; any unknown field, wrong type
+A config file is TOML with the sections below (``[alerts]`` names notification sinks
+and is not part of the hash); any unknown field, wrong type
 or disabled limit is refused with one line naming the file, the field and
 the value (exit 2). The canonical JSON of the effective config is hashed
 into the manifest and the journal, so a run directory cannot be resumed
@@ -17,12 +18,20 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from aurora_broker import BrokerConfig
 from aurora_safety import ConfigError, Limits, load_limits
 
-__all__ = ["DEFAULT_SOURCE", "BlessConfig", "RunConfig", "load_config", "validate_config"]
+__all__ = [
+    "DEFAULT_SOURCE",
+    "NOT_IDENTITY",
+    "AlertsConfig",
+    "BlessConfig",
+    "RunConfig",
+    "load_config",
+    "validate_config",
+]
 
 DEFAULT_SOURCE = "<defaults>"
 
@@ -86,6 +95,49 @@ class BlessConfig(BaseModel):
     max_model_age_sessions: int = Field(260, gt=0)  # a yearly refit plus its purge
 
 
+_ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
+_SAFETY_ENV = ("AURORA_KILL", "AURORA_ROLLBACK", "AURORA_FLAG_")  # aurora_safety's alone
+
+
+class AlertsConfig(BaseModel):
+    """Where alerts are pushed (runtime/notify.py). Not part of the config identity: it changes no trade.
+
+    The webhook's URL is a secret, so the config names the environment variable that holds it
+    (``webhook_url_env``), never the URL. ``command`` is an argv (no shell) run with the alert
+    JSON on stdin. Delivery runs beside trading with bounded retries; a command waits at most
+    ``exit_wait_secs`` at its end for deliveries still in flight.
+    """
+
+    model_config = _FROZEN
+    webhook_url_env: str | None = Field(None, pattern=_ENV_NAME)
+    command: list[str] | None = Field(None, min_length=1)
+    timeout_secs: float = Field(5.0, gt=0, le=60, allow_inf_nan=False)  # per attempt
+    max_attempts: int = Field(4, ge=1, le=10)
+    backoff_secs: float = Field(1.0, gt=0, le=60, allow_inf_nan=False)  # doubled after each failed attempt
+    exit_wait_secs: float = Field(10.0, ge=0, le=120, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secrets_in_files(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "webhook_url" in data:
+            raise ValueError(
+                "webhook_url is a secret and does not belong in a config file: put it in an environment "
+                "variable and name that variable with webhook_url_env"
+            )
+        return data
+
+    @field_validator("webhook_url_env")
+    @classmethod
+    def _not_a_safety_variable(cls, name: str | None) -> str | None:
+        if name is not None and name.startswith(_SAFETY_ENV):
+            raise ValueError(f"must not name a kill/rollback/flag variable ({name})")
+        return name
+
+
+# Sections that say how a run is watched, not what it trades: left out of the config identity.
+NOT_IDENTITY = ("alerts",)
+
+
 class RunConfig(BaseModel):
     """Everything a run depends on besides the snapshot and the code."""
 
@@ -99,11 +151,15 @@ class RunConfig(BaseModel):
     limits: Limits = Limits()
     flags: dict[str, bool] = Field(default_factory=dict)
     bless: BlessConfig = BlessConfig()
+    alerts: AlertsConfig = AlertsConfig()
 
     def canonical_json(self) -> str:
-        """The hashed form: every setting but where the snapshot lies (see ``DataConfig.snapshot``)."""
+        """The hashed form: every setting but where the snapshot lies (see ``DataConfig.snapshot``)
+        and the ``NOT_IDENTITY`` sections (alert sinks change no trade)."""
         data = self.model_dump(mode="json")
         del data["data"]["snapshot"]
+        for section in NOT_IDENTITY:
+            del data[section]
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def config_hash(self) -> str:

@@ -38,6 +38,7 @@ UNHASHED = frozenset(
         "kill.flag",
         "stages.json",
         "gate-l0.json",
+        "metrics.prom",  # node_exporter textfile: wall times, rewritten by every command (issue 22)
     }
 )
 UNHASHED_SUFFIXES = ("-wal", "-shm", "-journal")

@@ -33,6 +33,7 @@ from aurora_e2d.runtime.signals import StopSignals
 from aurora_safety import AuroraError, ConfigError
 
 if TYPE_CHECKING:
+    from aurora_e2d.config import RunConfig
     from aurora_e2d.runtime.job import RunResult
 
 app = typer.Typer(
@@ -101,9 +102,10 @@ def run(
             config, snapshot=snapshot, start=_date("--start", start), end=_date("--end", end)
         )
         from aurora_e2d.runtime.job import run_job  # the heavy stack loads only for a valid config
+        from aurora_e2d.runtime.watch import watched
 
-        with _progress() as progress:
-            result = run_job(settings, run_dir, progress, stop, executor=how)
+        with watched("run", run_dir, settings) as watch, _progress() as progress:
+            result = watch.result = run_job(settings, run_dir, progress, stop, executor=how)
     _finish(result)
 
 
@@ -117,9 +119,10 @@ def resume(
     """
     with StopSignals(on_second=_second_signal(run_dir)) as stop:
         from aurora_e2d.runtime.job import resume_job
+        from aurora_e2d.runtime.watch import watched
 
-        with _progress() as progress:
-            result = resume_job(run_dir, progress, stop)
+        with watched("resume", run_dir, _watched_config(run_dir)) as watch, _progress() as progress:
+            result = watch.result = resume_job(run_dir, progress, stop)
     _finish(result)
 
 
@@ -142,9 +145,10 @@ def advance(
     """
     with StopSignals(on_second=_second_signal(run_dir)) as stop:
         from aurora_e2d.runtime.advance import advance_job
+        from aurora_e2d.runtime.watch import watched
 
-        with _progress() as progress:
-            result = advance_job(
+        with watched("advance", run_dir, _watched_config(run_dir)) as watch, _progress() as progress:
+            result = watch.result = advance_job(
                 run_dir, snapshot, accept_restatement=accept_restatement, progress=progress, stop=stop
             )
     _finish(result)
@@ -213,6 +217,34 @@ def report(
     typer.echo(f"wrote {path}")
 
 
+@app.command()
+def backup(
+    run_dir: Annotated[Path, typer.Option("--run-dir", help="The run directory to back up (live or not).")],
+    out: Annotated[Path, typer.Option("--out", help="The archive to write (gzip tar), replaced atomically.")],
+) -> None:
+    """Verified backup of a run, consistent while it trades: the journal by SQLite's online backup,
+    plus artifacts, models, manifest, config and logs; every file's sha256 in the archive's index."""
+    from aurora_e2d.runtime.backup import create_backup
+
+    typer.echo(create_backup(run_dir, out).message)
+
+
+@app.command()
+def restore(
+    archive: Annotated[Path, typer.Argument(help="An archive written by `aurora backup`.")],
+    run_dir: Annotated[
+        Path, typer.Option("--run-dir", help="The new run directory (must not exist, or be empty).")
+    ],
+) -> None:
+    """Unpack a backup into a new run directory after checking every file and the journal.
+
+    Refused (exit 2, nothing written) for a non-empty target, a damaged archive, or a member
+    that would land outside the target."""
+    from aurora_e2d.runtime.backup import restore_backup
+
+    typer.echo(restore_backup(archive, run_dir).message)
+
+
 breaker_app = typer.Typer(
     help="Circuit-breaker operator actions (logged in the run's journal).", no_args_is_help=True
 )
@@ -235,6 +267,16 @@ def breaker_reset(
 
     event = reset_breaker(run_dir, name, reason)
     typer.echo(f"breaker {event.breaker} reset ({reason}); continue with: aurora resume --run-dir {run_dir}")
+
+
+def _watched_config(run_dir: Path) -> RunConfig | None:
+    """The run's config for its alert sinks; None when there is none (the job says why, exit 2)."""
+    from aurora_e2d.runtime.job import load_run_config
+
+    try:
+        return load_run_config(run_dir)
+    except AuroraError:
+        return None
 
 
 def _finish(result: RunResult) -> None:

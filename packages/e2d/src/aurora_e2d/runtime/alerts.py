@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,19 @@ from aurora_safety import BreakerTripped, StateChanged, TradingState
 
 ALERTS = "alerts.jsonl"
 
+# Called with (alerts.jsonl path, record) after each alert is durable: the command's notifier
+# (runtime/notify.py, installed by runtime/watch.py) queues it for delivery and returns at once.
+FORWARDERS: list[Callable[[Path, Mapping[str, Any]], None]] = []
+
+
+def append_record(path: Path, record: dict[str, Any]) -> None:
+    """Append one JSON line to an alert log, flushed and fsynced before returning."""
+    record["written_at_ns"] = time.time_ns()
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record, sort_keys=True, default=str) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
 
 class AlertSink:
     def __init__(self, run_dir: Path, run_id: str) -> None:
@@ -32,11 +45,9 @@ class AlertSink:
     def alert(self, kind: str, reason: str, *, detected_ns: int | None = None, **values: Any) -> None:
         detected = time.time_ns() if detected_ns is None else detected_ns
         record = {"run_id": self.run_id, "kind": kind, "reason": reason, "detected_at_ns": detected, **values}
-        record["written_at_ns"] = time.time_ns()
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record, sort_keys=True, default=str) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        append_record(self.path, record)
+        for forward in FORWARDERS:
+            forward(self.path, record)
 
 
 class ObservingSink:
