@@ -4,7 +4,9 @@ The names below are the public API; modules starting with ``_`` are private.
 Money is integer cents (see ``money``); prices are the data's raw floats.
 """
 
+from aurora_broker._schema import SCHEMA_VERSION as JOURNAL_FORMAT_VERSION
 from aurora_broker._schema import TABLES as JOURNAL_TABLES
+from aurora_broker.chain import ChainCheck
 from aurora_broker.config import BrokerConfig, load_broker_config
 from aurora_broker.corpactions import (
     CashDividend,
@@ -45,6 +47,7 @@ from aurora_broker.messages import (
     SubmitOrder,
     session_closes,
 )
+from aurora_broker.migrate import Migration, migrate_journal
 from aurora_broker.money import cents_to_usd, dec, to_cents, usd_to_cents
 from aurora_broker.paper import PaperBroker, SessionReport
 from aurora_broker.reader import (
@@ -59,6 +62,7 @@ from aurora_broker.reader import (
 )
 
 __all__ = [
+    "JOURNAL_FORMAT_VERSION",
     "JOURNAL_NAME",
     "JOURNAL_TABLES",
     "PRICE_TICK",
@@ -69,6 +73,7 @@ __all__ = [
     "BrokerConfig",
     "BrokerEvent",
     "CashDividend",
+    "ChainCheck",
     "Checkpoint",
     "ConfigMismatchError",
     "CorporateAction",
@@ -84,6 +89,7 @@ __all__ = [
     "JournalReader",
     "LedgerEntry",
     "MassStatus",
+    "Migration",
     "Order",
     "OrderAccepted",
     "OrderAdjusted",
@@ -110,6 +116,7 @@ __all__ = [
     "cents_to_usd",
     "dec",
     "load_broker_config",
+    "migrate_journal",
     "session_closes",
     "split_order",
     "split_position",
