@@ -4,7 +4,8 @@ A journal written by an older Aurora is first copied with SQLite's online
 backup API to ``journal.sqlite.bak-v<old>`` (durable before anything
 changes), then every step from its version to ``SCHEMA_VERSION`` runs in
 one ``BEGIN IMMEDIATE`` transaction: a crash leaves either the old journal
-or the migrated one, never a mixture. The run's config identity can be
+or the migrated one, never a mixture; the migration is journaled as a
+``journal_migration`` run event (it appears in the manifest's history). The run's config identity can be
 re-stamped in the same transaction (``legacy_config_hashes``): a run
 directory made before config identities keeps its sessions.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +27,9 @@ from aurora_broker.errors import ConfigMismatchError, JournalError
 from aurora_broker.integrity import check_integrity
 from aurora_broker.journal import check_file, check_version
 
-__all__ = ["MIGRATABLE_FROM", "Migration", "backup_path", "migrate_journal"]
+__all__ = ["MIGRATABLE_FROM", "MIGRATION_EVENT", "Migration", "backup_path", "migrate_journal"]
 
+MIGRATION_EVENT = "journal_migration"  # the run event a migration leaves (wall time: operational)
 MIGRATABLE_FROM = 2  # the oldest journal format a step exists for (v2: the first released one)
 
 # Chained tables whose rows name their session: a v2 journal's rows are split into sessions by it.
@@ -115,6 +118,16 @@ def _migrate(
         chained = _v2_to_v3(conn) if version < 3 else 0
         conn.execute(
             "UPDATE meta SET schema_version = ?, config_hash = ? WHERE id = 1", (SCHEMA_VERSION, config_hash)
+        )
+        event = {
+            "from_version": version,
+            "to_version": SCHEMA_VERSION,
+            "backup": copy.name,
+            "restamped": restamp,
+        }
+        conn.execute(
+            "INSERT INTO run_events (ts_ns, kind, data_json) VALUES (?, ?, ?)",
+            (time.time_ns(), MIGRATION_EVENT, json.dumps(event, sort_keys=True, separators=(",", ":"))),
         )
         conn.execute("COMMIT")
     except BaseException:

@@ -2,14 +2,13 @@
 
 A config file is TOML with the sections below; any unknown field, wrong type
 or disabled limit is refused with one line naming the file, the field and
-the value (exit 2). The canonical JSON of the effective config is hashed
-into the manifest and the journal, so a run directory cannot be resumed
-under another config.
+the value (exit 2). The config's identity (its effective trading values,
+``identity.py``) is hashed into the manifest and the journal, so a run
+directory cannot be resumed under a config that trades differently.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tomllib
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aurora_broker import BrokerConfig
+from aurora_e2d.identity import identity_hash
 from aurora_safety import ConfigError, Limits, load_limits
 
 __all__ = ["DEFAULT_SOURCE", "BlessConfig", "RunConfig", "load_config", "validate_config"]
@@ -100,14 +100,9 @@ class RunConfig(BaseModel):
     flags: dict[str, bool] = Field(default_factory=dict)
     bless: BlessConfig = BlessConfig()
 
-    def canonical_json(self) -> str:
-        """The hashed form: every setting but where the snapshot lies (see ``DataConfig.snapshot``)."""
-        data = self.model_dump(mode="json")
-        del data["data"]["snapshot"]
-        return json.dumps(data, sort_keys=True, separators=(",", ":"))
-
     def config_hash(self) -> str:
-        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+        """The run's identity: effective trading values only (``identity.py``, ADR 0011)."""
+        return identity_hash(self.model_dump(mode="json"))
 
     def with_snapshot(self, snapshot: Path | None) -> RunConfig:
         """The same config reading another snapshot directory (absolute path), hash unchanged."""
