@@ -41,6 +41,8 @@ CHAINED_TABLES = (
     "run_events",
 )
 
+_WALL_CLOCK = {"run_events": ("ts_ns",)}  # operational stamps, different in every run
+
 
 def table_marks(conn: sqlite3.Connection) -> dict[str, int]:
     """The highest rowid of every chained table now (0 for an empty one); O(log n) each."""
@@ -58,14 +60,17 @@ def session_digest(
     conn: sqlite3.Connection,
     previous: str,
     session: str,
-    committed_at_ns: int,
     data_json: str,
     before: Mapping[str, int],
     marks: Mapping[str, int],
 ) -> str:
-    """sha256 over ``previous``, the checkpoint and the rows in (``before``, ``marks``] of each table."""
+    """sha256 over ``previous``, the checkpoint and the rows in (``before``, ``marks``] of each table.
+
+    Wall-clock columns (the commit stamp, ``run_events.ts_ns``) are left out, so two runs
+    that journal the same content have the same chain (determinism tests compare them).
+    """
     digest = hashlib.sha256(CHAIN_DOMAIN)
-    digest.update(_canonical([previous, session, committed_at_ns, data_json, dict(marks)]).encode())
+    digest.update(_canonical([previous, session, data_json, dict(marks)]).encode())
     for table in CHAINED_TABLES:
         low, high = int(before.get(table, 0)), int(marks.get(table, 0))
         if high <= low:
@@ -73,9 +78,11 @@ def session_digest(
         rows = conn.execute(
             f"SELECT rowid, * FROM {table} WHERE rowid > ? AND rowid <= ? ORDER BY rowid", (low, high)
         )
+        names = [column[0] for column in rows.description]
+        keep = [i for i, name in enumerate(names) if name not in _WALL_CLOCK.get(table, ())]
         for row in rows:
             digest.update(b"\n")
-            digest.update(_canonical([table, list(row)]).encode())
+            digest.update(_canonical([table, [row[i] for i in keep]]).encode())
     return digest.hexdigest()
 
 
@@ -97,17 +104,17 @@ class ChainCheck:
 def verify_chain(conn: sqlite3.Connection) -> ChainCheck:
     """Recompute every session's digest from the rows; name the first session that does not match."""
     rows = conn.execute(
-        "SELECT session, committed_at_ns, data_json, chain_sha256, marks_json FROM checkpoints ORDER BY session"
+        "SELECT session, data_json, chain_sha256, marks_json FROM checkpoints ORDER BY session"
     ).fetchall()
     previous, before = GENESIS, dict.fromkeys(CHAINED_TABLES, 0)
-    for session, committed_at_ns, data_json, stored, marks_json in rows:
+    for session, data_json, stored, marks_json in rows:
         try:
             marks = {str(k): int(v) for k, v in json.loads(marks_json).items()}
         except (ValueError, TypeError, AttributeError):
             return ChainCheck(len(rows), None, None, session, f"session {session}: unreadable chain marks")
         if any(marks.get(t, 0) < before.get(t, 0) for t in CHAINED_TABLES):
             return ChainCheck(len(rows), None, None, session, f"session {session}: chain marks go backwards")
-        expected = session_digest(conn, previous, session, committed_at_ns, data_json, before, marks)
+        expected = session_digest(conn, previous, session, data_json, before, marks)
         if expected != stored:
             return ChainCheck(
                 len(rows),

@@ -302,7 +302,7 @@ class Journal:
             previous, before = (GENESIS, {}) if last is None else (str(last[0]), json.loads(last[1]))
             marks = table_marks(self._conn)
             day, at, payload = session.isoformat(), self._clock.time_ns(), dumps(dict(data or {}))
-            digest = session_digest(self._conn, previous, day, at, payload, before, marks)
+            digest = session_digest(self._conn, previous, day, payload, before, marks)
             self.execute(
                 "INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?)", (day, at, payload, digest, dumps(marks))
             )

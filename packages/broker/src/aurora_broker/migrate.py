@@ -166,9 +166,7 @@ def _v2_to_v3(conn: sqlite3.Connection) -> int:
     """
     conn.execute("ALTER TABLE checkpoints ADD COLUMN chain_sha256 TEXT NOT NULL DEFAULT ''")
     conn.execute("ALTER TABLE checkpoints ADD COLUMN marks_json TEXT NOT NULL DEFAULT '{}'")
-    checkpoints = conn.execute(
-        "SELECT session, committed_at_ns, data_json FROM checkpoints ORDER BY session"
-    ).fetchall()
+    checkpoints = conn.execute("SELECT session, data_json FROM checkpoints ORDER BY session").fetchall()
     # One pass per table: the highest rowid each session wrote (O(rows), no per-session scans).
     by_session = {
         table: sorted(
@@ -185,7 +183,7 @@ def _v2_to_v3(conn: sqlite3.Connection) -> int:
     }
     previous, before = GENESIS, dict.fromkeys(CHAINED_TABLES, 0)
     cursor = dict.fromkeys(_SESSION_COLUMN, 0)
-    for number, (session, committed_at_ns, data_json) in enumerate(checkpoints):
+    for number, (session, data_json) in enumerate(checkpoints):
         marks = dict(before)
         for table, tops in by_session.items():
             while cursor[table] < len(tops) and tops[cursor[table]][0] <= session:
@@ -193,7 +191,7 @@ def _v2_to_v3(conn: sqlite3.Connection) -> int:
                 cursor[table] += 1
         if number == len(checkpoints) - 1:
             marks = dict(ends)
-        digest = session_digest(conn, previous, session, committed_at_ns, data_json, before, marks)
+        digest = session_digest(conn, previous, session, data_json, before, marks)
         conn.execute(
             "UPDATE checkpoints SET chain_sha256 = ?, marks_json = ? WHERE session = ?",
             (digest, json.dumps(marks, sort_keys=True, separators=(",", ":")), session),
