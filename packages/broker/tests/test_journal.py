@@ -111,7 +111,7 @@ class TestOpen:
     def test_schema_version_mismatch(self, tmp_path: Path) -> None:
         with Journal.open(tmp_path, HASH) as j:
             j.execute("UPDATE meta SET schema_version = 99")
-        with pytest.raises(JournalError, match=r"journal schema version 99, this code needs 2$"):
+        with pytest.raises(JournalError, match=r"journal format v99 is newer than this Aurora's v3;"):
             Journal.open(tmp_path, HASH)
 
 

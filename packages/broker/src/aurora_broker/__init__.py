@@ -4,8 +4,10 @@ The names below are the public API; modules starting with ``_`` are private.
 Money is integer cents (see ``money``); prices are the data's raw floats.
 """
 
+from aurora_broker._schema import SCHEMA_VERSION as JOURNAL_FORMAT_VERSION
 from aurora_broker._schema import TABLES as JOURNAL_TABLES
 from aurora_broker.backup import backup_journal, quick_check_journal
+from aurora_broker.chain import ChainCheck
 from aurora_broker.config import BrokerConfig, load_broker_config
 from aurora_broker.corpactions import (
     CashDividend,
@@ -46,6 +48,7 @@ from aurora_broker.messages import (
     SubmitOrder,
     session_closes,
 )
+from aurora_broker.migrate import Migration, migrate_journal
 from aurora_broker.money import cents_to_usd, dec, to_cents, usd_to_cents
 from aurora_broker.paper import PaperBroker, SessionReport
 from aurora_broker.reader import (
@@ -60,6 +63,7 @@ from aurora_broker.reader import (
 )
 
 __all__ = [
+    "JOURNAL_FORMAT_VERSION",
     "JOURNAL_NAME",
     "JOURNAL_TABLES",
     "PRICE_TICK",
@@ -70,6 +74,7 @@ __all__ = [
     "BrokerConfig",
     "BrokerEvent",
     "CashDividend",
+    "ChainCheck",
     "Checkpoint",
     "ConfigMismatchError",
     "CorporateAction",
@@ -85,6 +90,7 @@ __all__ = [
     "JournalReader",
     "LedgerEntry",
     "MassStatus",
+    "Migration",
     "Order",
     "OrderAccepted",
     "OrderAdjusted",
@@ -112,6 +118,7 @@ __all__ = [
     "cents_to_usd",
     "dec",
     "load_broker_config",
+    "migrate_journal",
     "quick_check_journal",
     "session_closes",
     "split_order",

@@ -1,8 +1,10 @@
-"""The journal's SQL schema; bump SCHEMA_VERSION on any change (there is no silent migration)."""
+"""The journal's SQL schema; bump SCHEMA_VERSION on any change and add its step to ``migrate.py``."""
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2  # 2: trading_state_events.cause, run_events, DELISTING ledger lines
+# 2: trading_state_events.cause, run_events, DELISTING ledger lines
+# 3: checkpoints.chain_sha256 and marks_json (the checkpoint hash chain, see chain.py)
+SCHEMA_VERSION = 3
 APPLICATION_ID = 0x41555241  # "AURA": PRAGMA application_id marks the file as an Aurora journal
 
 DDL = """
@@ -134,7 +136,9 @@ CREATE TABLE run_events (
 CREATE TABLE checkpoints (
     session TEXT PRIMARY KEY,
     committed_at_ns INTEGER NOT NULL,
-    data_json TEXT NOT NULL
+    data_json TEXT NOT NULL,
+    chain_sha256 TEXT NOT NULL DEFAULT '',
+    marks_json TEXT NOT NULL DEFAULT '{}'
 );
 """
 

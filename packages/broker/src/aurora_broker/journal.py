@@ -13,6 +13,7 @@ artifacts.
 from __future__ import annotations
 
 import json
+import shlex
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -22,7 +23,9 @@ from typing import Any
 from urllib.parse import quote
 
 from aurora_broker._schema import APPLICATION_ID, DDL, SCHEMA_VERSION
+from aurora_broker.chain import GENESIS, session_digest, table_marks
 from aurora_broker.errors import ConfigMismatchError, JournalError
+from aurora_broker.integrity import check_integrity
 from aurora_broker.reader import Checkpoint, JournalReader
 from aurora_safety import BreakerReset, BreakerTripped, Clock, StateChanged, SystemClock
 
@@ -85,9 +88,7 @@ class Journal:
     def _verify_or_create(self, config_hash: str, create: bool) -> None:
         conn = self._conn
         conn.execute("PRAGMA query_only = ON")  # nothing may be written until the file is trusted
-        check = conn.execute("PRAGMA quick_check").fetchone()[0]
-        if check != "ok":
-            raise JournalError(self.path, f"journal is corrupt (quick_check: {check})")
+        check_integrity(conn, self.path)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         fresh = not tables and app_id == 0
@@ -99,10 +100,7 @@ class Journal:
             row = conn.execute("SELECT schema_version, config_hash FROM meta WHERE id = 1").fetchone()
             if row is None:
                 raise JournalError(self.path, "journal has no meta row (incomplete or foreign file)")
-            if row[0] != SCHEMA_VERSION:
-                raise JournalError(
-                    self.path, f"journal schema version {row[0]}, this code needs {SCHEMA_VERSION}"
-                )
+            check_version(self.path, row[0])
             if row[1] != config_hash:
                 raise ConfigMismatchError(self.path, row[1], config_hash)
         conn.execute("PRAGMA query_only = OFF")
@@ -292,11 +290,40 @@ class Journal:
         )
 
     def write_checkpoint(self, session: date, data: Mapping[str, Any] | None = None) -> None:
-        """Mark ``session`` committed; call it last inside the session's transaction."""
-        self.execute(
-            "INSERT INTO checkpoints VALUES (?, ?, ?)",
-            (session.isoformat(), self._clock.time_ns(), dumps(dict(data or {}))),
+        """Mark ``session`` committed, chained to the previous one; call it last in the session's transaction.
+
+        The digest covers the previous session's digest and every row appended since
+        (``chain.py``), so an edited past session is named by ``JournalReader.verify_chain``.
+        """
+        with self.atomic():
+            last = self._conn.execute(
+                "SELECT chain_sha256, marks_json FROM checkpoints ORDER BY session DESC LIMIT 1"
+            ).fetchone()
+            previous, before = (GENESIS, {}) if last is None else (str(last[0]), json.loads(last[1]))
+            marks = table_marks(self._conn)
+            day, at, payload = session.isoformat(), self._clock.time_ns(), dumps(dict(data or {}))
+            digest = session_digest(self._conn, previous, day, payload, before, marks)
+            self.execute(
+                "INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?)", (day, at, payload, digest, dumps(marks))
+            )
+
+
+def check_version(path: Path, version: object) -> None:
+    """Refuse a journal of another format with one line naming both versions and the way forward."""
+    if version == SCHEMA_VERSION:
+        return
+    if isinstance(version, int) and version < SCHEMA_VERSION:
+        raise JournalError(
+            path,
+            f"journal format v{version} is older than this Aurora's v{SCHEMA_VERSION}; "
+            f"migrate it with `aurora migrate --run-dir {shlex.quote(str(path.parent))}` "
+            "(resume and advance migrate on their own)",
         )
+    raise JournalError(
+        path,
+        f"journal format v{version} is newer than this Aurora's v{SCHEMA_VERSION}; "
+        "use the Aurora release that wrote it (or a newer one)",
+    )
 
 
 def check_file(path: Path, create: bool) -> None:

@@ -19,7 +19,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from aurora_broker._schema import APPLICATION_ID, SCHEMA_VERSION
+from aurora_broker.chain import ChainCheck, verify_chain
 from aurora_broker.errors import JournalError
+from aurora_broker.integrity import check_integrity
 from aurora_broker.messages import Fill, Order, OrderStatus, Position, Side
 from aurora_safety import ReasonCode, Rejection, StateChanged, TradingState, TransitionCause
 
@@ -173,11 +176,53 @@ class JournalReader:
         except sqlite3.Error as exc:
             raise JournalError(path, f"not a usable Aurora journal ({exc})") from None
         try:
-            yield cls(conn, path)
+            reader = cls(conn, path)
+            reader.check()
+            yield reader
         except sqlite3.DatabaseError as exc:
             raise JournalError(path, f"not a usable Aurora journal ({exc})") from None
         finally:
             conn.close()
+
+    def check(self) -> None:
+        """Believe nothing before SQLite's integrity check passes and the file is an Aurora journal.
+
+        A journal newer than this code is refused; an older one is read as it is
+        (writers migrate it: ``migrate.py``).
+        """
+        from aurora_broker.journal import check_version
+
+        check_integrity(self._conn, self.path)
+        tables = {r[0] for r in self._rows("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if (
+            self._conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID
+            or "meta" not in tables
+        ):
+            raise JournalError(self.path, "not an Aurora journal (foreign or empty SQLite database)")
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            check_version(self.path, version)
+
+    def schema_version(self) -> int:
+        rows = self._rows("SELECT schema_version FROM meta WHERE id = 1")
+        if not rows:
+            raise JournalError(self.path, "journal has no meta row (incomplete or foreign file)")
+        return int(rows[0][0])
+
+    def chain_head(self) -> tuple[date, str] | None:
+        """The last committed session and its chain digest (None before the first, or on a v2 journal)."""
+        if self.schema_version() < 3:
+            return None
+        rows = self._rows("SELECT session, chain_sha256 FROM checkpoints ORDER BY session DESC LIMIT 1")
+        return None if not rows else (date.fromisoformat(rows[0][0]), str(rows[0][1]))
+
+    def verify_chain(self) -> ChainCheck:
+        """Recompute the checkpoint chain from the journal's rows (``chain.py``); O(journal size)."""
+        if self.schema_version() < 3:
+            return ChainCheck(
+                0, None, None, None, f"journal format v{self.schema_version()} has no checkpoint chain"
+            )
+        return verify_chain(self._conn)
 
     def backup_to(self, target: Path) -> None:
         """A consistent copy of the whole journal (committed state, WAL included) at ``target``."""

@@ -1,16 +1,15 @@
 """The run configuration: one frozen, typed tree; the default needs no file.
 
 A config file is TOML with the sections below (``[alerts]`` names notification sinks
-and is not part of the hash); any unknown field, wrong type
+and is not part of the identity); any unknown field, wrong type
 or disabled limit is refused with one line naming the file, the field and
-the value (exit 2). The canonical JSON of the effective config is hashed
-into the manifest and the journal, so a run directory cannot be resumed
-under another config.
+the value (exit 2). The config's identity (its effective trading values,
+``identity.py``) is hashed into the manifest and the journal, so a run
+directory cannot be resumed under a config that trades differently.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tomllib
 from collections.abc import Mapping
@@ -21,11 +20,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from aurora_broker import BrokerConfig
+from aurora_e2d.identity import identity_hash
 from aurora_safety import ConfigError, Limits, load_limits
 
 __all__ = [
     "DEFAULT_SOURCE",
-    "NOT_IDENTITY",
     "AlertsConfig",
     "BlessConfig",
     "RunConfig",
@@ -134,10 +133,6 @@ class AlertsConfig(BaseModel):
         return name
 
 
-# Sections that say how a run is watched, not what it trades: left out of the config identity.
-NOT_IDENTITY = ("alerts",)
-
-
 class RunConfig(BaseModel):
     """Everything a run depends on besides the snapshot and the code."""
 
@@ -153,17 +148,9 @@ class RunConfig(BaseModel):
     bless: BlessConfig = BlessConfig()
     alerts: AlertsConfig = AlertsConfig()
 
-    def canonical_json(self) -> str:
-        """The hashed form: every setting but where the snapshot lies (see ``DataConfig.snapshot``)
-        and the ``NOT_IDENTITY`` sections (alert sinks change no trade)."""
-        data = self.model_dump(mode="json")
-        del data["data"]["snapshot"]
-        for section in NOT_IDENTITY:
-            del data[section]
-        return json.dumps(data, sort_keys=True, separators=(",", ":"))
-
     def config_hash(self) -> str:
-        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+        """The run's identity: effective trading values only (``identity.py``, ADR 0011)."""
+        return identity_hash(self.model_dump(mode="json"))
 
     def with_snapshot(self, snapshot: Path | None) -> RunConfig:
         """The same config reading another snapshot directory (absolute path), hash unchanged."""

@@ -1,8 +1,9 @@
 """manifest.json: what a run was made of and what it produced.
 
 Records the run id, package versions, git revision, the config and its hash,
-the effective flags, the input snapshot hash and, for every artifact, its
-path, sha256, row count and schema. The gates check the run directory
+the effective flags, the input snapshot hash, the run-directory format, the
+journal's format and checkpoint chain head (binding journal and artifacts)
+and, for every artifact, its path, sha256, row count and schema. The gates check the run directory
 against it, so every file that matters must be listed here.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from aurora_e2d.artifacts import atomic_write_bytes, sha256_file
+from aurora_e2d.runformat import RUN_FORMAT_VERSION
 
 MANIFEST = "manifest.json"
 REPORT_ENTRY = "report"  # report.html's entry: the manifest that lists it is the last thing a run writes
@@ -88,6 +90,7 @@ class Manifest:
     versions: Mapping[str, str] = field(default_factory=package_versions)
     git_revision: str | None = None
     artifacts: dict[str, ArtifactRecord] = field(default_factory=dict)
+    journal: Mapping[str, Any] = field(default_factory=dict)  # format_version, chain_head {session, sha256}
 
     def record(
         self, run_dir: Path, name: str, rel_path: str, rows: int | None, schema: dict[str, str] | None
@@ -96,7 +99,9 @@ class Manifest:
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "format_version": RUN_FORMAT_VERSION,
             "run_id": self.run_id,
+            "journal": dict(self.journal),
             "git_revision": self.git_revision,
             "versions": dict(self.versions),
             "config": self.config,

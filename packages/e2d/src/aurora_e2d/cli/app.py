@@ -155,6 +155,19 @@ def advance(
 
 
 @app.command()
+def migrate(
+    run_dir: Annotated[Path, typer.Option("--run-dir", help="The run directory to upgrade in place.")],
+) -> None:
+    """Upgrade a run directory written by an older Aurora (journal copied to journal.sqlite.bak-vN first).
+
+    `run`, `resume` and `advance` migrate on their own; a directory already current is left as it is.
+    """
+    from aurora_e2d.runtime.migrate import migrate_run
+
+    typer.echo(migrate_run(run_dir))
+
+
+@app.command()
 def status(
     run_dir: Annotated[Path, typer.Option("--run-dir", help="The run directory to inspect.")],
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")] = False,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ from aurora_e2d.research.pipeline import (
     run_data_stages,
     run_model_stages,
 )
+from aurora_e2d.runformat import RUN_FORMAT_VERSION, check_run_format, needs_upgrade, upgrade_run_dir
 from aurora_e2d.runtime.alerts import AlertSink, ObservingSink
 from aurora_e2d.runtime.derive import equity_frame, fills_frame, orders_frame, positions_frame
 from aurora_e2d.runtime.lock import RunDirBusyError, RunLock
@@ -83,6 +85,11 @@ def prepare_run_dir(config: RunConfig, run_dir: Path, *, move_snapshot: bool = F
     run_id = run_dir.name
     if frozen.is_file():
         saved = _read_frozen(frozen)
+        if needs_upgrade(saved):  # written by an older Aurora: migrate under this lock (runformat.py)
+            upgrade = upgrade_run_dir(run_dir, saved, load_run_config(run_dir).config_hash())
+            if upgrade is not None:
+                print(f"aurora: upgraded {run_dir}: {upgrade.describe()}", file=sys.stderr)
+            saved = _read_frozen(frozen)
         run_id = str(saved["run_id"])
         if saved.get("config_hash") != config.config_hash():
             raise InputError(
@@ -101,6 +108,7 @@ def prepare_run_dir(config: RunConfig, run_dir: Path, *, move_snapshot: bool = F
             )
     run_dir.mkdir(parents=True, exist_ok=True)
     payload = {
+        "format_version": RUN_FORMAT_VERSION,
         "run_id": run_id,
         "config_hash": config.config_hash(),
         "config": config.model_dump(mode="json"),
@@ -123,7 +131,9 @@ def load_run_config(run_dir: Path) -> RunConfig:
     frozen = run_dir / CONFIG_FILE
     if not frozen.is_file():
         raise InputError(str(run_dir), "not an Aurora run directory (no config.json)")
-    return validate_config(_read_frozen(frozen)["config"], str(frozen))
+    saved = _read_frozen(frozen)
+    check_run_format(run_dir, saved)  # a directory of a newer Aurora is refused, not misread
+    return validate_config(saved["config"], str(frozen))
 
 
 def _remove_stale_temp_files(run_dir: Path) -> None:
@@ -278,16 +288,26 @@ def _write_summary(runner: StageRunner, run_id: str, outcome: LoopOutcome, confi
     write_summary(runner.run_dir, payload)
 
 
-def _history(run_dir: Path) -> list[dict[str, object]]:
-    """Each advance and accepted restatement the journal records, in order (their wall times are not)."""
+def _history(run_dir: Path) -> tuple[list[dict[str, object]], dict[str, object]]:
+    """The journal's run events in order (advances, restatements, migrations; not their wall times),
+    and its format and chain head: the manifest binds the artifacts to this journal."""
     with JournalReader.open(run_dir) as reader:
-        return [{"kind": event.kind, **event.data} for event in reader.run_events()]
+        history: list[dict[str, object]] = [
+            {"kind": event.kind, **event.data} for event in reader.run_events()
+        ]
+        head = reader.chain_head()
+        journal: dict[str, object] = {
+            "format_version": reader.schema_version(),
+            "chain_head": None if head is None else {"session": head[0].isoformat(), "sha256": head[1]},
+        }
+    return history, journal
 
 
 def _write_manifest(runner: StageRunner, run_id: str, config: RunConfig, flags: dict[str, bool]) -> Manifest:
     run_dir = runner.run_dir
     snapshot = runner.outputs.snapshot
     assert snapshot is not None
+    history, journal = _history(run_dir)
     manifest = Manifest(
         run_id=run_id,
         config=config.model_dump(mode="json"),
@@ -303,12 +323,14 @@ def _write_manifest(runner: StageRunner, run_id: str, config: RunConfig, flags: 
             "kind": snapshot.kind,
         },
         git_revision=git_revision(repo_root()),
-        history=_history(run_dir),
+        history=history,
+        journal=journal,
     )
     for name, rows in runner.outputs.rows.items():
         spec = ARTIFACTS[name]
         manifest.record(run_dir, name, spec.file, rows, spec.schema_strings())
-    for extra in (CONFIG_FILE, "summary.json", JOURNAL_NAME):
+    backups = sorted(p.name for p in run_dir.glob(f"{JOURNAL_NAME}.bak-v*"))  # left by a migration
+    for extra in (CONFIG_FILE, "summary.json", JOURNAL_NAME, *backups):
         manifest.record(run_dir, extra, extra, None, None)
     for path in sorted((run_dir / MODELS_DIR).iterdir()):
         rel = f"{MODELS_DIR}/{path.name}"
