@@ -14,7 +14,14 @@ from pathlib import Path
 
 from aurora_safety import ConfigError
 
-__all__ = ["BLESSINGS_LEDGER", "BUNDLED_GOLDENS", "PROJECT_FILE", "GoldensLocation", "locate_goldens"]
+__all__ = [
+    "BLESSINGS_LEDGER",
+    "BUNDLED_GOLDENS",
+    "PROJECT_FILE",
+    "GoldensLocation",
+    "find_goldens",
+    "locate_goldens",
+]
 
 PROJECT_FILE = "aurora.toml"  # at the repository root
 BUNDLED_GOLDENS = Path("goldens")  # the demo's goldens: the default when the project file names none
@@ -66,3 +73,14 @@ def locate_goldens(root: Path) -> GoldensLocation:
             "gates.goldens", "must be a directory path (relative to aurora.toml)", goldens, source
         )
     return GoldensLocation((root / goldens).absolute(), f"{PROJECT_FILE} [gates] goldens")
+
+
+def find_goldens(start: Path | None = None) -> GoldensLocation:
+    """The goldens of the nearest repository above ``start`` (the cwd), else of the installed one."""
+    from aurora_e2d.paths import repo_root
+
+    here = (start or Path.cwd()).absolute()
+    for base in (here, *here.parents):
+        if (base / PROJECT_FILE).is_file() or (base / BUNDLED_GOLDENS / "metrics.json").is_file():
+            return locate_goldens(base)
+    return locate_goldens(repo_root())
