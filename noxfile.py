@@ -222,10 +222,11 @@ def l2(session: nox.Session) -> None:
     evidence = Path(session.posargs[0]).absolute() if session.posargs else REPORTS
     install(session, "gates")
     session.install("-c", str(CONSTRAINTS), "nox")  # promote checks runbook sessions with `nox --list`
+    # Both runs are of the team's reference (aurora.toml [gates] goldens; the bundled demo by default).
     run_dir = _fresh_run_dir("l2")  # runs/gate-l2: `aurora ratchet`'s default run directory
-    session.run("aurora", "run", "--run-dir", str(run_dir), env=SESSION_ENV)
+    session.run("aurora", "goldens", "run", "--run-dir", str(run_dir), env=SESSION_ENV)
     champion = _fresh_run_dir("l2-champion")  # promote checks it against the golden baseline hashes
-    session.run("aurora", "run", "--run-dir", str(champion), env={**SESSION_ENV, "AURORA_ROLLBACK": "1"})
+    session.run("aurora", "goldens", "run", "--champion", "--run-dir", str(champion), env=SESSION_ENV)
     session.run(
         "aurora",
         "gate",

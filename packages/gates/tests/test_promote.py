@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from aurora_e2d.config import BlessConfig, RunConfig
+from aurora_e2d.data.ingest import load_lock
 from aurora_gates.promote import (
     RUNBOOKS,
     CommandInventory,
@@ -25,6 +26,7 @@ from aurora_gates.promote import (
 
 REVISION = "0123456789abcdef0123456789abcdef01234567"
 REPO_ROOT = Path(__file__).resolve().parents[3]
+BUNDLED_LOCK = load_lock(REPO_ROOT / "goldens" / "snapshot")[1]
 # The sessions DESIGN.md §7 promises; the runbooks may name only these.
 SESSIONS = frozenset({"l0", "l1", "l2", "rollback-test", "run", "lint", "bench", "snapshot", "unit"})
 FLAGS = """
@@ -104,8 +106,16 @@ def blessing(repo_root: Path) -> dict:
         "format_version": 1,
         "blessed": True,
         "thresholds": BlessConfig().model_dump(mode="json"),
-        "candidate": {"git_revision": REVISION, "config": RunConfig().model_dump(mode="json")},
-        "champion": {"flags": {"hgb_model": False}, "artifact_sha256": pinned},
+        "candidate": {
+            "git_revision": REVISION,
+            "config": RunConfig().model_dump(mode="json"),
+            "snapshot_lock_sha256": BUNDLED_LOCK,
+        },
+        "champion": {
+            "flags": {"hgb_model": False},
+            "artifact_sha256": pinned,
+            "snapshot_lock_sha256": BUNDLED_LOCK,
+        },
         "checks": [{"name": "beats_champion", "passed": True, "message": "ok"}],
     }
 

@@ -15,13 +15,15 @@ from pathlib import Path
 import pytest
 
 from aurora_e2d.config import BlessConfig, RunConfig
+from aurora_e2d.data.ingest import load_lock
 from aurora_gates.evidence import Evidence
 from aurora_gates.promote import blessing_item, default_config_hash, mltestscore
 from aurora_gates.promote.inputs import PromotionInputs
 from aurora_gates.registry import CheckFailed
-from gates_helpers import aurora_exe, clean_env
+from gates_helpers import REPO_ROOT, aurora_exe, clean_env
 
 REVISION = "0123456789abcdef0123456789abcdef01234567"
+BUNDLED_LOCK = load_lock(REPO_ROOT / "goldens" / "snapshot")[1]  # the legacy goldens' snapshot
 GOLDEN = {"decisions": "d" * 64, "fills": "f" * 64}
 CHECKS = ("champion", "baselines", "slices", "training_serving_skew", "input_drift", "model_staleness")
 
@@ -45,7 +47,7 @@ def run_identity(run_id: str, sha: dict[str, str], **changes: object) -> dict:
         "config": RunConfig().model_dump(mode="json"),
         "config_hash": RunConfig().config_hash(),
         "manifest_sha256": "m" * 64,
-        "snapshot_lock_sha256": "s" * 64,
+        "snapshot_lock_sha256": BUNDLED_LOCK,
         "flags": {"hgb_model": False},
         "artifact_sha256": sha,
         **changes,
@@ -99,7 +101,7 @@ class TestBlessingItem:
             "run_id": "candidate",
             "manifest_sha256": "m" * 64,
             "config_hash": RunConfig().config_hash(),
-            "snapshot_lock_sha256": "s" * 64,
+            "snapshot_lock_sha256": BUNDLED_LOCK,
             "git_revision": REVISION,
             "status": "completed",
         }
@@ -144,7 +146,7 @@ class TestBlessingItem:
         found = default_config_hash(config)
         assert reason(repo_with(tmp_path, blessing(candidate=candidate))) == (
             f"the blessed candidate's config (window aside) hashes to {found}, this revision's default config "
-            f"to {default_config_hash()}: bless a run of the default config"
+            f"to {default_config_hash()}: bless a run of the reference config"
         )
 
     def test_the_window_is_not_the_config(self) -> None:

@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aurora_e2d.artifacts import sha256_file
+from aurora_e2d.data.ingest import load_lock
 from aurora_gates import REGISTRY, GateContext, run_check
 from aurora_gates.ratchet import (
     Direction,
@@ -33,6 +34,7 @@ from aurora_gates.ratchet import (
 )
 
 SHA_A = "a" * 64
+BUNDLED_LOCK = load_lock(Path(__file__).resolve().parents[3] / "goldens" / "snapshot")[1]
 
 
 def goldens(**metrics: tuple[float | None, str, float]) -> Goldens:
@@ -257,7 +259,11 @@ def make_run(
     for name, values in (("decisions", [1, 2]), ("fills", [3])):
         sha = write_parquet(run / f"{name}.parquet", values)
         artifacts[name] = {"path": f"{name}.parquet", "sha256": sha, "rows": len(values), "schema": {}}
-    manifest = {"flags": {"hgb_model": False} if flags is None else flags, "artifacts": artifacts}
+    manifest = {
+        "flags": {"hgb_model": False} if flags is None else flags,
+        "artifacts": artifacts,
+        "snapshot_identity": {"lock_sha256": BUNDLED_LOCK},
+    }
     (run / "manifest.json").write_text(json.dumps(manifest))
     (run / "summary.json").write_text(
         json.dumps(summary(**(metrics or {"sharpe_ratio": 1.0, "turnover": 0.06})))

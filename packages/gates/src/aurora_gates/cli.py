@@ -27,16 +27,34 @@ def gate(
         Path | None, typer.Option("--json", help="Also write the results as JSON here.")
     ] = None,
 ) -> None:
-    """Run one gate level's checks, print a table; exit 1 on any failure."""
-    from aurora_gates import ratchet  # noqa: F401  (registers the L2 `ratchet` check)
+    """Run one gate level's checks, print a table; exit 1 on any failure.
 
-    context = GateContext(repo_root=repo_root(), run_dir=run_dir, environ=dict(os.environ))
+    l2 judges the run against the reference's goldens (aurora.toml [gates] goldens, else the
+    bundled ones): a run over another snapshot is refused (exit 2) before any check runs."""
+    from aurora_gates import ratchet  # noqa: F401  (registers the L2 `ratchet` check)
+    from aurora_gates.reference import load_reference, require_run_on_reference
+
+    root = repo_root()
+    if level is Level.L2 and run_dir is not None:
+        try:
+            require_run_on_reference(run_dir, load_reference(root))
+        except rt_errors() as error:
+            raise _fail_usage(str(error)) from None
+    context = GateContext(repo_root=root, run_dir=run_dir, environ=dict(os.environ))
     report = run_gate(level, context)
     report.print_table(Console(stderr=False))
     if json_path is not None:
         report.write_json(json_path)
     if not report.passed:
         raise typer.Exit(1)
+
+
+def rt_errors() -> tuple[type[Exception], ...]:
+    """The one-line errors of reading a reference: bad goldens, bad project file."""
+    from aurora_gates.ratchet import RatchetError
+    from aurora_safety import ConfigError
+
+    return (RatchetError, ConfigError)
 
 
 def _fail_usage(message: str) -> typer.Exit:
@@ -61,17 +79,23 @@ def ratchet(
         Path | None, typer.Option("--adr", help="The ADR docs/adr/NNNN-title.md that justifies loosening.")
     ] = None,
 ) -> None:
-    """Compare a run's metrics with goldens/metrics.json; --update only tightens. Exit 1 if worse."""
+    """Compare a run's metrics with the reference's goldens; --update only tightens. Exit 1 if worse.
+
+    The goldens are those named by aurora.toml [gates] goldens (else goldens/); a run over another
+    snapshot than theirs is refused (exit 2)."""
     from aurora_gates import ratchet as rt
+    from aurora_gates.reference import load_reference, require_run_on_reference
 
     root = repo_root()
     run = run_dir if run_dir is not None else root / DEFAULT_L2_RUN_DIR
-    path = root / rt.GOLDENS
     try:
-        outcome = rt.assess(run, rt.load_goldens(path), updating=update, allow_loosen=allow_loosen, adr=adr)
-    except rt.RatchetError as error:
+        reference = load_reference(root)
+        require_run_on_reference(run, reference)
+        outcome = rt.assess(run, reference.goldens, updating=update, allow_loosen=allow_loosen, adr=adr)
+    except rt_errors() as error:
         raise _fail_usage(str(error)) from None
-    table = Table(title=f"ratchet: {run} vs {rt.GOLDENS}")
+    path = reference.metrics_path
+    table = Table(title=f"ratchet: {run} vs {reference.shown}")
     for column in ("metric", "result", "golden", "run", "tolerance", "better"):
         table.add_column(column)
     for f in outcome.findings:
@@ -134,6 +158,9 @@ def promote(
 
 
 def register(app: typer.Typer) -> None:
+    from aurora_gates.reference_cli import goldens_app
+
+    app.add_typer(goldens_app, name="goldens")
     app.command(name="gate")(gate)
     app.command(name="ratchet")(ratchet)
     app.command(name="promote")(promote)

@@ -14,10 +14,14 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from aurora_e2d.blessing.evidence import RunEvidence, load_run
 from aurora_e2d.blessing.inputs import drift_check, staleness_check
 from aurora_e2d.blessing.performance import baselines_check, champion_check, slices_check
+from aurora_e2d.blessing.sharpe import infer
 from aurora_e2d.blessing.skew import skew_check
+from aurora_e2d.blessing.trials import Trial, append_trial, read_trials, trial_sharpes
 from aurora_e2d.blessing.verdict import BLESSING_FILE, Blessing, CheckResult, record_in_manifest
 from aurora_e2d.config import BlessConfig
 from aurora_e2d.errors import InputError
@@ -68,6 +72,30 @@ def _run(name: str, check: Callable[..., CheckResult], *args: object) -> CheckRe
         )
 
 
+def _sharpe_inference(candidate: RunEvidence, ledger: Path | None) -> tuple[dict[str, object], float | None]:
+    """PSR/DSR of the candidate's booked daily returns, trials counted from ``ledger``; and its Sharpe."""
+    returns = _booked_returns(candidate)
+    try:
+        alone = infer(returns)
+        trials = [] if ledger is None else read_trials(ledger)
+        inference = infer(returns, trial_sharpes(trials, candidate.identity(), alone.sharpe_per_period))
+    except ValueError as error:
+        return {"error": str(error), "ledger": None if ledger is None else str(ledger)}, None
+    return (
+        {
+            **inference.as_dict(),
+            "message": inference.message,
+            "ledger": None if ledger is None else str(ledger),
+        },
+        inference.sharpe_per_period,
+    )
+
+
+def _booked_returns(run: RunEvidence) -> np.ndarray:
+    equity = run.frame("equity").sort("date")["equity"].to_numpy()
+    return equity[1:] / equity[:-1] - 1.0
+
+
 def bless_runs(
     candidate_dir: Path,
     champion_dir: Path,
@@ -75,13 +103,19 @@ def bless_runs(
     *,
     thresholds_source: str,
     json_path: Path | None = None,
+    ledger: Path | None = None,
+    record: bool = False,
 ) -> Blessing:
-    """Assess, write ``<candidate>/blessing.json`` (and ``json_path``), re-render the candidate's report."""
+    """Assess, write ``<candidate>/blessing.json`` (and ``json_path``), re-render the candidate's report.
+
+    ``ledger`` (the reference's ``blessings.jsonl``) counts the trials of the deflated Sharpe ratio;
+    with ``record`` this blessing is appended to it."""
     candidate = load_run(candidate_dir, "candidate")
     same = candidate_dir.resolve() == champion_dir.resolve()
     champion = candidate if same else load_run(champion_dir, "champion")
     _same_ground(candidate, champion)
     first, last = candidate.window
+    sharpe, sharpe_per_period = _sharpe_inference(candidate, ledger)
     blessing = Blessing(
         candidate=candidate.identity(),
         champion=champion.identity(),
@@ -89,6 +123,7 @@ def bless_runs(
         thresholds=bless.model_dump(mode="json"),
         thresholds_source=thresholds_source,
         checks=tuple(_run(name, check, candidate, champion, bless) for name, check in CHECKS),
+        sharpe=sharpe,
     )
     with RunLock(candidate_dir):
         blessing.write(candidate_dir / BLESSING_FILE)
@@ -97,4 +132,16 @@ def bless_runs(
         record_in_manifest(candidate_dir, REPORT_ENTRY, REPORT)
     if json_path is not None:
         blessing.write(json_path)
+    if record and ledger is not None and sharpe_per_period is not None:
+        identity = candidate.identity()
+        append_trial(
+            ledger,
+            Trial(
+                manifest_sha256=str(identity["manifest_sha256"]),
+                snapshot_lock_sha256=str(identity["snapshot_lock_sha256"]),
+                sharpe_per_period=sharpe_per_period,
+                run_id=str(identity["run_id"]),
+                blessed=blessing.blessed,
+            ),
+        )
     return blessing

@@ -50,6 +50,8 @@ class Blessing:
     thresholds: Mapping[str, Any]
     thresholds_source: str
     checks: tuple[CheckResult, ...]
+    # the candidate's probabilistic and deflated Sharpe ratios (reported, not a check), or why not
+    sharpe: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def blessed(self) -> bool:
@@ -70,6 +72,7 @@ class Blessing:
             "thresholds": dict(self.thresholds),
             "thresholds_source": self.thresholds_source,
             "checks": [c.as_dict() for c in self.checks],
+            "sharpe_inference": dict(self.sharpe),
         }
 
     def to_bytes(self) -> bytes:

@@ -40,10 +40,22 @@ def bless(
             "--config", help="TOML whose \\[bless] section sets the thresholds (default: built in)."
         ),
     ] = None,
+    ledger: Annotated[
+        Path | None,
+        typer.Option(
+            "--ledger",
+            help="Blessings recorded for the reference, counted as the deflated Sharpe ratio's trials "
+            "(default: blessings.jsonl in the goldens aurora.toml \\[gates] names, else goldens/).",
+        ),
+    ] = None,
+    record: Annotated[
+        bool, typer.Option("--record", help="Append this blessing to the ledger (one more trial).")
+    ] = False,
 ) -> None:
     """Champion/challenger blessing: exit 0 blessed, 1 not (every failed check named), 2 bad input."""
     from aurora_e2d.blessing import bless_runs
     from aurora_e2d.config import DEFAULT_SOURCE, load_config
+    from aurora_e2d.reference import find_goldens
 
     thresholds = load_config(config).bless
     blessing = bless_runs(
@@ -52,6 +64,8 @@ def bless(
         thresholds,
         thresholds_source=DEFAULT_SOURCE if config is None else str(config),
         json_path=json_path,
+        ledger=ledger if ledger is not None else find_goldens().ledger,
+        record=record,
     )
     table = Table(title=f"bless {candidate_run} against {champion_run}")
     for column in ("check", "result", "evidence"):
@@ -60,6 +74,10 @@ def bless(
         verdict = "[green]pass[/green]" if check.passed else "[bold red]FAIL[/bold red]"
         table.add_row(check.name, verdict, check.message)
     Console(width=200).print(table)
+    inference = blessing.sharpe
+    typer.echo(
+        f"sharpe: {inference.get('message') or inference.get('error')} (ledger {inference.get('ledger')})"
+    )
     if not blessing.blessed:
         for check in blessing.failed:
             typer.echo(f"aurora: not blessed: {check.name}: {check.message}", err=True)

@@ -1,4 +1,5 @@
-"""The checklist item that requires a blessing of this revision's candidate against the golden champion.
+"""The checklist item that requires a blessing of this revision's candidate against the golden champion,
+on the team's reference (aurora.toml [gates] goldens; the bundled demo when none is named).
 
 `nox -s l2` runs `aurora bless --candidate-run C --champion-run P --json
 reports/blessing.json`; this item reads that JSON from the evidence
@@ -18,24 +19,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from aurora_e2d.config import BlessConfig, RunConfig
+from aurora_e2d.config import BlessConfig
 from aurora_gates.promote.inputs import PromotionInputs
-from aurora_gates.ratchet import GOLDENS, RatchetError, load_goldens
+from aurora_gates.ratchet import RatchetError
+from aurora_gates.reference import config_hash_without_window, load_reference
 from aurora_gates.registry import CheckFailed
+from aurora_safety import ConfigError
 
 __all__ = ["blessing_item", "default_config_hash"]
 
 FORMAT_VERSION = 1
 _IDENTITY = ("run_id", "manifest_sha256", "config_hash", "snapshot_lock_sha256", "git_revision", "status")
-_WINDOW = ("start", "end")  # where a run trades, not how: bless compares candidate and champion on one window
-
-
-def default_config_hash(config: Mapping[str, Any] | None = None) -> str:
-    """The hash of a config without its window: this revision's defaults when ``config`` is None."""
-    data = dict(RunConfig().model_dump(mode="json") if config is None else config)
-    for key in _WINDOW:
-        data.pop(key, None)
-    return RunConfig.model_validate({**data, "start": None, "end": None}, strict=False).config_hash()
+default_config_hash = config_hash_without_window  # the name this item has always exported
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -81,6 +76,19 @@ def blessing_item(inputs: PromotionInputs) -> dict[str, Any]:
             + ", ".join(f"{k}={used.get(k)!r} (built in {defaults.get(k)!r})" for k in changed),
             report=str(path),
         )
+    try:
+        reference = load_reference(inputs.repo_root)
+    except (RatchetError, ConfigError) as error:
+        raise CheckFailed(f"cannot read the reference's goldens: {error}") from None
+    for role, run in (("candidate", candidate), ("champion", champion)):
+        lock = run.get("snapshot_lock_sha256") if isinstance(run, Mapping) else None
+        if lock != reference.lock_sha256:
+            raise CheckFailed(
+                f"the {role} ran on snapshot {str(lock)[:12]}, not the reference snapshot "
+                f"{reference.lock_sha256[:12]} of {reference.shown}",
+                reference=reference.describe(),
+                **identities,
+            )
     revision = inputs.require_revision()
     if candidate.get("git_revision") != revision:
         raise CheckFailed(
@@ -89,12 +97,15 @@ def blessing_item(inputs: PromotionInputs) -> dict[str, Any]:
             **identities,
         )
     config = candidate.get("config")
-    expected = default_config_hash()
-    found = default_config_hash(config) if isinstance(config, Mapping) else None
+    expected = reference.config_hash
+    found = config_hash_without_window(config) if isinstance(config, Mapping) else None
     if found != expected:
+        what = (
+            "this revision's default config" if reference.config_path is None else str(reference.config_path)
+        )
         raise CheckFailed(
-            f"the blessed candidate's config (window aside) hashes to {found}, this revision's default config to "
-            f"{expected}: bless a run of the default config",
+            f"the blessed candidate's config (window aside) hashes to {found}, {what} to "
+            f"{expected}: bless a run of the reference config",
             report=str(path),
             **identities,
         )
@@ -103,21 +114,19 @@ def blessing_item(inputs: PromotionInputs) -> dict[str, Any]:
         raise CheckFailed(
             f"the champion ran with flags on ({', '.join(on)}): it is not the golden", **identities
         )
-    try:
-        pinned = dict(load_goldens(inputs.repo_root / GOLDENS).baseline_hashes)
-    except RatchetError as error:
-        raise CheckFailed(f"cannot read the golden baseline hashes: {error}") from None
+    pinned = dict(reference.goldens.baseline_hashes)
     hashes = champion.get("artifact_sha256") or {}
     differ = sorted(n for n in pinned if hashes.get(n) != pinned[n])
     if not pinned or differ:
         raise CheckFailed(
             f"the champion is not the golden: {', '.join(differ) or 'no baseline hash pinned'} "
-            f"differ from {GOLDENS} baseline_hashes",
+            f"differ from {reference.shown} baseline_hashes",
             champion_sha256={n: hashes.get(n) for n in pinned},
             golden_sha256=pinned,
         )
     return {
         "report": str(path),
+        "reference": reference.describe(),
         **identities,
         "window": data.get("window"),
         "checks": {

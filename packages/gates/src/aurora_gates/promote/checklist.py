@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from aurora_e2d.reference import BLESSINGS_LEDGER, locate_goldens
 from aurora_gates.evidence import Evidence
 from aurora_gates.promote import mltestscore
 from aurora_gates.promote.blessing import blessing_item
@@ -29,7 +30,7 @@ from aurora_gates.promote.runbooks import (
 )
 from aurora_gates.ratchet import GOLDENS
 from aurora_gates.registry import Check, CheckFailed, GateContext, Level, run_check
-from aurora_safety import missing_adrs
+from aurora_safety import ConfigError, missing_adrs
 
 __all__ = ["ADR_DIR", "ITEMS", "run_checklist"]
 
@@ -95,8 +96,19 @@ def runbook_item(topic: str, filename: str) -> Item:
     return item
 
 
+def _goldens_pathspecs(inputs: PromotionInputs) -> list[str]:
+    """The bundled goldens and the team's (aurora.toml [gates] goldens) when inside the repository."""
+    specs = [str(GOLDENS.parent)]
+    try:
+        team = locate_goldens(inputs.repo_root).directory.resolve().relative_to(inputs.repo_root.resolve())
+    except (ValueError, ConfigError):
+        return specs  # outside the repository (not git's to judge), or an unreadable project file
+    return specs if str(team) in specs else [*specs, str(team)]
+
+
 def goldens_item(inputs: PromotionInputs) -> dict[str, Any]:
-    goldens = inputs.git.changed(str(GOLDENS.parent))
+    # the ledger of recorded blessings grows with every `aurora bless --record`: not a golden
+    goldens = [p for p in inputs.git.changed(*_goldens_pathspecs(inputs)) if not p.endswith(BLESSINGS_LEDGER)]
     if not goldens:
         return {"goldens_changed": [], "note": "goldens unchanged since the last commit"}
     adrs = [p for p in inputs.git.changed(str(ADR_DIR)) if p.endswith(".md") and not p.endswith(ADR_TEMPLATE)]

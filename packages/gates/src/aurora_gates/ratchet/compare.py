@@ -159,7 +159,7 @@ def update(
         else:
             metrics[name] = golden
     hashes = current.baseline_hashes if baseline is None else dict(baseline)
-    return Goldens(metrics, dict(sorted(hashes.items())))
+    return Goldens(metrics, dict(sorted(hashes.items())), current.reference)
 
 
 def describe_changes(old: Goldens, new: Goldens) -> list[str]:

@@ -1,5 +1,8 @@
-"""goldens/metrics.json: each golden metric with its better direction and tolerance, plus the
-sha256 of the flags-off baseline's decisions and fills; validated strictly when read.
+"""goldens/metrics.json: each golden metric with its better direction and tolerance, the
+sha256 of the flags-off baseline's decisions and fills, and the reference they belong to
+(the snapshot's lock hash and the config); validated strictly when read.
+
+A file without ``reference`` (written before it existed) belongs to the bundled snapshot.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ __all__ = [
     "Direction",
     "GoldenMetric",
     "Goldens",
+    "GoldensReference",
     "RatchetError",
     "load_goldens",
     "write_goldens",
@@ -28,7 +32,8 @@ __all__ = [
 
 GOLDENS = Path("goldens") / "metrics.json"
 _METRIC_KEYS = ("value", "direction", "tolerance")
-_TOP_KEYS = ("metrics", "baseline_hashes")
+_TOP_KEYS = ("metrics", "baseline_hashes", "reference")
+_REFERENCE_KEYS = ("snapshot_lock_sha256", "snapshot", "config", "config_hash")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _ROUNDING = 1e-12  # relative slack so that golden 0.06, tolerance 0.01, value 0.07 is "within"
 
@@ -73,10 +78,56 @@ class GoldenMetric:
         return {"value": self.value, "direction": str(self.direction), "tolerance": self.tolerance}
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GoldensReference:
+    """The snapshot and config the goldens were measured on; runs of any other are refused."""
+
+    snapshot_lock_sha256: str
+    snapshot: str | None = None  # relative to the goldens directory; None: the bundled snapshot
+    config: str | None = None  # a run config.json in the goldens directory; None: this revision's defaults
+    config_hash: str | None = None  # that config's hash, its window aside; None with config None
+
+    @classmethod
+    def from_dict(cls, raw: Any, source: str) -> GoldensReference:
+        where = f"{source}: 'reference'"
+        if not isinstance(raw, Mapping):
+            raise RatchetError(f"{where} must be an object, was {raw!r}")
+        for key in raw:
+            if key not in _REFERENCE_KEYS:
+                raise RatchetError(f"{where}: unknown key {key!r} (allowed: {', '.join(_REFERENCE_KEYS)})")
+        for key in ("snapshot_lock_sha256", "config_hash"):
+            value = raw.get(key)
+            if (value is not None or key == "snapshot_lock_sha256") and (
+                not isinstance(value, str) or not _SHA256.fullmatch(value)
+            ):
+                raise RatchetError(f"{where}.{key} must be a sha256 hex digest, was {value!r}")
+        for key in ("snapshot", "config"):
+            value = raw.get(key)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise RatchetError(f"{where}.{key} must be a path or null, was {value!r}")
+        if (raw.get("config") is None) != (raw.get("config_hash") is None):
+            raise RatchetError(f"{where}: 'config' and 'config_hash' go together (both set or both null)")
+        return cls(
+            snapshot_lock_sha256=raw["snapshot_lock_sha256"],
+            snapshot=raw.get("snapshot"),
+            config=raw.get("config"),
+            config_hash=raw.get("config_hash"),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "snapshot_lock_sha256": self.snapshot_lock_sha256,
+            "snapshot": self.snapshot,
+            "config": self.config,
+            "config_hash": self.config_hash,
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class Goldens:
     metrics: Mapping[str, GoldenMetric]
     baseline_hashes: Mapping[str, str] = field(default_factory=dict)
+    reference: GoldensReference | None = None  # None: a file from before references (the bundled snapshot)
 
     @classmethod
     def from_dict(cls, data: Any, source: str = str(GOLDENS)) -> Goldens:
@@ -98,13 +149,21 @@ class Goldens:
                 raise RatchetError(
                     f"{source}: 'baseline_hashes.{name}' must be a sha256 hex digest, was {sha!r}"
                 )
-        return cls(metrics, dict(sorted(hashes.items())))
+        reference = data.get("reference")
+        return cls(
+            metrics,
+            dict(sorted(hashes.items())),
+            None if reference is None else GoldensReference.from_dict(reference, source),
+        )
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "metrics": {name: m.as_dict() for name, m in sorted(self.metrics.items())},
             "baseline_hashes": dict(sorted(self.baseline_hashes.items())),
         }
+        if self.reference is not None:
+            data["reference"] = self.reference.as_dict()
+        return data
 
 
 def _metric(name: str, raw: Any, source: str) -> GoldenMetric:

@@ -10,7 +10,7 @@ from pathlib import Path
 from aurora_e2d.exitcodes import ExitCode
 from aurora_gates.evidence import REPORTS, Evidence
 from aurora_gates.paths import repo_root as find_repo_root
-from aurora_gates.ratchet import GOLDENS
+from aurora_gates.reference import load_reference
 from aurora_gates.rollback.runs import rollback_test
 from aurora_safety import AuroraError
 
@@ -27,16 +27,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--report", type=Path, default=Evidence(REPORTS).rollback, help="JSON report path")
     parser.add_argument(
-        "--goldens", type=Path, default=None, help=f"pinned baseline hashes (default <repo>/{GOLDENS})"
+        "--goldens",
+        type=Path,
+        default=None,
+        help="pinned baseline hashes (default: the reference's goldens, aurora.toml [gates] goldens)",
     )
     parser.add_argument(
         "--no-goldens", action="store_true", help="do not compare the baseline with the goldens"
     )
     args = parser.parse_args(argv)
     root = find_repo_root()
-    goldens = None if args.no_goldens else (args.goldens or root / GOLDENS)
     try:
-        report = rollback_test(root, args.work_dir.resolve(), goldens=goldens)
+        reference = load_reference(root)  # every run is of the reference config on its snapshot
+        goldens = None if args.no_goldens else (args.goldens or reference.metrics_path)
+        report = rollback_test(
+            root, args.work_dir.resolve(), goldens=goldens, extra_args=reference.run_args()
+        )
     except AuroraError as error:
         print(f"rollback-test: error: {error}", file=sys.stderr)
         return ExitCode.BAD_INPUT
