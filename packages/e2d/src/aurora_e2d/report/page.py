@@ -22,6 +22,7 @@ from aurora_e2d.report import _numbers as nums
 from aurora_e2d.report import _plots as plots
 from aurora_e2d.report import _repo as repo_files
 from aurora_e2d.report import _sections as sections
+from aurora_e2d.report import sizing
 from aurora_e2d.report.tearsheet import ROLLING_SESSIONS
 from aurora_e2d.report.trades import trade_stats
 
@@ -309,6 +310,8 @@ def render_report(run_dir: Path, repo_root: Path | None = None) -> str:
         else "<p>No committed session yet: nothing to plot.</p>",
         *_blessing(run_dir),
         *_advances(run_dir),
+        "<h2 id='sizing'>Order sizing and universe</h2>",
+        sizing.section(run_dir),
         "<h2 id='timeline'>Timeline: trading state, breakers, kill switch</h2>",
         h.timeline(events),
         "<p class='caption'>From <code>journal.sqlite</code>: every change of trading state "
