@@ -1,23 +1,28 @@
-"""plan_orders: from target weights to orders that a healthy run never sees rejected."""
+"""plan_session: from target weights to ONE order per name that a healthy run never sees rejected."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import tempfile
+from pathlib import Path
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aurora_broker import Side
-from aurora_e2d.runtime.orderplan import HEADROOM, Target, limit_price, plan_orders
-from aurora_safety import Limits
+from aurora_broker import Bar, Side
+from aurora_e2d.config import RunConfig
+from aurora_e2d.runtime.loop import ReplayClock
+from aurora_e2d.runtime.orderplan import HEADROOM, ClipReason, Target, limit_price, plan_orders, plan_session
+from aurora_e2d.runtime.stack import open_stack
+from aurora_safety import Limits, on_tick_grid
 
 DAY = dt.date(2013, 1, 2)
 LIMITS = Limits()
 
 
-def plan(targets, closes, positions=None, equity=1_000_000.0, limits=LIMITS, used=0.0):
-    return plan_orders(
+def plan(targets, closes, positions=None, equity=1_000_000.0, limits=LIMITS, used=0.0, orders_used=0):
+    return plan_session(
         strategy="s",
         session=DAY,
         targets=targets,
@@ -27,64 +32,177 @@ def plan(targets, closes, positions=None, equity=1_000_000.0, limits=LIMITS, use
         limits=limits,
         offset_bps=50.0,
         daily_notional_used_usd=used,
+        session_orders_used=orders_used,
     )
 
 
-def test_limit_prices_are_rounded_to_the_cent_against_us() -> None:
-    assert limit_price(100.0, Side.BUY, 50.0) == 100.5
-    assert limit_price(100.0, Side.SELL, 50.0) == 99.5
-    assert limit_price(33.333, Side.BUY, 50.0) == 33.49  # 33.4996... floored for a buy
-    assert limit_price(33.333, Side.SELL, 50.0) == 33.17  # 33.1663... ceiled for a sell
+class TestLimitPrice:
+    def test_at_or_above_a_dollar_prices_are_whole_cents_rounded_toward_the_close(self) -> None:
+        assert limit_price(100.0, Side.BUY, 50.0) == 100.5
+        assert limit_price(100.0, Side.SELL, 50.0) == 99.5
+        assert limit_price(33.333, Side.BUY, 50.0) == 33.49  # 33.4996... floored for a buy
+        assert limit_price(33.333, Side.SELL, 50.0) == 33.17  # 33.1663... ceiled for a sell
+
+    def test_below_a_dollar_prices_are_hundredths_of_a_cent(self) -> None:
+        assert limit_price(0.09, Side.BUY, 50.0) == 0.0904  # 0.09045 floored
+        assert limit_price(0.09, Side.SELL, 50.0) == 0.0896  # 0.08955 ceiled
+        assert limit_price(0.995, Side.BUY, 50.0) == 0.9999  # 0.999975 is still below a dollar
+        assert limit_price(0.999, Side.BUY, 50.0) == 1.0  # 1.003995: the cent grid from $1 on
+
+    def test_a_close_below_one_tick_has_no_buy_price(self) -> None:
+        assert limit_price(0.00005, Side.BUY, 50.0) == 0.0
 
 
 def test_sells_come_first_and_ids_follow_the_decision_key() -> None:
-    orders = plan([Target("AAA", 0.2)], {"AAA": 100.0, "BBB": 50.0}, positions={"BBB": 1000})
+    orders = plan([Target("AAA", 0.2)], {"AAA": 100.0, "BBB": 50.0}, positions={"BBB": 1000}).orders
     assert [(o.side, o.symbol) for o in orders] == [(Side.SELL, "BBB"), (Side.BUY, "AAA")]
     assert orders[0].quantity == 1000
     assert orders[1].quantity == 2000
     assert orders[1].client_order_id.startswith("s-20130102-AAA-0-")
 
 
-def test_a_position_is_capped_below_its_limit() -> None:
-    orders = plan([Target("AAA", 0.9)], {"AAA": 100.0})
-    bought = sum(o.quantity for o in orders)
+def test_a_position_is_capped_below_its_limit_and_its_order_clipped_to_the_order_notional() -> None:
+    limits = Limits(max_order_notional_usd=1_000_000.0)
+    bought = sum(o.quantity for o in plan([Target("AAA", 0.9)], {"AAA": 100.0}, limits=limits).orders)
     assert bought == math.floor(HEADROOM * LIMITS.max_position_notional_usd / 100.0)
+    result = plan([Target("AAA", 0.9)], {"AAA": 100.0})
+    (order,) = result.orders
+    assert order.quantity == math.floor(LIMITS.max_order_notional_usd / order.limit_price)
+    (clip,) = result.clips
+    assert (clip.symbol, clip.reason, clip.wanted_qty, clip.ordered_qty) == (
+        "AAA",
+        ClipReason.MAX_ORDER_NOTIONAL,
+        4900,
+        order.quantity,
+    )
+    assert clip.as_payload() == {
+        "reason": "max_order_notional_usd",
+        "side": "BUY",
+        "wanted_qty": 4900,
+        "ordered_qty": order.quantity,
+        "limit": 250_000.0,
+    }
 
 
-def test_a_large_trade_is_cut_into_legs_under_the_order_limits() -> None:
-    limits = Limits(max_order_notional_usd=50_000.0, max_order_qty_shares=300)
-    orders = plan([Target("AAA", 0.1)], {"AAA": 100.0}, limits=limits)
-    assert sum(o.quantity for o in orders) == 1000
-    assert all(o.quantity <= 300 and o.quantity * o.limit_price <= 50_000.0 for o in orders)
-    assert [o.client_order_id.split("-")[3] for o in orders] == [str(i) for i in range(len(orders))]
+def test_a_penny_target_is_one_order_clipped_to_the_share_limit_not_hundreds_of_children() -> None:
+    """The issue's case: $490k at $0.09 is 5.4 M shares; the default limits once cut it into ~550 legs."""
+    result = plan([Target("NVDA", 0.5)], {"NVDA": 0.09})
+    (order,) = result.orders
+    assert order.quantity == LIMITS.max_order_qty_shares
+    assert order.limit_price == 0.0904
+    (clip,) = result.clips
+    assert clip.reason is ClipReason.MAX_ORDER_QTY
+    assert clip.wanted_qty == math.floor(HEADROOM * LIMITS.max_position_notional_usd / 0.09)
+
+
+def test_orders_beyond_the_session_count_are_dropped_and_say_so() -> None:
+    limits = Limits(max_session_orders=3)
+    closes = {f"S{i}": 10.0 for i in range(5)}
+    result = plan([Target(s, 0.1) for s in closes], closes, limits=limits, orders_used=1)
+    assert [o.symbol for o in result.orders] == ["S0", "S1"]
+    assert [(c.symbol, c.reason, c.ordered_qty) for c in result.clips] == [
+        ("S2", ClipReason.MAX_SESSION_ORDERS, 0),
+        ("S3", ClipReason.MAX_SESSION_ORDERS, 0),
+        ("S4", ClipReason.MAX_SESSION_ORDERS, 0),
+    ]
+    burst = plan([Target(s, 0.1) for s in closes], closes, limits=Limits(message_burst=2))
+    assert len(burst.orders) == 2
+    assert {c.reason for c in burst.clips} == {ClipReason.MESSAGE_BURST}
 
 
 def test_no_bar_means_no_order_and_a_spent_daily_budget_means_none_at_all() -> None:
-    assert plan([Target("ZZZ", 0.5)], {"AAA": 100.0}) == []
-    assert plan([Target("AAA", 0.1)], {"AAA": 100.0}, used=LIMITS.max_daily_notional_usd) == []
+    assert (
+        plan_orders(
+            strategy="s",
+            session=DAY,
+            targets=[Target("ZZZ", 0.5)],
+            closes={"AAA": 100.0},
+            positions={},
+            equity_usd=1e6,
+            limits=LIMITS,
+            offset_bps=50.0,
+        )
+        == []
+    )
+    assert plan([Target("AAA", 0.1)], {"AAA": 100.0}, used=LIMITS.max_daily_notional_usd).orders == ()
 
 
-@given(
-    weights=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=6),
-    prices=st.lists(st.floats(1.0, 2_000.0), min_size=6, max_size=6),
-    held=st.lists(st.integers(0, 3_000), min_size=6, max_size=6),
-    equity=st.floats(10_000.0, 5_000_000.0),
+def test_a_held_name_below_one_tick_is_reported_not_priced_at_zero() -> None:
+    result = plan([Target("AAA", 0.5)], {"AAA": 0.00004})
+    assert result.orders == ()
+    assert [(c.reason, c.ordered_qty) for c in result.clips] == [(ClipReason.BELOW_ONE_TICK, 0)]
+
+
+_PRICES = st.floats(0.01, 5_000.0, allow_nan=False, allow_infinity=False)
+_LIMITS = st.builds(
+    Limits,
+    max_order_qty_shares=st.integers(1, 1_000_000),
+    max_order_notional_usd=st.floats(1_000.0, 2_000_000.0),
+    max_position_notional_usd=st.floats(1_000.0, 2_000_000.0),
+    max_gross_exposure_usd=st.floats(5_000.0, 5_000_000.0),
+    max_daily_notional_usd=st.floats(5_000.0, 5_000_000.0),
+    max_session_orders=st.integers(1, 60),
+    message_burst=st.integers(1, 120),
 )
-def test_planned_orders_respect_every_limit_by_construction(weights, prices, held, equity) -> None:
+
+
+# Each example opens a real journal (fsync per session): a few dozen per PR, the profile's count nightly.
+_EXAMPLES = 30 if settings().max_examples <= 100 else settings().max_examples
+
+
+@settings(max_examples=_EXAMPLES, deadline=None)
+@given(
+    weights=st.lists(st.floats(0.0, 1.0), min_size=6, max_size=6),
+    later=st.lists(st.floats(0.0, 1.0), min_size=6, max_size=6),
+    prices=st.lists(_PRICES, min_size=6, max_size=6),
+    moves=st.lists(st.floats(0.95, 1.05), min_size=6, max_size=6),
+    cash=st.integers(10_000, 20_000_000).map(float),
+    limits=_LIMITS,
+)
+def test_planned_orders_pass_the_real_router_one_per_name_on_the_tick_grid(
+    weights, later, prices, moves, cash, limits
+) -> None:
+    """Two sessions through a real journal, paper broker and router: every planned order is
+    accepted (so no rejection streak, order-count or rate trip can come from sizing), each name
+    has at most one order a session, and every limit price is on the Rule 612 grid."""
     symbols = [f"S{i}" for i in range(6)]
-    closes = dict(zip(symbols, prices, strict=True))
-    positions = dict(zip(symbols, held, strict=True))
-    targets = [Target(s, w) for s, w in zip(symbols, weights, strict=False)]
-    orders = plan(targets, closes, positions=positions, equity=equity)
-    traded = 0.0
-    after = dict(positions)
-    for order in orders:
-        assert 0 < order.quantity <= LIMITS.max_order_qty_shares
-        assert order.quantity * order.limit_price <= LIMITS.max_order_notional_usd
-        traded += order.quantity * closes[order.symbol]
-        after[order.symbol] += order.side.sign * order.quantity
-        assert after[order.symbol] >= 0  # long-only: never sells more than it holds
-    assert traded <= HEADROOM * LIMITS.max_daily_notional_usd + 1e-6
-    for symbol, quantity in after.items():
-        if quantity > positions[symbol]:  # grown positions stay inside the position limit
-            assert quantity * closes[symbol] <= HEADROOM * LIMITS.max_position_notional_usd + 1e-6
+    config = RunConfig.model_validate(
+        {"limits": limits, "execution": {"starting_cash_usd": cash, "min_commission_usd": 0.0}}
+    )
+    clock = ReplayClock()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        open_stack(Path(tmp), config, clock, symbols=symbols, watch_kill_files=False) as stack,
+    ):
+        closes = dict(zip(symbols, prices, strict=True))
+        second = {s: c * m for (s, c), m in zip(closes.items(), moves, strict=True)}
+        for day, (weights_now, closes_now) in enumerate(((weights, closes), (later, second)), start=2):
+            session = dt.date(2013, 1, day)
+            ts_ns = 1_357_000_000_000_000_000 + day * 86_400_000_000_000
+            clock.set(ts_ns)
+            bars = {
+                s: Bar(open=c, high=c * 1.06, low=c * 0.94, close=c, volume=10**9)
+                for s, c in closes_now.items()
+            }
+            with stack.journal.session_transaction():
+                report = stack.broker.process_session(session, bars)
+                stack.book.update_many(closes_now, ts_ns)
+                result = plan_session(
+                    strategy="s",
+                    session=session,
+                    targets=[Target(s, w) for s, w in zip(symbols, weights_now, strict=True)],
+                    closes=closes_now,
+                    positions=stack.broker.positions(),
+                    equity_usd=report.account.equity_cents / 100.0,
+                    limits=limits,
+                    offset_bps=config.execution.limit_offset_bps,
+                    daily_notional_used_usd=stack.router.daily_notional_usd(session),
+                    session_orders_used=stack.router.session_orders(session),
+                )
+                names = [o.symbol for o in result.orders]
+                assert len(names) == len(set(names))
+                for order in result.orders:
+                    assert on_tick_grid(order.limit_price), order.limit_price
+                    routed = stack.router.submit(order, ts_ns)
+                    assert routed.accepted, (order, routed.reason, routed)
+                assert not stack.governor.board.tripped()

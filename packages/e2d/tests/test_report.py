@@ -55,6 +55,10 @@ def halted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run_dir
 
 
+def lock_of(run_dir: Path) -> str:
+    return json.loads((run_dir / "manifest.json").read_text())["snapshot_identity"]["lock_sha256"]
+
+
 def html_of(run_dir: Path) -> str:
     return (run_dir / REPORT).read_text("utf-8")
 
@@ -95,6 +99,18 @@ class TestWriteReportCompleted:
         assert len(metrics) >= 10
         for name, value in metrics.items():
             assert f'data-metric="{name}">{format_metric(name, value)}</span>' in html, name
+
+    def test_a_span_of_a_year_or_more_is_not_marked_extrapolated(self, completed: Path) -> None:
+        html = html_of(completed)
+        assert summary_of(completed)["sessions"]["done"] >= 252
+        assert 'data-metric="total_return"' not in html
+        assert "extrapolated" not in html
+
+    def test_the_frictionless_reference_is_named_for_what_it_is(self, completed: Path) -> None:
+        html = html_of(completed)
+        assert "before costs" not in html
+        assert "<th>idealised close-to-close</th>" in html
+        assert "another execution model, not this run without costs" in html
 
     def test_no_external_resources(self, completed: Path) -> None:
         html = html_of(completed)
@@ -171,6 +187,7 @@ class TestGoldensAndGates:
         sharpe = summary_of(completed)["metrics"]["sharpe_ratio"]
         turnover = summary_of(completed)["metrics"]["turnover"]
         goldens = {
+            "snapshot_lock_sha256": lock_of(completed),
             "metrics": {
                 "sharpe_ratio": {
                     "value": sharpe + 0.2,
@@ -178,7 +195,7 @@ class TestGoldensAndGates:
                     "tolerance": 0.05,
                 },  # worse: FAIL
                 "turnover": {"value": turnover + 0.5, "direction": "lower", "tolerance": 0.0},  # better: pass
-            }
+            },
         }
         (tmp_path / "goldens").mkdir()
         (tmp_path / "goldens" / "metrics.json").write_text(json.dumps(goldens))
@@ -190,6 +207,39 @@ class TestGoldensAndGates:
         assert ">FAIL</span>" in rows["sharpe_ratio"]
         assert format_metric("sharpe_ratio", sharpe + 0.2) in rows["sharpe_ratio"]
         assert ">pass</span>" in rows["turnover"]
+
+    def test_goldens_of_another_snapshot_are_not_compared(self, completed: Path, tmp_path: Path) -> None:
+        metrics = summary_of(completed)["metrics"]
+        goldens = {
+            "snapshot_lock_sha256": "f" * 64,
+            "metrics": {
+                n: {"value": v + 1.0, "direction": "higher", "tolerance": 0.0} for n, v in metrics.items()
+            },
+        }
+        (tmp_path / "goldens").mkdir()
+        (tmp_path / "goldens" / "metrics.json").write_text(json.dumps(goldens))
+        html = write_report(completed, repo_root=tmp_path).read_text()
+        assert ">FAIL</span>" not in html
+        assert html.count('<span class="badge muted">no golden</span>') == 10
+        assert (
+            f"goldens/metrics.json belongs to snapshot ffffffffffff, this run read snapshot "
+            f"{lock_of(completed)[:12]}: not compared" in html
+        )
+
+    def test_goldens_without_a_recorded_snapshot_belong_to_the_bundled_one(
+        self, completed: Path, tmp_path: Path
+    ) -> None:
+        sharpe = summary_of(completed)["metrics"]["sharpe_ratio"]
+        (tmp_path / "goldens" / "snapshot").mkdir(parents=True)
+        shutil.copy(
+            repo_root() / "goldens" / "snapshot" / "snapshot.lock.json", tmp_path / "goldens" / "snapshot"
+        )
+        goldens = {"metrics": {"sharpe_ratio": {"value": sharpe, "direction": "higher", "tolerance": 0.0}}}
+        (tmp_path / "goldens" / "metrics.json").write_text(json.dumps(goldens))
+        html = write_report(completed, repo_root=tmp_path).read_text()
+        row = re.search(r'data-metric="sharpe_ratio">.*?</tr>', html, re.S).group(0)
+        assert ">pass</span>" in row
+        assert f"goldens/metrics.json (snapshot {lock_of(completed)[:12]}, this run&#x27;s)" in html
 
     def test_gate_report_of_this_revision_is_shown(self, completed: Path, tmp_path: Path) -> None:
         revision = json.loads((completed / "manifest.json").read_text())["git_revision"]
@@ -239,6 +289,20 @@ class TestHaltedAndKilled:
             assert f'data-metric="{name}">{format_metric(name, value)}</span>' in html
         done, total = summary["sessions"]["done"], summary["sessions"]["total"]
         assert f"The run stopped after {done} of {total} sessions" in html
+
+    def test_a_span_under_a_year_shows_total_return_and_marks_annualised_figures(self, halted: Path) -> None:
+        html = html_of(halted)
+        sessions = summary_of(halted)["sessions"]["done"]
+        assert sessions < 252
+        headline = html[html.index("id='metrics'") : html.index("id='equity'")]
+        assert 'data-metric="total_return">' in headline
+        for name in ("annual_return", "annual_volatility", "sharpe_ratio", "sortino_ratio", "calmar_ratio"):
+            row = re.search(rf"<b>{name}</b>.*?</tr>", headline, re.S).group(0)
+            assert "extrapolated: annualised from" in row, name
+        for name in ("max_drawdown", "turnover", "hit_rate"):
+            row = re.search(rf"<b>{name}</b>.*?</tr>", headline, re.S).group(0)
+            assert "extrapolated" not in row, name
+        assert "annual return (extrapolated)" in html
 
     def test_killed_run_banner_says_unkill_then_resume(self, tmp_path: Path) -> None:
         run_dir = tmp_path / "run"

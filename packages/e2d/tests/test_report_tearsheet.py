@@ -91,7 +91,7 @@ class TestBenchmarks:
         html = write_report(short).read_text()
         summary = json.loads((short / "summary.json").read_text())["metrics"]
         assert f'<span data-bench="strategy">{summary["sharpe_ratio"]:.2f}</span>' in html
-        for name in ("before costs", "equal-weight", "buy-and-hold"):
+        for name in ("idealised close-to-close", "equal-weight", "buy-and-hold"):
             assert f'data-bench="{name}"' in html
         assert (
             "equal dollars at the first session in the 5 symbols trading then (AAPL, FB, GOOG, IBM, MSFT)"

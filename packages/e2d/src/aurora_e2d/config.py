@@ -28,6 +28,7 @@ __all__ = [
     "AlertsConfig",
     "BlessConfig",
     "RunConfig",
+    "UniverseConfig",
     "load_config",
     "validate_config",
 ]
@@ -58,6 +59,19 @@ class DecisionConfig(BaseModel):
     top_k: int = Field(2, gt=0)
     max_weight: float = Field(0.5, gt=0, le=1, allow_inf_nan=False)
     max_gross: float = Field(1.0, gt=0, le=2, allow_inf_nan=False)
+
+
+class UniverseConfig(BaseModel):
+    """`[universe]`: names that fail any of these at a session are kept out of its decisions.
+
+    Each is a limit: finite and > 0 (a filter cannot be disabled, only loosened).
+    """
+
+    model_config = _FROZEN
+    min_price: float = Field(0.01, gt=0, allow_inf_nan=False)  # USD, raw close
+    min_dollar_volume: float = Field(100_000.0, gt=0, allow_inf_nan=False)  # USD a session, median
+    dollar_volume_window_sessions: int = Field(21, gt=0)  # the median's window, sessions up to t
+    min_history_sessions: int = Field(63, gt=0)  # bars up to t; the features' warm-up is 63
 
 
 _BROKER = BrokerConfig()  # the paper broker declares the cost and cash defaults once
@@ -142,6 +156,7 @@ class RunConfig(BaseModel):
     data: DataConfig = DataConfig()
     model: ModelConfig = ModelConfig()
     decisions: DecisionConfig = DecisionConfig()
+    universe: UniverseConfig = UniverseConfig()
     execution: ExecutionConfig = ExecutionConfig()
     limits: Limits = Limits()
     flags: dict[str, bool] = Field(default_factory=dict)

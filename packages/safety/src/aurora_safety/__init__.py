@@ -59,6 +59,7 @@ from aurora_safety.killswitch import (
 from aurora_safety.reasons import ReasonCode
 from aurora_safety.state import OrderEffect, TradingState, TradingStateMachine, severity
 from aurora_safety.throttle import SessionOrderCounter, TokenBucket
+from aurora_safety.ticks import on_tick_grid, round_to_tick, tick_size
 
 __all__ = [
     "ACTION_DEFAULTS",
@@ -118,6 +119,9 @@ __all__ = [
     "load_declarations",
     "load_limits",
     "missing_adrs",
+    "on_tick_grid",
     "rollback_active",
+    "round_to_tick",
     "severity",
+    "tick_size",
 ]

@@ -17,6 +17,7 @@ from typing import TypeGuard
 
 from aurora_safety.events import Rejection, Value
 from aurora_safety.reasons import ReasonCode
+from aurora_safety.ticks import tick_size
 
 __all__ = [
     "SIDES",
@@ -164,7 +165,7 @@ def check_reference(
 
 
 def check_price_band(limit_price: float, reference_price: float, band_bps: float) -> Rejection | None:
-    """PRICE_BAND if the raw limit price is more than ``band_bps`` from the raw reference."""
+    """PRICE_BAND if the raw limit is over ``band_bps`` and over one tick (``tick_size``) off the reference."""
     if not _all_real(limit_price, reference_price, band_bps) or not (
         limit_price > 0 and reference_price > 0 and band_bps > 0
     ):
@@ -176,7 +177,7 @@ def check_price_band(limit_price: float, reference_price: float, band_bps: float
         )
     # compared without dividing, so a price exactly on the band edge passes
     gap = abs(limit_price - reference_price)
-    if not gap * 10_000.0 <= band_bps * reference_price:
+    if not (gap * 10_000.0 <= band_bps * reference_price or gap <= tick_size(reference_price) * (1 + 1e-9)):
         deviation_bps = gap / reference_price * 10_000.0
         return Rejection.of(
             ReasonCode.PRICE_BAND,

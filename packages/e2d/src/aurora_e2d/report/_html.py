@@ -176,6 +176,7 @@ NAV = (
     ("costs", "Costs"),
     ("fills", "Fills"),
     ("blessing", "Blessing"),
+    ("sizing", "Sizing"),
     ("timeline", "Timeline"),
     ("flags", "Flags"),
     ("manifest", "Manifest"),

@@ -1,7 +1,7 @@
 """Every tear-sheet number the report shows beyond summary.json, computed once from the run directory.
 
-The baselines and the before-costs reference cover the run's own committed
-sessions; the before-costs book holds the run's position caps (from its
+The baselines and the idealised close-to-close reference cover the run's own committed
+sessions; the idealised book holds the run's position caps (from its
 frozen config.json). A run whose config cannot be read still gets a report,
 without the parts that need it.
 """
@@ -27,17 +27,18 @@ from aurora_safety import AuroraError
 __all__ = ["Numbers", "numbers", "run_config"]
 
 STRATEGY = "strategy"
-BEFORE_COSTS = "before costs"
+# The frictionless reference (portfolio.py): another execution model, so not "before costs".
+IDEALISED = "idealised close-to-close"
 EQUAL_WEIGHT = "equal-weight"
 BUY_AND_HOLD = "buy-and-hold"
 
 
 @dataclass(frozen=True, slots=True)
 class Numbers:
-    figures: list[bench.Figures]  # strategy, before costs, equal-weight, buy-and-hold
+    figures: list[bench.Figures]  # strategy, idealised close-to-close, equal-weight, buy-and-hold
     held: tuple[str, ...]  # the buy-and-hold names
     curves: dict[str, np.ndarray]  # baselines as equity curves from the run's starting equity
-    frictionless: dict[str, float | None]  # the headline's before-costs column
+    frictionless: dict[str, float | None]  # the headline's idealised close-to-close column
     monthly: tearsheet.MonthlyReturns
     drawdowns: list[tearsheet.DrawdownPeriod]
     rolling: dict[str, np.ndarray]  # name -> rolling Sharpe on the equity dates
@@ -75,7 +76,7 @@ def numbers(run_dir: Path, s: data.Series, config: RunConfig | None) -> Numbers:
     before = _frictionless(run_dir, bars, s, config)
     rows = [bench.figures(STRATEGY, s.returns, ew)]
     if before is not None and before.size == s.returns.size:
-        rows.append(bench.figures(BEFORE_COSTS, before, ew))
+        rows.append(bench.figures(IDEALISED, before, ew))
     rows += [bench.figures(EQUAL_WEIGHT, ew, ew), bench.figures(BUY_AND_HOLD, bh, ew)]
     frictionless = {}
     if before is not None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["GoldenMetric", "gate_reports", "load_goldens", "read_json"]
+__all__ = ["GoldenMetric", "Goldens", "gate_reports", "golden_snapshot", "load_goldens", "read_json"]
 
 
 def read_json(path: Path) -> Any:
@@ -32,18 +32,54 @@ class GoldenMetric:
         return "pass" if worse <= slack else "FAIL"
 
 
-def load_goldens(repo: Path | None) -> dict[str, GoldenMetric]:
+@dataclass(frozen=True, slots=True)
+class Goldens:
+    """The golden metrics a run may be judged against, or why there are none for it."""
+
+    metrics: dict[str, GoldenMetric]
+    note: str  # where they come from, or why the run is not compared
+
+
+def golden_snapshot(repo: Path, recorded: Any) -> str | None:
+    """The lock sha256 of the snapshot the goldens belong to: recorded in them, else the bundled one's."""
+    if isinstance(recorded, str) and recorded:
+        return recorded
+    from aurora_e2d.data.ingest import load_lock
+    from aurora_e2d.errors import InputError
+    from aurora_e2d.paths import SNAPSHOT_RELPATH
+
+    try:
+        return load_lock(repo / SNAPSHOT_RELPATH)[1]
+    except InputError:
+        return None
+
+
+def load_goldens(repo: Path | None, run_snapshot: str | None) -> Goldens:
+    """Goldens of the run's own snapshot (``run_snapshot``: its lock sha256) only.
+
+    Goldens judge one snapshot's run; a run on the team's own data compared with the
+    bundled demo's figures would show red badges that mean nothing (issue 16).
+    """
     path = None if repo is None else repo / "goldens" / "metrics.json"
-    if path is None or not path.is_file():
-        return {}
-    raw = read_json(path).get("metrics", {})
-    return {
+    if repo is None or path is None or not path.is_file():
+        return Goldens({}, "no goldens/metrics.json found")
+    data = read_json(path)
+    theirs = golden_snapshot(repo, data.get("snapshot_lock_sha256"))
+    if run_snapshot is None or theirs != run_snapshot:
+        return Goldens(
+            {},
+            f"goldens/metrics.json belongs to snapshot {str(theirs)[:12]}, this run read snapshot "
+            f"{str(run_snapshot)[:12]}: not compared",
+        )
+    raw = data.get("metrics", {})
+    metrics = {
         name: GoldenMetric(
             spec.get("value"), str(spec.get("direction", "higher")), float(spec.get("tolerance", 0.0))
         )
         for name, spec in sorted(raw.items())
         if isinstance(spec, dict)
     }
+    return Goldens(metrics, f"goldens/metrics.json (snapshot {run_snapshot[:12]}, this run's)")
 
 
 def gate_reports(repo: Path | None, revision: str | None) -> tuple[list[dict[str, Any]], list[str]]:

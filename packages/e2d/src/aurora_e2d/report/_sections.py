@@ -171,9 +171,9 @@ def costs(years: Sequence[CostYear], frictionless_return: float | None, after_re
     gap = (
         ""
         if frictionless_return is None or after_return is None
-        else f" Annual return before costs {pct(frictionless_return)}, after {pct(after_return)}: the gap also "
-        "holds timing (fills at the next open, not the decision close) and unfilled limits, so it can "
-        "have either sign."
+        else f" Annual return of the idealised close-to-close book {pct(frictionless_return)}, of this run "
+        f"{pct(after_return)}: the gap is not the costs alone, it also holds timing (fills at the next open, "
+        "not the decision close), unfilled limits and clipped orders, so it can have either sign."
     )
     return table + (
         "<p class='caption'>Commission as booked with each fill; slippage = how far the fill price moved "

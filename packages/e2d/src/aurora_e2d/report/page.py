@@ -22,6 +22,7 @@ from aurora_e2d.report import _numbers as nums
 from aurora_e2d.report import _plots as plots
 from aurora_e2d.report import _repo as repo_files
 from aurora_e2d.report import _sections as sections
+from aurora_e2d.report import sizing
 from aurora_e2d.report.tearsheet import ROLLING_SESSIONS
 from aurora_e2d.report.trades import trade_stats
 
@@ -69,20 +70,42 @@ def _repo(repo_root: Path | None) -> Path | None:
         return None  # outside the repository: no goldens, no gate reports
 
 
+YEAR_SESSIONS = 252  # empyrical's periods a year: a shorter span annualises by extrapolation
+_ANNUALISED = {"annual_return", "annual_volatility", "sharpe_ratio", "sortino_ratio", "calmar_ratio"}
+REFERENCE = nums.IDEALISED
+
+
 def _headline(
     summary: Mapping[str, Any],
-    goldens: Mapping[str, repo_files.GoldenMetric],
+    goldens: repo_files.Goldens,
     frictionless: Mapping[str, Any],
+    s: data.Series | None,
 ) -> str:
     metrics = summary.get("metrics", {})
     rows = []
-    for name, meaning in HEADLINE.items():
-        value = metrics.get(name)
-        golden = goldens.get(name)
-        before = frictionless.get(name)
+    short = s is not None and len(s.dates) - 1 < YEAR_SESSIONS
+    if s is not None and short:
+        total = s.equity[-1] / s.equity[0] - 1.0
         rows.append(
             (
-                f"<b>{escape(name)}</b><div class='small'>{escape(meaning)}</div>",
+                "<b>total_return</b><div class='small'>equity growth over the whole span (not annualised)</div>",
+                f'<span class="num" data-metric="total_return">{total * 100:.2f}%</span>',
+                "",
+                "—",
+                "—",
+                h.badge("no golden"),
+            )
+        )
+    for name, meaning in HEADLINE.items():
+        value = metrics.get(name)
+        golden = goldens.metrics.get(name)
+        before = frictionless.get(name)
+        note = ""
+        if short and name in _ANNUALISED:
+            note = f"<div class='small extrapolated'>extrapolated: annualised from {len(s.dates) - 1} sessions</div>"  # type: ignore[union-attr]
+        rows.append(
+            (
+                f"<b>{escape(name)}</b><div class='small'>{escape(meaning)}</div>{note}",
                 f'<span class="num" data-metric="{escape(name)}">{format_metric(name, value)}</span>',
                 format_metric(name, before) if before is not None else "",
                 format_metric(name, golden.value) if golden and golden.value is not None else "—",
@@ -90,8 +113,7 @@ def _headline(
                 h.badge(golden.verdict(value) if golden else "no golden"),
             )
         )
-    table = h.table(("metric", "this run", "before costs", "golden", "tolerance", "ratchet"), rows, "metrics")
-    source = "goldens/metrics.json" if goldens else "no goldens/metrics.json found"
+    table = h.table(("metric", "this run", REFERENCE, "golden", "tolerance", "ratchet"), rows, "metrics")
     sessions = summary.get("sessions", {})
     partial = ""
     if sessions.get("done") != sessions.get("total"):
@@ -99,12 +121,19 @@ def _headline(
             f"<b>The run stopped after {sessions.get('done')} of {sessions.get('total')} sessions</b>: "
             "the metrics cover only those, and annualised figures over a short span mean little. "
         )
+    if short:
+        partial += (
+            f"<b>The span is under a year ({len(s.dates) - 1} sessions)</b>: total_return is what happened; "  # type: ignore[union-attr]
+            "annualised figures are extrapolated from it and marked so. "
+        )
     return (
         f"{table}<p class='caption'>{partial}Metrics from <code>summary.json</code> (after commissions and slippage); "
-        f"&ldquo;before costs&rdquo; is the same decisions without frictions, over the same sessions and under the "
-        f"same position caps (see Benchmarks). Golden values and tolerances from "
-        f"<code>{escape(source)}</code>: a metric passes when it is not worse than its golden by more than the "
-        f"tolerance (absolute, in the metric's unit); &ldquo;no golden&rdquo; means none is pinned yet.</p>"
+        f"&ldquo;{REFERENCE}&rdquo; is another execution model, not this run without costs: the same "
+        "decisions held at their target weights from one close to the next (no next-open fills, unfilled "
+        "limits, order clips or cash), over the same sessions and under the same position caps (see "
+        "Benchmarks), so it can be above or below this run. Golden values and tolerances: "
+        f"{escape(goldens.note)}; a metric passes when it is not worse than its golden by more than the "
+        "tolerance (absolute, in the metric's unit); &ldquo;no golden&rdquo; means none applies to this run.</p>"
     )
 
 
@@ -120,8 +149,10 @@ def _cards(summary: Mapping[str, Any], s: data.Series | None) -> str:
             ("final equity", f"${s.equity[-1]:,.0f}"),
             ("total return", f"{s.equity[-1] / s.equity[0] - 1:.2%}"),
         ]
+    short = s is not None and len(s.dates) - 1 < YEAR_SESSIONS
     for name in ("annual_return", "sharpe_ratio", "max_drawdown", "fill_rate"):
-        cards.append((name.replace("_", " "), format_metric(name, m.get(name))))
+        label = name.replace("_", " ") + (" (extrapolated)" if short and name in _ANNUALISED else "")
+        cards.append((label, format_metric(name, m.get(name))))
     return (
         '<div class="cards">'
         + "".join(
@@ -303,12 +334,19 @@ def render_report(run_dir: Path, repo_root: Path | None = None) -> str:
         "<nav>" + "".join(f"<a href='#{a}'>{t}</a>" for a, t in h.NAV) + "</nav>",
         _cards(summary, s),
         "<h2 id='metrics'>Headline metrics</h2>",
-        _headline(summary, repo_files.load_goldens(repo), {} if n is None else n.frictionless),
+        _headline(
+            summary,
+            repo_files.load_goldens(repo, (manifest.get("snapshot_identity") or {}).get("lock_sha256")),
+            {} if n is None else n.frictionless,
+            s,
+        ),
         _plots(s, n, summary)
         if s is not None and n is not None
         else "<p>No committed session yet: nothing to plot.</p>",
         *_blessing(run_dir),
         *_advances(run_dir),
+        "<h2 id='sizing'>Order sizing and universe</h2>",
+        sizing.section(run_dir),
         "<h2 id='timeline'>Timeline: trading state, breakers, kill switch</h2>",
         h.timeline(events),
         "<p class='caption'>From <code>journal.sqlite</code>: every change of trading state "

@@ -1,4 +1,6 @@
-"""The frictionless reference: the same decisions without costs, fills or cash drag ("before costs").
+"""The frictionless reference ("idealised close-to-close"): the same decisions without costs, fills or cash.
+
+It is another execution model, not this run minus its costs, so the report never calls it "before costs".
 
 Weights decided at one decision session's close are held, untouched, to the
 next decision session's close and earn the total-return (``close_tr``) move

@@ -11,6 +11,10 @@ and sklearn differ by ~1e-8), so ranking uses predictions quantised to
 alphabetically first symbol wins. A flip then needs a difference that moves a
 value across a quantum boundary *and* a near-tie at the top-k edge.
 
+Names outside the session's universe (``research.universe``) are ranked
+after every eligible name and get weight 0, with their exclusion as the veto
+reason; ``held`` counts eligible names only.
+
 The veto runs after ranking: weights above ``max_weight`` are cut to it, then
 a session whose gross exposure exceeds ``max_gross`` is scaled down to it.
 Every reduced row says so in ``vetoed`` / ``veto_reason``.
@@ -107,10 +111,12 @@ def target_weights(
     top_k: int = TOP_K,
     max_weight: float = MAX_WEIGHT,
     max_gross: float = MAX_GROSS,
+    exclusion: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Rank, weight, vetoed flag and veto reason (object array, None if not vetoed) per input row.
 
     ``sessions`` is any sortable key per row; (session, symbol) must be unique.
+    ``exclusion`` (object array, None = eligible) keeps rows out of the universe.
     """
     _check_limits(top_k, max_weight, max_gross)
     sessions, symbols = np.asarray(sessions), np.asarray(symbols).astype(str)
@@ -122,15 +128,19 @@ def target_weights(
     if duplicate.any():
         i = int(np.flatnonzero(duplicate)[0])
         raise ValueError(f"duplicate decision key: session {k_sessions[i]}, symbol {str(k_symbols[i])!r}")
-    order = np.lexsort((symbols, -q, sessions))
+    excluded = (
+        np.zeros(n, dtype=bool) if exclusion is None else np.asarray([e is not None for e in exclusion])
+    )
+    order = np.lexsort((symbols, -q, excluded, sessions))
     s_sorted = sessions[order]
     new_session = np.ones(n, dtype=bool)
     new_session[1:] = s_sorted[1:] != s_sorted[:-1]
     starts = np.flatnonzero(new_session)
     counts = np.diff(np.append(starts, n))
     rank_sorted = np.arange(n) - np.repeat(starts, counts) + 1
-    held = np.repeat(np.minimum(counts, top_k), counts)
-    weight_sorted = np.where(rank_sorted <= held, 1.0 / held, 0.0) if n else np.zeros(0)
+    eligible = np.add.reduceat((~excluded[order]).astype(np.int64), starts) if n else np.zeros(0, np.int64)
+    held = np.repeat(np.minimum(eligible, top_k), counts)
+    weight_sorted = np.where(rank_sorted <= held, 1.0 / np.maximum(held, 1), 0.0) if n else np.zeros(0)
 
     cut = weight_sorted > max_weight
     weight_sorted = np.where(cut, max_weight, weight_sorted)
@@ -152,7 +162,9 @@ def target_weights(
             if hit
         ]
         reason[i] = "+".join(parts)
-    return rank, weight, cut_rows | scaled_rows, reason
+    for i in np.flatnonzero(excluded):
+        reason[i] = exclusion[i]  # type: ignore[index]
+    return rank, weight, cut_rows | scaled_rows | excluded, reason
 
 
 def decide(
@@ -162,9 +174,19 @@ def decide(
     max_weight: float = MAX_WEIGHT,
     max_gross: float = MAX_GROSS,
     strategy: str = STRATEGY,
+    exclusions: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Stage 7: one ``DECISIONS_SCHEMA`` row per (strategy, date, symbol), weight-0 rows included."""
+    """Stage 7: one ``DECISIONS_SCHEMA`` row per (strategy, date, symbol), weight-0 rows included.
+
+    ``exclusions`` (``research.universe``: symbol, date, exclusion) keeps names out of the universe.
+    """
     frame = predictions.select("symbol", "date", "ts", "prediction").sort("date", "symbol")
+    exclusion = None
+    if exclusions is not None:
+        joined = frame.join(
+            exclusions.select("symbol", "date", "exclusion"), on=["symbol", "date"], how="left"
+        )
+        exclusion = np.asarray(joined.sort("date", "symbol")["exclusion"].to_list(), dtype=object)
     dates = frame["date"].to_numpy()
     rank, weight, vetoed, reason = target_weights(
         dates,
@@ -173,6 +195,7 @@ def decide(
         top_k=top_k,
         max_weight=max_weight,
         max_gross=max_gross,
+        exclusion=exclusion,
     )
     return pl.DataFrame(
         {

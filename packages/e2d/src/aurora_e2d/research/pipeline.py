@@ -40,6 +40,7 @@ from aurora_e2d.research.features import FEATURE_COLUMNS, LABEL_HORIZON
 from aurora_e2d.research.model import ModelKind, fit_walk_forward, predict_walk_forward
 from aurora_e2d.research.partitions import CORPORATE_ACTION_MODE, PartitionedStages
 from aurora_e2d.research.stagecache import StageCache, input_hash
+from aurora_e2d.research.universe import universe_exclusions
 from aurora_e2d.schemas import ARTIFACTS
 from aurora_e2d.trace import Trace
 
@@ -185,20 +186,23 @@ def run_model_stages(
         "top_k": config.decisions.top_k,
         "max_weight": config.decisions.max_weight,
         "max_gross": config.decisions.max_gross,
+        "universe": config.universe.model_dump(mode="json"),
         "start": start.isoformat(),
         "end": end.isoformat(),
     }
 
     def decisions() -> pl.DataFrame:
         window = predicted.filter(pl.col("date").is_between(start, end))
+        bars = runner.outputs.frames["bars"].filter(pl.col("date") <= end)
         return decide(
             window,
             top_k=config.decisions.top_k,
             max_weight=config.decisions.max_weight,
             max_gross=config.decisions.max_gross,
+            exclusions=universe_exclusions(bars, **config.universe.model_dump()),
         )
 
-    runner.run("decisions", decision_params, ("predictions",), decisions)
+    runner.run("decisions", decision_params, ("predictions", "bars"), decisions)
 
 
 def _write_model_exports(run_dir: Path, exports: tuple, folds: list[dict[str, Any]]) -> None:

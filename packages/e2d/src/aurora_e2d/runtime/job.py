@@ -279,7 +279,7 @@ def _write_summary(runner: StageRunner, run_id: str, outcome: LoopOutcome, confi
         "message": outcome.message,
         "sessions": {"done": outcome.sessions_done, "total": outcome.sessions_total},
         "metrics": run_metrics(frames["equity"], frames["orders"], frames["predictions"], frames["features"]),
-        # before costs over the same sessions as the run and with its position caps
+        # the idealised close-to-close reference over the same sessions and with the position caps
         "frictionless": frictionless_metrics(
             frames["decisions"], frames["bars"], equity=frames["equity"], limits=config.limits
         ),

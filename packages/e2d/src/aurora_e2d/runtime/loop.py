@@ -27,7 +27,7 @@ from enum import StrEnum
 from aurora_e2d.faults import fault_point
 from aurora_e2d.research.decisions import STRATEGY
 from aurora_e2d.runtime.alerts import AlertSink
-from aurora_e2d.runtime.orderplan import plan_orders
+from aurora_e2d.runtime.orderplan import plan_session
 from aurora_e2d.runtime.reconcile import reconcile
 from aurora_e2d.runtime.sessions import Session
 from aurora_e2d.runtime.signals import StopSignals
@@ -193,14 +193,9 @@ class ExecutionLoop:
             closes = session.closes()
             self.book.update_many(closes, session.ts_ns)
             governor.on_equity(report.account.equity_cents / 100.0, session.day, session.ts_ns)
-            # The actionable decisions (targets and what is or was held) are journaled row by row;
-            # the whole set, weight-0 rows included, by its digest in the checkpoint.
-            actionable = {t.symbol for t in session.targets} | set(held) | set(self.broker.positions())
-            for row in session.decision_rows(actionable):
-                self.journal.record_decision(STRATEGY, session.day, row["symbol"], _decision_payload(row))
-            fault_point("after_decisions")
+            plan = None
             if governor.effective_state() is not TradingState.HALTED:
-                orders = plan_orders(
+                plan = plan_session(
                     strategy=STRATEGY,
                     session=session.day,
                     targets=session.targets,
@@ -210,11 +205,24 @@ class ExecutionLoop:
                     limits=self.config.limits,
                     offset_bps=self.config.execution.limit_offset_bps,
                     daily_notional_used_usd=self.router.daily_notional_usd(session.day),
+                    session_orders_used=self.router.session_orders(session.day),
                 )
-                for number, order in enumerate(orders):
-                    self.router.submit(order, session.ts_ns)
-                    if number == 0:
-                        fault_point("between_submit_and_fill")
+            clips = {} if plan is None else plan.clips_by_symbol()
+            # The actionable decisions (targets and what is or was held) are journaled row by row,
+            # each with the clip its order took (see orderplan); the whole set, weight-0 rows
+            # included, by its digest in the checkpoint.
+            actionable = {t.symbol for t in session.targets} | set(held) | set(self.broker.positions())
+            for row in session.decision_rows(actionable):
+                payload = _decision_payload(row)
+                clip = clips.get(row["symbol"])
+                if clip is not None:
+                    payload["sizing"] = clip.as_payload()
+                self.journal.record_decision(STRATEGY, session.day, row["symbol"], payload)
+            fault_point("after_decisions")
+            for number, order in enumerate(() if plan is None else plan.orders):
+                self.router.submit(order, session.ts_ns)
+                if number == 0:
+                    fault_point("between_submit_and_fill")
             kill = self.router.kill_status()
             if kill.active:
                 halt = self._kill(str(kill.trigger), session.ts_ns)
@@ -236,7 +244,7 @@ def _trip_reason(board: BreakerBoard) -> str:
     return "; ".join(f"{t.breaker}: {t.reason}" for t in trips) if trips else "breaker"
 
 
-def _decision_payload(row: Mapping) -> dict:
+def _decision_payload(row: Mapping) -> dict[str, object]:
     return {
         "rank": int(row["rank"]),
         "prediction": float(row["prediction"]),
