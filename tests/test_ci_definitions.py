@@ -36,7 +36,13 @@ EVIDENCE = {
         "reports/gate-l1.json",
     ],
     ("promotion.yml", f"gate-evidence-rollback-test-{SHA}"): ["reports/rollback-test.json"],
-    ("promotion.yml", f"gate-evidence-l2-{SHA}"): ["reports/gate-l2.json", "reports/promotion.*"],
+    ("nightly.yml", f"timings-l1-{SHA}"): ["reports/l1/timings.json", "reports/l1/durations.txt"],
+    ("promotion.yml", f"gate-evidence-l2-{SHA}"): [
+        "reports/gate-l2.json",
+        "reports/promotion.*",
+        "reports/sbom.cdx.json",  # the SBOM and the audit `aurora promote` lists (nox -s l2 writes them)
+        "reports/audit.json",
+    ],
 }
 LOCAL_SEQUENCE = ["l0", "lint", "typecheck", "rollback-test", "l1", "l2"]
 

@@ -35,6 +35,8 @@ import pytest
 
 from aurora_broker import JOURNAL_NAME, JOURNAL_TABLES
 from aurora_e2d.runtime import LOCK_FILE
+from aurora_e2d.testkit import cache_root
+from aurora_e2d.testkit import shared_run as testkit_shared_run
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 AURORA = shutil.which("aurora", path=str(Path(sys.executable).parent))
@@ -51,6 +53,9 @@ WALL_CLOCK_COLUMNS = {
     "meta": ("created_at_ns",),
     "run_events": ("ts_ns",),
 }
+
+# The drawdown limit that halts the short window part-way (exit 4): one shared halted run.
+DRAWDOWN_TOML = "[limits]\nmax_drawdown_pct = 1.0\n"
 
 RUN_TIMEOUT = 300  # s: a full default run takes ~10-20 s; a hang must fail, not block CI
 QUICK_TIMEOUT = 120  # s: commands that do not run the pipeline
@@ -177,14 +182,56 @@ _SHARED: dict[tuple[str, ...], TimedRun] = {}
 
 
 def shared_run(tmp_path_factory: pytest.TempPathFactory, *args: str) -> TimedRun:
-    """One uninterrupted ``aurora run ARGS`` per pytest session, shared by every module that asks.
+    """One uninterrupted ``aurora run ARGS`` per test run, shared by every module, xdist worker and
+    suite that asks (aurora_e2d.testkit: built once under a file lock), with its timeline.
 
     Callers must treat the directory as read-only (copy it to change anything).
     """
     key = tuple(args)
     if key not in _SHARED:
-        _SHARED[key] = timed_run(tmp_path_factory.mktemp("shared-run") / "run", *args)
+        run = cached_run(tmp_path_factory, *args)
+        facts = run.facts
+        _SHARED[key] = TimedRun(
+            run.run_dir, facts["t_config"], facts["t_journal"], facts["t_executed"], facts["t_end"]
+        )
     return _SHARED[key]
+
+
+@dataclass(frozen=True)
+class CachedRun:
+    """A finished ``aurora run`` shared read-only across the test run: its directory, exit code and stderr."""
+
+    run_dir: Path
+    returncode: int
+    stderr: str
+    facts: dict
+
+
+def cached_run(
+    tmp_path_factory: pytest.TempPathFactory,
+    *args: str,
+    config_toml: str | None = None,
+    env: Mapping[str, str] | None = None,
+    expect: int | None = 0,
+) -> CachedRun:
+    """``aurora run --run-dir DIR ARGS`` (with ``--config`` holding ``config_toml``, ``env`` added),
+    built once per test run however many modules, workers and suites ask; ``expect``: its exit code.
+
+    Read-only: copy the directory (``copy_run``) before changing anything in it.
+    """
+    assert AURORA is not None, "the aurora console script is not installed beside this interpreter"
+    root = cache_root(tmp_path_factory.getbasetemp())
+    run_dir, facts = testkit_shared_run(root, AURORA, args, cwd=REPO_ROOT, env=env, config_toml=config_toml)
+    run = CachedRun(run_dir, int(facts["returncode"]), str(facts["stderr"]), facts)
+    if expect is not None:
+        assert run.returncode == expect, f"exit {run.returncode}, expected {expect}:\n{run.stderr[-3000:]}"
+    return run
+
+
+def copy_run(run_dir: Path, target: Path) -> Path:
+    """A private, writable copy of a (shared) run directory, without its lock file."""
+    shutil.copytree(run_dir, target, ignore=shutil.ignore_patterns(LOCK_FILE))
+    return target
 
 
 # --------------------------------------------------------------- inspection

@@ -20,14 +20,17 @@ from pathlib import Path
 import pytest
 
 from _runs import (
+    DRAWDOWN_TOML,
     QUICK_TIMEOUT,
     REPO_ROOT,
     SHORT_SESSIONS,
     SHORT_WINDOW,
     argv,
     aurora,
+    cached_run,
     child_env,
     committed_sessions,
+    copy_run,
     journal_content,
     query,
     shared_run,
@@ -267,16 +270,12 @@ def test_status_of_a_finished_run(tmp_path_factory: pytest.TempPathFactory) -> N
 
 
 # --------------------------------------------------------- drawdown halt
-DRAWDOWN_TOML = "[limits]\nmax_drawdown_pct = 1.0\n"
-
-
 @pytest.fixture(scope="module")
 def halted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    base = tmp_path_factory.mktemp("drawdown")
-    config = base / "drawdown.toml"
-    config.write_text(DRAWDOWN_TOML)
-    run_dir = base / "run"
-    return run_dir, aurora("run", "--config", config, "--run-dir", run_dir, *SHORT_WINDOW)
+    """A private copy of the test run's shared drawdown-halted run (the tests here reset and resume it)."""
+    shared = cached_run(tmp_path_factory, *SHORT_WINDOW, config_toml=DRAWDOWN_TOML, expect=None)
+    run_dir = copy_run(shared.run_dir, tmp_path_factory.mktemp("drawdown") / "run")
+    return run_dir, subprocess.CompletedProcess(["aurora", "run"], shared.returncode, "", shared.stderr)
 
 
 def test_a_drawdown_trip_halts_with_exit_4_and_status_shows_it(halted) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from _runs import DRAWDOWN_TOML, SHORT_WINDOW, cached_run, copy_run
 from aurora_e2d.paths import repo_root
 from aurora_e2d.report.page import REPORT, format_metric, write_report
 from aurora_safety import load_declarations
@@ -38,19 +39,17 @@ def aurora_run(run_dir: Path, *extra: str, expect: int = 0) -> None:
 
 @pytest.fixture(scope="module")
 def completed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    run_dir = tmp_path_factory.mktemp("report") / "run"
-    aurora_run(run_dir)
+    """A private copy of the test run's shared short-window run, its report written here."""
+    shared = cached_run(tmp_path_factory, *SHORT_WINDOW)
+    run_dir = copy_run(shared.run_dir, tmp_path_factory.mktemp("report") / "run")
     write_report(run_dir)
     return run_dir
 
 
 @pytest.fixture(scope="module")
 def halted(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("halted")
-    config = base / "tight.toml"
-    config.write_text("[limits]\nmax_drawdown_pct = 1.0\n")
-    run_dir = base / "run"
-    aurora_run(run_dir, "--config", str(config), expect=EXIT_HALTED)
+    shared = cached_run(tmp_path_factory, *SHORT_WINDOW, config_toml=DRAWDOWN_TOML, expect=EXIT_HALTED)
+    run_dir = copy_run(shared.run_dir, tmp_path_factory.mktemp("halted") / "run")
     write_report(run_dir)
     return run_dir
 

@@ -8,7 +8,6 @@ screenshot is kept as a test artifact at ``reports/report-screenshot.png``.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from _runs import SHORT_WINDOW, cached_run, copy_run
 from aurora_e2d.paths import repo_root
 from aurora_e2d.report.page import REPORT, format_metric, write_report
 
@@ -65,19 +65,9 @@ def console_problems(stderr: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    assert AURORA is not None, "the aurora console script is not installed in this environment"
-    run_dir = tmp_path_factory.mktemp("browser") / "run"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AURORA_")}
-    result = subprocess.run(
-        [AURORA, "run", "--run-dir", str(run_dir), "--start", "2012-01-01", "--end", "2013-03-01"],
-        cwd=repo_root(),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    return write_report(run_dir)
+    """The report of a private copy of the test run's shared short-window run."""
+    shared = cached_run(tmp_path_factory, *SHORT_WINDOW)
+    return write_report(copy_run(shared.run_dir, tmp_path_factory.mktemp("browser") / "run"))
 
 
 @pytest.fixture(scope="module")

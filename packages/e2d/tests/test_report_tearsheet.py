@@ -16,7 +16,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from _runs import SHORT_WINDOW, aurora
+from _runs import DRAWDOWN_TOML, SHORT_WINDOW, aurora, cached_run, copy_run
 from aurora_e2d.config import validate_config
 from aurora_e2d.report import _data as data
 from aurora_e2d.report import benchmarks, metrics, tearsheet
@@ -36,14 +36,16 @@ def run(root: Path, name: str, *args: str, expect: int = 0) -> Path:
 
 @pytest.fixture(scope="module")
 def short(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return run(tmp_path_factory.mktemp("tear"), "short", *SHORT_WINDOW)
+    """A private copy of the test run's shared short-window run (tests here write its report)."""
+    return copy_run(
+        cached_run(tmp_path_factory, *SHORT_WINDOW).run_dir, tmp_path_factory.mktemp("tear") / "short"
+    )
 
 
 @pytest.fixture(scope="module")
 def halted(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("tear-halted")
-    (root / "tight.toml").write_text("[limits]\nmax_drawdown_pct = 1.0\n")
-    return run(root, "halted", *SHORT_WINDOW, "--config", str(root / "tight.toml"), expect=4)
+    shared = cached_run(tmp_path_factory, *SHORT_WINDOW, config_toml=DRAWDOWN_TOML, expect=4)
+    return copy_run(shared.run_dir, tmp_path_factory.mktemp("tear-halted") / "halted")
 
 
 @pytest.fixture(scope="module")

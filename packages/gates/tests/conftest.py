@@ -1,14 +1,21 @@
-"""Fixtures shared by the gate tests: one real `aurora run` per test session."""
+"""Fixtures shared by the gate tests: one real `aurora run` per test run.
+
+The run is aurora_e2d.testkit's shared short-window run: built once however many
+xdist workers (and, under nox, suites) ask, and never modified here.
+"""
 
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from gates_helpers import REPO_ROOT, aurora_exe, clean_env
+from aurora_e2d.testkit import cache_root, shared_run
+from gates_helpers import REPO_ROOT, aurora_exe
+
+# The short window e2d's tests share (their _runs.SHORT_WINDOW): under nox, one run for both suites.
+SHORT_WINDOW = ("--start", "2012-06-01", "--end", "2013-03-01")
 
 
 @pytest.fixture(scope="session")
@@ -18,17 +25,10 @@ def repo_root() -> Path:
 
 @pytest.fixture(scope="session")
 def real_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real run of the whole pipeline on the bundled snapshot (never modified)."""
-    run_dir = tmp_path_factory.mktemp("real") / "run"
-    result = subprocess.run(
-        [aurora_exe(), "run", "--run-dir", str(run_dir), "--start", "2012-01-03"],  # a real run, short window
-        cwd=REPO_ROOT,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    """A real run of the whole pipeline on the bundled snapshot, short window (never modified)."""
+    root = cache_root(tmp_path_factory.getbasetemp())
+    run_dir, facts = shared_run(root, aurora_exe(), SHORT_WINDOW, cwd=REPO_ROOT)
+    assert facts["returncode"] == 0, facts["stderr"][-3000:]
     return run_dir
 
 

@@ -120,6 +120,14 @@ def blessing(repo_root: Path) -> dict:
     }
 
 
+# The shape `cyclonedx-py environment` writes (only what the supply-chain item reads).
+SBOM = {
+    "bomFormat": "CycloneDX",
+    "specVersion": "1.6",
+    "components": [{"name": "polars", "version": "2.1.0"}],
+}
+
+
 def write_evidence(reports: Path, repo_root: Path = REPO_ROOT) -> Path:
     """Everything l0, l1, rollback-test and the blessing leave behind, laid out as reports/ is."""
     write_json(reports / "blessing.json", blessing(repo_root))
@@ -133,6 +141,8 @@ def write_evidence(reports: Path, repo_root: Path = REPO_ROOT) -> Path:
     (reports / "l1" / "junit.xml").write_text(JUNIT)
     for package in ("e2d", "safety"):
         write_json(reports / "l1" / f"mutation-{package}.json", mutation_report())
+    write_json(reports / "sbom.cdx.json", SBOM)
+    write_json(reports / "audit.json", {"status": "not audited", "line": "audit: no vulnerability service"})
     return reports
 
 
@@ -342,6 +352,7 @@ class TestEvidenceDirectory:
             "l1_evidence": "l1_suite: reports/l1/junit.xml is missing (run `nox -s l1`)",
             "blessing": f"blessing report {repo / 'reports' / 'blessing.json'} does not exist "
             f"(run `aurora bless ... --json {repo / 'reports' / 'blessing.json'}`)",
+            "supply_chain": f"SBOM {repo / 'reports' / 'sbom.cdx.json'} does not exist (nox -s l2 writes it)",
         }
         report = checklist(repo, inventory, evidence=downloaded)
         assert failed(report) == {}

@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["BLESSING_REPORT", "REPORTS", "Evidence", "mutation_report_name"]
+__all__ = ["AUDIT_REPORT", "BLESSING_REPORT", "REPORTS", "SBOM_REPORT", "Evidence", "mutation_report_name"]
 
 REPORTS = Path("reports")  # the default evidence directory, relative to the repository
 BLESSING_REPORT = "blessing.json"  # the l2 session's `aurora bless --json` output
+SBOM_REPORT = "sbom.cdx.json"  # CycloneDX SBOM of the run environment (noxfile: _supply_chain)
+AUDIT_REPORT = "audit.json"  # pip-audit of requirements.lock, summarised (noxfile: _supply_chain)
 
 
 def mutation_report_name(package: str) -> str:
@@ -44,6 +46,16 @@ class Evidence:
     def blessing(self) -> Path:
         """``blessing.json``: written by ``aurora bless --json`` (the l2 session)."""
         return self.root / BLESSING_REPORT
+
+    @property
+    def sbom(self) -> Path:
+        """``sbom.cdx.json``: the CycloneDX SBOM of the run environment (nox -s l2 / supply-chain)."""
+        return self.root / SBOM_REPORT
+
+    @property
+    def audit(self) -> Path:
+        """``audit.json``: the vulnerability audit of the pinned set, beside the SBOM."""
+        return self.root / AUDIT_REPORT
 
     @property
     def l1(self) -> Path:

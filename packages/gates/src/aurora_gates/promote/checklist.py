@@ -28,6 +28,7 @@ from aurora_gates.promote.runbooks import (
     extract_commands,
     headings,
 )
+from aurora_gates.promote.supply_chain import supply_chain_item
 from aurora_gates.ratchet import GOLDENS
 from aurora_gates.registry import Check, CheckFailed, GateContext, Level, run_check
 from aurora_safety import ConfigError, missing_adrs
@@ -157,6 +158,12 @@ ITEMS: tuple[tuple[str, str, Item], ...] = (
             runbook_item(topic, filename),
         )
         for topic, filename in RUNBOOKS.items()
+    ),
+    (
+        "supply_chain",
+        "The evidence carries a CycloneDX SBOM of the run environment and an audit of the pinned set with no "
+        "known vulnerability (an audit that reached no vulnerability service says so).",
+        supply_chain_item,
     ),
     (
         "goldens",
