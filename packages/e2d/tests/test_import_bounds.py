@@ -197,3 +197,13 @@ class TestSymbolPattern:
         code, out, err = run_cli(capsys, "data", "import", str(path), "--out", str(tmp_path / "s"))
         assert (code, err) == (0, "")
         assert out.splitlines()[1].split()[0] == name.split(".csv")[0].upper()
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("1024", 1024), ("512M", 512 << 20), ("2G", 2 << 30), ("2GB", 2 << 30), ("1KiB", 1024), ("3t", 3 << 40)],
+)
+def test_sizes_read_with_binary_units(text, size):
+    from aurora_e2d.data.importer.bounded import parse_size
+
+    assert parse_size(text, "--max-file-bytes") == size

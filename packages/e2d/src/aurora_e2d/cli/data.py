@@ -70,9 +70,11 @@ def import_command(
         list[Path],
         typer.Argument(
             help="Files or directories (a directory: every .csv, .csv.gz and .parquet in it). Per-symbol "
-            "CSVs named after the symbol (Yahoo: Date,Open,High,Low,Close,Adj Close,Volume; zipline "
-            "csvdir: date,open,high,low,close,volume,dividend,split) or long CSV/Parquet tables with a "
-            "symbol column; gzip or not.",
+            "CSVs named after the symbol (Yahoo: Date,Open,High,Low,Close,Adj Close,Volume; yfinance: "
+            "also Dividends,Stock Splits; zipline csvdir: date,open,high,low,close,volume,dividend,split) "
+            "or long CSV/Parquet tables with a symbol column; gzip or not. Symbols match "
+            "^[A-Z0-9][A-Z0-9.\\-]{0,14}$; a file name counts as one when it looks like a ticker "
+            "(AAPL.csv, BRK-B.csv, 7203.T.csv.gz), else use --symbol.",
             show_default=False,
             metavar="SRC",
         ),
