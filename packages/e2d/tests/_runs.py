@@ -35,6 +35,7 @@ import pytest
 
 from aurora_broker import JOURNAL_NAME, JOURNAL_TABLES
 from aurora_e2d.runtime import LOCK_FILE
+from aurora_e2d.runtime.metrics_prom import METRICS_FILE
 from aurora_e2d.testkit import cache_root
 from aurora_e2d.testkit import shared_run as testkit_shared_run
 
@@ -244,15 +245,16 @@ def artifact_hashes(run_dir: Path, names: Iterable[str] = ALL_ARTIFACTS) -> dict
 
 
 def tree_hashes(run_dir: Path) -> dict[str, str]:
-    """sha256 of every file under ``run_dir`` (relative path -> hash), but the lock file.
+    """sha256 of every file under ``run_dir`` (relative path -> hash), but the lock and metrics files.
 
     ``run.lock`` is operational: every writer that takes the lock (even one that is
-    then refused for bad input) records itself there; it holds no run state.
+    then refused for bad input) records itself there; it holds no run state. So is
+    ``metrics.prom``: every run/resume/advance, a no-op one too, rewrites it with the time.
     """
     return {
         str(p.relative_to(run_dir)): sha256_file(p)
         for p in sorted(run_dir.rglob("*"))
-        if p.is_file() and p.name != LOCK_FILE
+        if p.is_file() and p.name not in (LOCK_FILE, METRICS_FILE)
     }
 
 
