@@ -72,6 +72,7 @@ def test_status_reads_the_previous_releases_directory_as_it_is(
     status = json.loads(shown.stdout)
     assert status["phase"] == "completed"
     assert status["last_session"] == SEAM.isoformat()
+    assert status["journal_format"] == {"found": 2, "current": 3}
     assert (run_dir / "journal.sqlite").read_bytes() == before  # a reader migrates nothing
 
 
