@@ -72,6 +72,7 @@ def test_status_reads_the_previous_releases_directory_as_it_is(
     status = json.loads(shown.stdout)
     assert status["phase"] == "completed"
     assert status["last_session"] == SEAM.isoformat()
+    assert status["journal_format"] == {"found": 2, "current": 3}
     assert (run_dir / "journal.sqlite").read_bytes() == before  # a reader migrates nothing
 
 
@@ -120,6 +121,7 @@ def test_the_advanced_directory_passes_gate_l0(advanced: tuple[Path, str]) -> No
 
 def test_migrate_upgrades_a_completed_directory_in_place(cuts: dict[dt.date, Path], tmp_path: Path) -> None:
     run_dir = _copy(cuts, tmp_path / "run")
+    before = (run_dir / "config.json").read_bytes()
     done = aurora("migrate", "--run-dir", run_dir)
     assert done.returncode == 0, done.stderr
     assert "format 1 -> 2, journal v2 -> v3 (81 sessions chained" in done.stdout
@@ -127,6 +129,8 @@ def test_migrate_upgrades_a_completed_directory_in_place(cuts: dict[dt.date, Pat
     with JournalReader.open(run_dir) as reader:
         assert reader.verify_chain().head == manifest["journal"]["chain_head"]["sha256"]
     assert manifest["artifacts"]["journal.sqlite.bak-v2"]["sha256"]
+    assert (run_dir / "config.json.bak-v1").read_bytes() == before  # the way back to the release
+    assert manifest["artifacts"]["config.json.bak-v1"]["sha256"]
     again = aurora("migrate", "--run-dir", run_dir)
     assert again.returncode == 0
     assert "nothing to migrate" in again.stdout

@@ -12,8 +12,9 @@ both versions. An older one is upgraded by the writers (`aurora run`,
 `resume`, `advance`) under the run's lock, or by `aurora migrate`: the
 stored legacy hash must match the stored config (nothing was edited), the
 journal is copied to ``journal.sqlite.bak-v<old>`` and migrated in one
-transaction, then ``config.json`` is rewritten (atomically) with the new
-version and identity.
+transaction, then ``config.json`` is copied to ``config.json.bak-v<old>`` and
+rewritten (atomically) with the new version and identity. The copies are
+listed in the manifest (``BACKUP_GLOB``).
 """
 
 from __future__ import annotations
@@ -28,9 +29,17 @@ from aurora_e2d.artifacts import atomic_write_bytes
 from aurora_e2d.errors import InputError
 from aurora_e2d.identity import legacy_config_hash
 
-__all__ = ["RUN_FORMAT_VERSION", "Upgrade", "check_run_format", "needs_upgrade", "upgrade_run_dir"]
+__all__ = [
+    "BACKUP_GLOB",
+    "RUN_FORMAT_VERSION",
+    "Upgrade",
+    "check_run_format",
+    "needs_upgrade",
+    "upgrade_run_dir",
+]
 
 RUN_FORMAT_VERSION = 2
+BACKUP_GLOB = "*.bak-v*"  # what an upgrade leaves: journal.sqlite.bak-v2, config.json.bak-v1
 CONFIG_FILE = "config.json"
 
 
@@ -89,6 +98,7 @@ def upgrade_run_dir(run_dir: Path, saved: dict[str, Any], identity: str) -> Upgr
             f"config hash {stored_hash[:12]} does not match the stored config (edited by hand?); "
             "not migrated: restore the original config.json",
         )
+    atomic_write_bytes(run_dir / f"{CONFIG_FILE}.bak-v{version}", frozen.read_bytes())  # the way back
     journal = run_dir / JOURNAL_NAME
     migration = None
     if journal.is_file():

@@ -35,7 +35,13 @@ from aurora_e2d.research.pipeline import (
     run_data_stages,
     run_model_stages,
 )
-from aurora_e2d.runformat import RUN_FORMAT_VERSION, check_run_format, needs_upgrade, upgrade_run_dir
+from aurora_e2d.runformat import (
+    BACKUP_GLOB,
+    RUN_FORMAT_VERSION,
+    check_run_format,
+    needs_upgrade,
+    upgrade_run_dir,
+)
 from aurora_e2d.runtime.alerts import AlertSink, ObservingSink
 from aurora_e2d.runtime.derive import equity_frame, fills_frame, orders_frame, positions_frame
 from aurora_e2d.runtime.lock import RunDirBusyError, RunLock
@@ -329,7 +335,7 @@ def _write_manifest(runner: StageRunner, run_id: str, config: RunConfig, flags: 
     for name, rows in runner.outputs.rows.items():
         spec = ARTIFACTS[name]
         manifest.record(run_dir, name, spec.file, rows, spec.schema_strings())
-    backups = sorted(p.name for p in run_dir.glob(f"{JOURNAL_NAME}.bak-v*"))  # left by a migration
+    backups = sorted(p.name for p in run_dir.glob(BACKUP_GLOB))  # left by a format upgrade
     for extra in (CONFIG_FILE, "summary.json", JOURNAL_NAME, *backups):
         manifest.record(run_dir, extra, extra, None, None)
     for path in sorted((run_dir / MODELS_DIR).iterdir()):

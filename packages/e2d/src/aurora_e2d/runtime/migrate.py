@@ -18,7 +18,7 @@ from pathlib import Path
 from aurora_broker import JOURNAL_NAME
 from aurora_e2d.artifacts import atomic_write_bytes, sha256_file
 from aurora_e2d.manifest import MANIFEST, read_manifest
-from aurora_e2d.runformat import RUN_FORMAT_VERSION, upgrade_run_dir
+from aurora_e2d.runformat import BACKUP_GLOB, RUN_FORMAT_VERSION, upgrade_run_dir
 from aurora_e2d.runtime.job import _history, _read_frozen, load_run_config
 from aurora_e2d.runtime.lock import RunLock
 from aurora_e2d.runtime.phase import CONFIG_FILE
@@ -47,7 +47,7 @@ def _rebind_manifest(run_dir: Path) -> None:
         record = artifacts.get(name)
         if isinstance(record, dict):
             record["sha256"] = sha256_file(run_dir / record["path"])
-    for backup in sorted(run_dir.glob(f"{JOURNAL_NAME}.bak-v*")):  # the copy before, listed and hashed
+    for backup in sorted(run_dir.glob(BACKUP_GLOB)):  # the copies before, listed and hashed
         artifacts[backup.name] = {
             "path": backup.name,
             "sha256": sha256_file(backup),

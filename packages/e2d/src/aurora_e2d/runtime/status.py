@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from aurora_broker import JOURNAL_NAME, JournalReader
+from aurora_broker import JOURNAL_FORMAT_VERSION, JOURNAL_NAME, JournalReader
 from aurora_e2d.runtime.daily import daily_view
 from aurora_e2d.runtime.phase import RunPhase, read_phase
 from aurora_e2d.runtime.stack import restore_governor
@@ -32,8 +32,10 @@ def collect_status(run_dir: Path) -> dict[str, Any]:
     committed = None
     breakers: dict[str, dict[str, Any]] = {}
     breaker_events = 0
+    journal_format = None
     if (run_dir / JOURNAL_NAME).is_file():
         with JournalReader.open(run_dir) as reader:
+            journal_format = reader.schema_version()  # an older one migrates at the next write
             snapshots = reader.equity_snapshots()
             if snapshots:
                 cash, equity = snapshots[-1].cash_cents / 100.0, snapshots[-1].equity_cents / 100.0
@@ -79,6 +81,7 @@ def collect_status(run_dir: Path) -> dict[str, Any]:
         "resume_needed": info.phase in (RunPhase.INTERRUPTED, RunPhase.HALTED, RunPhase.NOT_STARTED),
         "next": info.next_commands(),
         "daily": daily_view(run_dir, info.last_session, datetime.now(UTC).date()),
+        "journal_format": {"found": journal_format, "current": JOURNAL_FORMAT_VERSION},
     }
 
 
@@ -111,6 +114,11 @@ def render_status(status: dict[str, Any], console: Console) -> None:
         behind = f"{data['sessions_behind_today']} sessions behind today"
         head.add_row("data", f"[red]STALE: {behind}[/red]" if data["stale"] else f"fresh ({behind})")
     head.add_row("last commit (UTC)", str(status["last_commit_utc"]))
+    found = status["journal_format"]
+    if found["found"] is not None and found["found"] < found["current"]:
+        head.add_row(
+            "journal", f"format v{found['found']}: migrates to v{found['current']} at the next advance"
+        )
     state = status["trading_state"]
     colour = {"ACTIVE": "green", "REDUCING": "yellow", "HALTED": "red"}[state]
     head.add_row(
