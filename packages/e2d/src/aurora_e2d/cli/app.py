@@ -29,7 +29,7 @@ from aurora_e2d.cli.bless import bless as bless_command
 from aurora_e2d.cli.data import data_app
 from aurora_e2d.errors import CheckFailedError
 from aurora_e2d.exitcodes import ExitCode
-from aurora_e2d.runtime.signals import StopSignals
+from aurora_e2d.runtime.signals import EXIT_CODES, StopSignals
 from aurora_safety import AuroraError, ConfigError
 
 if TYPE_CHECKING:
@@ -94,17 +94,23 @@ def run(
     """
     from aurora_e2d.config import load_config
     from aurora_e2d.research.executors import ExecutorSpec
+    from aurora_e2d.runtime.rundir import claim_run_dir
 
-    with StopSignals(on_second=_second_signal(run_dir)) as stop:
+    claimed: list[Path] = []  # the run directory once it exists (for the second signal's hint)
+    with StopSignals(on_second=_second_signal(run_dir, claimed)) as stop:
         how = ExecutorSpec.from_options(executor, workers, scheduler)  # how, not what: not in the config hash
         settings = load_config(
             config, snapshot=snapshot, start=_date("--start", start), end=_date("--end", end)
         )
-        from aurora_e2d.runtime.job import run_job  # the heavy stack loads only for a valid config
+        _stop_before_claim(stop, run_dir)
+        # Lock, config.json and run id exist before any stage: a kill lands from this instant.
+        with claim_run_dir(settings, run_dir) as claim:
+            claimed.append(claim.run_dir)
+            from aurora_e2d.runtime.job import run_claimed  # the heavy stack loads only now
 
-        with _progress() as progress:
-            result = run_job(settings, run_dir, progress, stop, executor=how)
-    _finish(result)
+            with _progress() as progress:
+                result = run_claimed(settings, claim, progress, stop, executor=how)
+    _finish(result, stop)
 
 
 @app.command()
@@ -120,7 +126,7 @@ def resume(
 
         with _progress() as progress:
             result = resume_job(run_dir, progress, stop)
-    _finish(result)
+    _finish(result, stop)
 
 
 @app.command()
@@ -147,7 +153,7 @@ def advance(
             result = advance_job(
                 run_dir, snapshot, accept_restatement=accept_restatement, progress=progress, stop=stop
             )
-    _finish(result)
+    _finish(result, stop)
 
 
 @app.command()
@@ -237,10 +243,23 @@ def breaker_reset(
     typer.echo(f"breaker {event.breaker} reset ({reason}); continue with: aurora resume --run-dir {run_dir}")
 
 
-def _finish(result: RunResult) -> None:
+def _finish(result: RunResult, stop: StopSignals | None = None) -> None:
     typer.echo(result.message, err=result.exit_code != 0)
+    if result.exit_code == ExitCode.OK and stop is not None and stop.requested is not None:
+        name = signal.Signals(stop.requested).name
+        typer.echo(f"aurora: {name} arrived after the last session; the run completed anyway", err=True)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
+
+
+def _stop_before_claim(stop: StopSignals, run_dir: Path | None) -> None:
+    """A signal before the run directory is claimed: leave, having created nothing to resume."""
+    if stop.requested is None:
+        return
+    name = signal.Signals(stop.requested).name
+    where = "" if run_dir is None else f" {run_dir} was not touched;"
+    typer.echo(f"aurora: interrupted by {name} before the run started;{where} nothing to resume", err=True)
+    raise typer.Exit(EXIT_CODES[signal.Signals(stop.requested)])
 
 
 @contextmanager
@@ -318,12 +337,21 @@ def unkill(run_dir: RunDirOption = None) -> None:
     typer.echo(f"kill switch clear; nothing restarts by itself (use `aurora resume{target}`).")
 
 
-def _second_signal(run_dir: Path | None) -> Callable[[int], str]:
+def _second_signal(run_dir: Path | None, claimed: list[Path] | None = None) -> Callable[[int], str]:
+    """The line a second signal leaves with: a resume hint only for a directory that can be resumed."""
+
     def message(signum: int) -> str:
-        where = run_dir if run_dir is not None else "D"
+        from shlex import quote
+
+        from aurora_e2d.runtime.phase import is_run_dir
+
+        name = signal.Signals(signum).name
+        where = claimed[-1] if claimed else run_dir
+        if where is None or not is_run_dir(where):
+            return f"aurora: second {name}: stopping now; no run directory was created, nothing to resume"
         return (
-            f"aurora: second {signal.Signals(signum).name}: stopping now; the last committed session is kept "
-            f"(resume with: aurora resume --run-dir {where})"
+            f"aurora: second {name}: stopping now; the last committed session is kept "
+            f"(resume with: aurora resume --run-dir {quote(str(where))})"
         )
 
     return message
@@ -353,10 +381,21 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C outside a run's own handler (start-up, a read-only command)
         typer.echo("aurora: interrupted (SIGINT); nothing was left half-written", err=True)
         return ExitCode.INTERRUPTED
+    except Terminated:  # SIGTERM outside a run's own handler (entry() installs it)
+        typer.echo("aurora: terminated (SIGTERM); nothing was left half-written", err=True)
+        return EXIT_CODES[signal.SIGTERM]
     except SystemExit as done:  # typer's normal way out, with the command's code
         code = done.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     return ExitCode.OK
+
+
+class Terminated(BaseException):
+    """SIGTERM outside a command's own signal handling (like KeyboardInterrupt for SIGINT)."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 def entry() -> None:
@@ -369,6 +408,8 @@ def entry() -> None:
     file Aurora writes is closed and fsynced before this point (atomic
     writes, journal transactions), so skipping finalization loses nothing.
     """
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # KeyboardInterrupt: one line in main()
+    signal.signal(signal.SIGTERM, _raise_terminated)
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()

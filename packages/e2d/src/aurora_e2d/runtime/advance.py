@@ -6,6 +6,9 @@ decisions of a session never depend on how the data arrived), and every
 session places its orders, so a run advanced day by day ends with the same
 content artifacts, byte for byte, as one run over the final data.
 
+A halted run (kill switch, breaker, reconciliation) is refused with exit 3
+or 4 before any data is read: only `aurora resume` lifts a halt.
+
 Refused (exit 2, nothing changed): a directory that holds no run, a run
 started with a fixed ``--end``, a snapshot of another calendar, one that
 restates traded history (unless ``--accept-restatement``, which is journaled
@@ -27,6 +30,7 @@ from aurora_e2d.errors import InputError
 from aurora_e2d.exitcodes import ExitCode
 from aurora_e2d.runtime.alerts import AlertSink
 from aurora_e2d.runtime.daily import STALE_AFTER_SESSIONS, sessions_between
+from aurora_e2d.runtime.halts import halt_refusal
 from aurora_e2d.runtime.history import first_restatement, new_sessions, skipped_sessions
 from aurora_e2d.runtime.job import RunResult, execute_run, load_run_config, prepare_run_dir
 from aurora_e2d.runtime.lock import RunLock
@@ -70,6 +74,9 @@ def advance_job(
             str(run_dir),
             f"was started with --end {config.end}; daily operation needs an open-ended run (start one without --end)",
         )
+    refused = halt_refusal(run_dir, "aurora advance")
+    if refused is not None:  # only `aurora resume` lifts a halt; decided before any data is read
+        return RunResult(run_dir, run_dir.name, refused.exit_code, refused.message)
     new = load_snapshot(snapshot_dir)
     try:
         with RunLock(run_dir):
