@@ -92,11 +92,30 @@ def run(
 
     Ctrl-C (SIGINT) or SIGTERM stops at a session boundary (exit 130/143); `aurora resume` continues.
     """
+    from aurora_e2d.runtime.rundir import abandon_early_claim
+
+    claimed: list[Path] = []  # the run directory once it exists (for the second signal's hint)
+    try:
+        _run(config, run_dir, start, end, snapshot, executor, workers, scheduler, claimed)
+    finally:
+        abandon_early_claim()  # refused before the claim: release the launcher's lock, remove its dir
+
+
+def _run(
+    config: Path | None,
+    run_dir: Path | None,
+    start: str | None,
+    end: str | None,
+    snapshot: Path | None,
+    executor: str,
+    workers: int | None,
+    scheduler: str | None,
+    claimed: list[Path],
+) -> None:
     from aurora_e2d.config import load_config
     from aurora_e2d.research.executors import ExecutorSpec
     from aurora_e2d.runtime.rundir import claim_run_dir
 
-    claimed: list[Path] = []  # the run directory once it exists (for the second signal's hint)
     with StopSignals(on_second=_second_signal(run_dir, claimed)) as stop:
         how = ExecutorSpec.from_options(executor, workers, scheduler)  # how, not what: not in the config hash
         settings = load_config(
@@ -348,6 +367,9 @@ def _second_signal(run_dir: Path | None, claimed: list[Path] | None = None) -> C
         name = signal.Signals(signum).name
         where = claimed[-1] if claimed else run_dir
         if where is None or not is_run_dir(where):
+            from aurora_e2d.runtime.rundir import abandon_early_claim
+
+            abandon_early_claim()
             return f"aurora: second {name}: stopping now; no run directory was created, nothing to resume"
         return (
             f"aurora: second {name}: stopping now; the last committed session is kept "

@@ -21,9 +21,45 @@ from aurora_e2d.config import RunConfig, validate_config
 from aurora_e2d.errors import InputError
 from aurora_e2d.runtime.lock import RunDirBusyError, RunLock
 
-__all__ = ["CONFIG_FILE", "RunClaim", "claim_run_dir", "load_run_config", "new_run_id", "prepare_run_dir"]
+__all__ = [
+    "CONFIG_FILE",
+    "RunClaim",
+    "abandon_early_claim",
+    "claim_early",
+    "claim_run_dir",
+    "load_run_config",
+    "new_run_id",
+    "prepare_run_dir",
+]
 
 CONFIG_FILE = "config.json"
+
+
+# The lock `aurora run --run-dir D` takes in its first instant (launch.py), adopted by claim_run_dir.
+_early: dict[Path, tuple[RunLock, bool]] = {}
+
+
+def claim_early(run_dir: Path) -> None:
+    """Lock ``run_dir`` at once, before the CLI loads: from here on `aurora kill --run-dir` lands.
+
+    Any failure is left to the normal claim, which reports it as one line.
+    """
+    created = not run_dir.exists()
+    try:
+        _early[run_dir] = (RunLock(run_dir).acquire(), created)
+    except (OSError, InputError):
+        if created:
+            shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def abandon_early_claim() -> None:
+    """Release an early lock nobody adopted; remove its directory if this process made it and no run
+    was frozen there (a refused command or a signal during start-up leaves nothing behind)."""
+    while _early:
+        run_dir, (lock, created) = _early.popitem()
+        if created and not (run_dir / CONFIG_FILE).is_file():
+            shutil.rmtree(run_dir, ignore_errors=True)
+        lock.release()
 
 
 @dataclass
@@ -104,11 +140,15 @@ def claim_run_dir(config: RunConfig, run_dir: Path | None) -> Iterator[RunClaim]
     """
     if run_dir is None:
         run_dir = Path("runs") / new_run_id(config)
-    created = not run_dir.exists()
+    early = _early.pop(run_dir, None)
+    created = early[1] if early is not None else not run_dir.exists()
     try:
-        with RunLock(run_dir):
+        lock = early[0] if early is not None else RunLock(run_dir).acquire()
+        try:
             run_dir, run_id = prepare_run_dir(config, run_dir)
             yield RunClaim(run_dir, run_id, created)
+        finally:
+            lock.release()
     except InputError as error:
         if created and not isinstance(error, RunDirBusyError):
             shutil.rmtree(run_dir, ignore_errors=True)
