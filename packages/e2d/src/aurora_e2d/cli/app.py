@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from aurora_e2d.artifacts import atomic_write_bytes
 from aurora_e2d.cli.bless import bless as bless_command
 from aurora_e2d.cli.data import data_app
 from aurora_e2d.errors import CheckFailedError
@@ -165,6 +164,12 @@ def advance(
     A snapshot with no new session is a no-op (exit 0), so a timer may retry. One that restates
     traded history or skips sessions of its calendar is refused (exit 2), nothing changed.
     """
+    from aurora_e2d.runtime.evening import quick_advance
+
+    quick = quick_advance(run_dir, snapshot)  # refusals and "nothing new" before anything heavy loads
+    if quick is not None:
+        typer.echo(quick.message, err=quick.exit_code != 0)
+        raise typer.Exit(quick.exit_code)
     with StopSignals(on_second=_second_signal(run_dir)) as stop:
         from aurora_e2d.runtime.advance import advance_job
 
@@ -204,13 +209,15 @@ def route(
 ) -> None:
     """Push hand-written orders through the same router and broker; CSV client_order_id,status,reason."""
     from aurora_e2d.config import load_config
-    from aurora_e2d.runtime.job import load_run_config
     from aurora_e2d.runtime.route import route_orders
+    from aurora_e2d.runtime.rundir import load_run_config
 
     settings = load_run_config(run_dir) if run_dir is not None and config is None else load_config(config)
     if out is None:
         route_orders(orders_csv, settings, run_dir, sys.stdout)
         return
+    from aurora_e2d.artifacts import atomic_write_bytes
+
     buffer = io.StringIO()
     route_orders(orders_csv, settings, run_dir, buffer)
     atomic_write_bytes(out, buffer.getvalue().encode())
@@ -227,8 +234,8 @@ def report(
     """
     from aurora_e2d.manifest import MANIFEST, REPORT_ENTRY, rerecord
     from aurora_e2d.report.page import write_report
-    from aurora_e2d.runtime.job import load_run_config
     from aurora_e2d.runtime.lock import RunLock
+    from aurora_e2d.runtime.rundir import load_run_config
 
     load_run_config(run_dir)  # a clear exit 2 for a directory that is not a run
     with RunLock(run_dir):
@@ -379,6 +386,15 @@ def _second_signal(run_dir: Path | None, claimed: list[Path] | None = None) -> C
     return message
 
 
+def _builtin_command(argv: list[str]) -> bool:
+    """True when ``argv`` names one of e2d's own commands: then no plugin needs to load (gates'
+    import alone costs more than the whole of `aurora status` may take)."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    names = {(c.name or c.callback.__name__).replace("_", "-") for c in app.registered_commands if c.callback}
+    names |= {g.name for g in app.registered_groups if g.name}
+    return first in names
+
+
 def _load_plugins() -> None:
     for ep in sorted(entry_points(group="aurora.commands"), key=lambda e: e.name):
         ep.load()(app)
@@ -391,7 +407,8 @@ def main(argv: list[str] | None = None) -> int:
     input data, journal, orders file) and becomes one line and exit 2;
     anything else is a bug and keeps its traceback.
     """
-    _load_plugins()
+    if not _builtin_command(sys.argv[1:] if argv is None else argv):
+        _load_plugins()
     try:
         app(args=argv, prog_name="aurora")
     except AuroraError as error:

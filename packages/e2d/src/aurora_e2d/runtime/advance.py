@@ -30,11 +30,10 @@ from aurora_e2d.errors import InputError
 from aurora_e2d.exitcodes import ExitCode
 from aurora_e2d.runtime.alerts import AlertSink
 from aurora_e2d.runtime.daily import STALE_AFTER_SESSIONS, sessions_between
-from aurora_e2d.runtime.halts import halt_refusal
+from aurora_e2d.runtime.evening import quick_advance
 from aurora_e2d.runtime.history import first_restatement, new_sessions, skipped_sessions
 from aurora_e2d.runtime.job import RunResult, execute_run, load_run_config, prepare_run_dir
 from aurora_e2d.runtime.lock import RunLock
-from aurora_e2d.runtime.phase import is_run_dir
 from aurora_e2d.runtime.signals import Interrupted, StopSignals
 from aurora_safety import SystemClock, effective_flags, rollback_active
 
@@ -66,17 +65,10 @@ def advance_job(
     today: date | None = None,
 ) -> RunResult:
     """Continue ``run_dir`` with the newer snapshot at ``snapshot_dir`` (see the module docstring)."""
-    if not is_run_dir(run_dir):
-        raise InputError(str(run_dir), "holds no Aurora run (no config.json); start one with `aurora run`")
+    quick = quick_advance(run_dir, snapshot_dir)  # refusals and "nothing new" decided without any stage
+    if quick is not None:
+        return RunResult(run_dir, run_dir.name, quick.exit_code, quick.message)
     config = load_run_config(run_dir)
-    if config.end is not None:
-        raise InputError(
-            str(run_dir),
-            f"was started with --end {config.end}; daily operation needs an open-ended run (start one without --end)",
-        )
-    refused = halt_refusal(run_dir, "aurora advance")
-    if refused is not None:  # only `aurora resume` lifts a halt; decided before any data is read
-        return RunResult(run_dir, run_dir.name, refused.exit_code, refused.message)
     new = load_snapshot(snapshot_dir)
     try:
         with RunLock(run_dir):

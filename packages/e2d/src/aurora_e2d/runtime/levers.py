@@ -87,7 +87,7 @@ def disarm_kill(run_dir: Path | None) -> tuple[list[Path], str | None]:
 
 def reset_breaker(run_dir: Path, name: str, reason: str) -> BreakerReset:
     """Reset one tripped breaker (journaled); the trading state is restored by the next `aurora resume`."""
-    from aurora_e2d.runtime.job import load_run_config  # job imports the whole stack
+    from aurora_e2d.runtime.rundir import load_run_config
     from aurora_e2d.runtime.stack import open_stack
 
     if not reason.strip():

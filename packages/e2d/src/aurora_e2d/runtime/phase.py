@@ -81,7 +81,8 @@ def trading_days(run_dir: Path) -> list[date]:
         return []
     import pyarrow.parquet as pq  # only when there is something to read
 
-    return sorted(set(pq.read_table(path, columns=["date"]).column("date").to_pylist()))
+    # ParquetFile, not read_table: that one loads pyarrow.dataset (and pandas) for a status.
+    return sorted(set(pq.ParquetFile(path).read(columns=["date"]).column("date").to_pylist()))
 
 
 def _summary(run_dir: Path) -> dict[str, Any] | None:

@@ -23,7 +23,7 @@ from aurora_e2d.runtime.stack import restore_governor
 
 
 def collect_status(run_dir: Path) -> dict[str, Any]:
-    from aurora_e2d.runtime.job import load_run_config
+    from aurora_e2d.runtime.rundir import load_run_config
 
     config = load_run_config(run_dir)
     info = read_phase(run_dir, config)
