@@ -198,7 +198,7 @@ def status(
 
 @app.command()
 def route(
-    orders_csv: Annotated[Path, typer.Argument(help="CSV: client_order_id,symbol,side,quantity,limit_price")],
+    orders_csv: Annotated[Path, typer.Argument(help="The orders CSV (columns above).")],
     config: ConfigOption = None,
     run_dir: Annotated[
         Path | None, typer.Option("--run-dir", help="Route against this run's account (a scratch copy).")
@@ -206,21 +206,44 @@ def route(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write results CSV here (default stdout).")
     ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when any row was rejected (for scripts).")
+    ] = False,
+    at_close: Annotated[
+        bool,
+        typer.Option(
+            "--at-close",
+            help="Judge reference-price staleness at the reference session's close, not the wall clock.",
+        ),
+    ] = False,
 ) -> None:
-    """Push hand-written orders through the same router and broker; CSV client_order_id,status,reason."""
+    """Push hand-written orders through the same router and broker.
+
+    Input columns (any order): client_order_id, symbol, side, quantity, limit_price.
+
+    Output CSV: client_order_id, status, reason, detail; a summary on stderr. --strict: exit 1
+    when any row was rejected.
+
+    Prices are the last committed session's (--run-dir) or the bundled data's last session;
+    their staleness is judged against the wall clock unless --at-close.
+    """
     from aurora_e2d.config import load_config
     from aurora_e2d.runtime.route import route_orders
     from aurora_e2d.runtime.rundir import load_run_config
 
     settings = load_run_config(run_dir) if run_dir is not None and config is None else load_config(config)
     if out is None:
-        route_orders(orders_csv, settings, run_dir, sys.stdout)
-        return
-    from aurora_e2d.artifacts import atomic_write_bytes
+        results = route_orders(orders_csv, settings, run_dir, sys.stdout, at_close=at_close)
+    else:
+        from aurora_e2d.artifacts import atomic_write_bytes
 
-    buffer = io.StringIO()
-    route_orders(orders_csv, settings, run_dir, buffer)
-    atomic_write_bytes(out, buffer.getvalue().encode())
+        buffer = io.StringIO()
+        results = route_orders(orders_csv, settings, run_dir, buffer, at_close=at_close)
+        atomic_write_bytes(out, buffer.getvalue().encode())
+    rejected = sum(1 for r in results if str(r.status) == "rejected")
+    if strict and rejected:
+        typer.echo(f"aurora: route --strict: {rejected} of {len(results)} row(s) rejected", err=True)
+        raise typer.Exit(ExitCode.CHECK_FAILED)
 
 
 @app.command()

@@ -18,7 +18,6 @@ from typing import Any
 
 from aurora_broker import JOURNAL_NAME, JournalReader
 from aurora_e2d.config import RunConfig
-from aurora_e2d.manifest import MANIFEST, REPORT_ENTRY
 from aurora_e2d.runtime.halts import resume_commands
 from aurora_e2d.runtime.lock import Holder, holder
 from aurora_e2d.runtime.rundir import CONFIG_FILE
@@ -96,6 +95,8 @@ def _summary(run_dir: Path) -> dict[str, Any] | None:
 def _final_manifest_written(run_dir: Path) -> bool:
     """A run's last write is the manifest that lists its report: a run killed after its summary
     but before that write is not finished (resume writes the rest; nothing else changes)."""
+    from aurora_e2d.manifest import MANIFEST, REPORT_ENTRY  # loads pyarrow: not for kill/unkill
+
     try:
         loaded = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
