@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from datetime import date
 from importlib.metadata import entry_points
 from pathlib import Path
+from shlex import quote
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -289,7 +290,9 @@ def breaker_reset(
     from aurora_e2d.runtime.levers import reset_breaker
 
     event = reset_breaker(run_dir, name, reason)
-    typer.echo(f"breaker {event.breaker} reset ({reason}); continue with: aurora resume --run-dir {run_dir}")
+    typer.echo(
+        f"breaker {event.breaker} reset ({reason}); continue with: aurora resume --run-dir {quote(str(run_dir))}"
+    )
 
 
 def _finish(result: RunResult, stop: StopSignals | None = None) -> None:
@@ -382,7 +385,7 @@ def unkill(run_dir: RunDirOption = None) -> None:
     if not removed:
         typer.echo("no kill file to remove; kill switch clear")
         return
-    target = f" --run-dir {run_dir}" if run_dir is not None else " --run-dir D"
+    target = f" --run-dir {quote(str(run_dir))}" if run_dir is not None else " --run-dir D"
     typer.echo(f"kill switch clear; nothing restarts by itself (use `aurora resume{target}`).")
 
 

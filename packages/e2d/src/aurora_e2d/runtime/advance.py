@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from shlex import quote
 
 from aurora_broker import JOURNAL_NAME, Journal, JournalReader
 from aurora_e2d.data import Snapshot, load_snapshot
@@ -133,7 +134,7 @@ def advance_job(
             run_dir.name,
             signal_.exit_code,
             f"aurora: interrupted by {signal_.name} before the first new session; "
-            f"resume with: aurora resume --run-dir {run_dir}",
+            f"resume with: aurora resume --run-dir {quote(str(run_dir))}",
         )
     if result.exit_code != ExitCode.OK:
         return result

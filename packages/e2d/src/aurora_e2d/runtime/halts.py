@@ -53,6 +53,7 @@ REASON_FIELDS = {
     "RATE_LIMIT": "limits.max_messages_per_sec",
 }
 _STATIC = frozenset(REASON_FIELDS) - {"RATE_LIMIT", "PRICE_BAND", "STALE_REFERENCE"}
+_CONSEQUENCES = frozenset({"BREAKER_OPEN", "KILL_SWITCH"})  # rejections after a halt, not its cause
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,11 @@ def _explain_breaker(reader: object, halt: Halt, board: object) -> Halt:
     trips = [] if board is None else list(board.tripped())  # type: ignore[attr-defined]
     names = tuple(t.breaker for t in trips) or halt.open_breakers
     fields = [BREAKER_FIELDS[n] for n in names if n in BREAKER_FIELDS]
-    rejected = [r for r in reader.route_results() if r.action == "submit" and r.status == "rejected"]  # type: ignore[attr-defined]
+    rejected = [
+        r
+        for r in reader.route_results()  # type: ignore[attr-defined]
+        if r.action == "submit" and r.status == "rejected" and str(r.reason) not in _CONSEQUENCES
+    ]
     if not rejected or not {"consecutive_rejects", "order_rate"} & set(names):
         return replace(halt, governed_by=tuple(fields))
     session = rejected[-1].session

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from shlex import quote
 
 from aurora_broker import JOURNAL_NAME, JournalReader
 from aurora_e2d.artifacts import write_parquet
@@ -128,7 +129,7 @@ def _interrupted_result(run_dir: Path, signal_: Interrupted, where: str) -> RunR
         run_dir,
         run_dir.name,
         signal_.exit_code,
-        f"aurora: interrupted by {signal_.name} ({where}); resume with: aurora resume --run-dir {run_dir}",
+        f"aurora: interrupted by {signal_.name} ({where}); resume with: aurora resume --run-dir {quote(str(run_dir))}",
     )
 
 
