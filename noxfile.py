@@ -280,9 +280,9 @@ def bench(session: nox.Session) -> None:
     # its runtime ones are listed here (all pinned in constraints.txt).
     session.install("-c", str(CONSTRAINTS), "click", "fsspec", "msgspec", "portion", "pytz", "tqdm", "uvloop")
     session.install("-c", str(CONSTRAINTS), "--no-deps", "nautilus_trader==1.221.0")
-    chosen = session.posargs[0] if session.posargs[:1] in (["e2d"], ["router"]) else None
+    chosen = session.posargs[0] if session.posargs[:1] in (["e2d"], ["router"], ["cli"]) else None
     args = session.posargs[1:] if chosen else session.posargs
-    for name in ("e2d", "router"):
+    for name in ("e2d", "router", "cli"):  # cli: command latency before / target / now
         if chosen in (None, name):
             script = str(ROOT / "benchmarks" / f"bench_{name}.py")
             session.run("python", script, *(args if chosen or name == "e2d" else []), env=SESSION_ENV)
