@@ -9,7 +9,7 @@ routes an order, or journals an 'operator resume'. One subprocess test
 replays the issue's evening literally with the console script.
 
 Cost: the runs start 2013-01-02 on cuts of the bundled data (a few dozen
-sessions); a halted run's refusal reads only the journal. 3 examples per PR,
+sessions); a halted run's refusal reads only the journal. 2 examples per PR,
 15 under the nightly profile (nox -s l1).
 """
 
@@ -29,14 +29,14 @@ from _runs import aurora, query
 from _snapshots import cut_snapshot
 from aurora_e2d.config import load_config
 from aurora_e2d.runtime.advance import advance_job
-from aurora_e2d.runtime.job import resume_job, run_job
+from aurora_e2d.runtime.job import load_run_config, resume_job, run_job
 from aurora_e2d.runtime.levers import arm_kill, disarm_kill, reset_breaker
 from aurora_safety import AuroraError
 
 START = dt.date(2013, 1, 2)
 CUTS = [dt.date(2013, 1, 15), dt.date(2013, 1, 25), dt.date(2013, 2, 5), dt.date(2013, 2, 15)]
-OPS = ("kill", "unkill", "advance", "resume", "reset")
-EXAMPLES = 15 if os.environ.get("HYPOTHESIS_PROFILE") == "nightly" else 3
+OPS = ("kill", "unkill", "advance", "rerun", "resume", "reset")
+EXAMPLES = 15 if os.environ.get("HYPOTHESIS_PROFILE") == "nightly" else 2
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +93,8 @@ def _apply(op: str, run_dir: Path, cuts: list[Path], next_cut: int) -> tuple[int
                 snapshot = cuts[min(next_cut, len(cuts) - 1)]
                 code = advance_job(run_dir, snapshot).exit_code
                 return code, next_cut + (1 if code == 0 else 0)
+            case "rerun":  # `aurora run` again on the existing directory, with its own config
+                return run_job(load_run_config(run_dir), run_dir).exit_code, next_cut
             case "resume":
                 return resume_job(run_dir).exit_code, next_cut
             case _:
@@ -108,7 +110,7 @@ def _apply(op: str, run_dir: Path, cuts: list[Path], next_cut: int) -> tuple[int
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    start=st.sampled_from(["killed", "tripped"]), ops=st.lists(st.sampled_from(OPS), min_size=2, max_size=6)
+    start=st.sampled_from(["killed", "tripped"]), ops=st.lists(st.sampled_from(OPS), min_size=2, max_size=5)
 )
 def test_trading_resumes_only_after_an_explicit_resume(
     start: str,
@@ -128,8 +130,8 @@ def test_trading_resumes_only_after_an_explicit_resume(
             assert after[3] == resumes, f"{op} journaled an operator resume nobody gave ({ops})"
         if state == "HALTED" and op != "resume":
             assert after[:3] == (state, checkpoints, routed), f"{op} traded on a halted run ({ops})"
-            if op == "advance":
-                assert code in (3, 4), f"advance on a halted run exited {code} ({ops})"
+            if op in ("advance", "rerun"):
+                assert code in (3, 4), f"{op} on a halted run exited {code} ({ops})"
         if after[0] == "HALTED" and op == "resume":
             assert code in (2, 3, 4), f"resume left the run halted but exited {code} ({ops})"
 
