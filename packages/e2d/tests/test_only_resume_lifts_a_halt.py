@@ -159,3 +159,15 @@ def test_the_issues_evening_kill_advance_unkill_advance_trades_nothing(
     states = query(run_dir, "SELECT to_state, reason FROM trading_state_events ORDER BY seq")
     assert states[-1] == ("ACTIVE", "operator resume")
     assert sum(1 for s in states if s[1] == "operator resume") == 1
+
+
+def test_a_missing_snapshot_directory_is_refused_at_once_saying_so(
+    bases: dict[str, Path], tmp_path: Path
+) -> None:
+    missing = tmp_path / "snapshots" / "2013-02-05"
+    refused = aurora("advance", "--run-dir", bases["killed"], "--snapshot", missing)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        f"aurora: error: {missing}: snapshot directory is missing (no such directory); "
+        "make one with `aurora data import`"
+    )
