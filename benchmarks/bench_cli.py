@@ -33,17 +33,17 @@ from pathlib import Path
 
 AURORA = [str(Path(sys.executable).parent / "aurora")]
 # (name, before, target) in s. "before": main at cd38524 measured with this script on the project's
-# 2-core machine while 7 other sessions worked on it (load average 10-14: every figure inflated ~4x;
+# 2-core machine while 7 other sessions worked on it (load average 11-13: every figure inflated;
 # issue 17's quiet-machine figures were --help 0.29-0.32, kill 0.27-0.28, status 2.72-2.75, a no-op
-# advance 2.19). The halted-run advance on main was not refused at all: it ran every stage.
+# advance 2.19). On main the halted-run advance was not refused at all: it ran every stage.
 ROWS = [
-    ("aurora --help", 1.33, 0.3),
-    ("aurora kill --run-dir D", 1.45, 0.3),
-    ("aurora unkill --run-dir D", 1.86, 0.3),
-    ("aurora status (finished run)", 14.78, 0.5),
-    ("aurora advance, nothing new", 15.30, 1.0),
-    ("aurora advance, halted run (refused)", 16.34, 1.0),
-    ("aurora advance, missing snapshot dir", 13.85, 1.0),
+    ("aurora --help", 1.00, 0.3),
+    ("aurora kill --run-dir D", 0.79, 0.3),
+    ("aurora unkill --run-dir D", 0.76, 0.3),
+    ("aurora status (finished run)", 8.50, 0.5),
+    ("aurora advance, nothing new", 6.14, 1.0),
+    ("aurora advance, halted run (refused)", 8.99, 1.0),
+    ("aurora advance, missing snapshot dir", 5.34, 1.0),
 ]
 
 
