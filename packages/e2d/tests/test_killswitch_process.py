@@ -181,6 +181,9 @@ def test_kill_file_from_another_process_stops_the_run(tmp_path: Path) -> None:
         "cause": "kill_switch",
         "reason": f"kill switch: file:{kill['flag']}, reason: drill",
         "open_breakers": [],
+        "decisive": None,  # a kill has no rejections to count
+        "governed_by": [],
+        "trips_again": False,
     }
     assert info["resume_needed"] is True
     assert info["next"] == [f"aurora unkill --run-dir {run_dir}", f"aurora resume --run-dir {run_dir}"]

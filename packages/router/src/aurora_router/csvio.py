@@ -107,8 +107,12 @@ def _parse_row(line: int, row: dict[str, str], session: date, strategy: str | No
     if side not in Side.__members__:
         return ParsedRow(line, coid, None, _bad(line, "side", row["side"], "BUY or SELL"))
     raw_qty = row["quantity"].strip()
-    if not (raw_qty.isascii() and raw_qty.isdigit()) or not 0 < int(raw_qty) <= MAX_QUANTITY:
-        return ParsedRow(line, coid, None, _bad(line, "quantity", raw_qty, f"integer 1..{MAX_QUANTITY}"))
+    if not (raw_qty.isascii() and raw_qty.isdigit()) or int(raw_qty) <= 0:
+        return ParsedRow(line, coid, None, _bad(line, "quantity", raw_qty, "integer > 0"))
+    if int(raw_qty) > MAX_QUANTITY:
+        return ParsedRow(
+            line, coid, None, _bad(line, "quantity", raw_qty, f"integer <= {MAX_QUANTITY} (int64)")
+        )
     raw_price = row["limit_price"].strip()
     try:
         price = float(raw_price)
