@@ -82,7 +82,9 @@ def _guarded(proc: subprocess.Popen[str]) -> bool:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
-@pytest.mark.parametrize("after_s", [0.0, 0.25, 0.6])
+@pytest.mark.parametrize(
+    "after_s", [0.0, pytest.param(0.25, marks=pytest.mark.l1), pytest.param(0.6, marks=pytest.mark.l1)]
+)
 def test_a_signal_during_start_up_is_one_line_and_130_or_143(
     tmp_path: Path, signum: signal.Signals, after_s: float
 ) -> None:
@@ -117,6 +119,7 @@ def test_a_second_signal_before_the_run_directory_exists_hints_no_resume(tmp_pat
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.l1  # a whole short run (~10-20 s)
 def test_a_signal_after_the_last_session_says_the_run_completed_anyway(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     release = tmp_path / "release"
