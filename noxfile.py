@@ -342,9 +342,9 @@ def bench(session: nox.Session) -> None:
     # requirements-nodeps.lock, hashed) and its runtime ones are listed here (from the lock).
     install(session, "e2d", tools=("click", "fsspec", "msgspec", "portion", "pytz", "tqdm", "uvloop"))
     session.install("--require-hashes", "--no-deps", "-r", str(requirements_lock.NODEPS_LOCK))
-    chosen = session.posargs[0] if session.posargs[:1] in (["e2d"], ["router"]) else None
+    chosen = session.posargs[0] if session.posargs[:1] in (["e2d"], ["router"], ["cli"]) else None
     args = session.posargs[1:] if chosen else session.posargs
-    for name in ("e2d", "router"):
+    for name in ("e2d", "router", "cli"):  # cli: command latency before / target / now
         if chosen in (None, name):
             script = str(ROOT / "benchmarks" / f"bench_{name}.py")
             session.run("python", script, *(args if chosen or name == "e2d" else []), env=SESSION_ENV)

@@ -84,7 +84,7 @@ def test_the_kill_switch_runbook_works_as_written(repo_root: Path, tmp_path: Pat
             if step == "Trigger":  # the run stops at its next boundary
                 _, err = live.communicate(timeout=240)
                 assert live.returncode == 3, err[-2000:]
-                assert f"kill switch active (file:{run_dir / 'kill.flag'})" in err
+                assert f"kill switch active (file:{run_dir / 'kill.flag'}, reason: desk asked to stop)" in err
     finally:
         if live.poll() is None:
             live.kill()

@@ -105,8 +105,11 @@ def test_advancing_across_a_breaker_trip_equals_batch_and_stays_tripped(cuts: Cu
     codes = advanced(
         cuts, tmp_path / "run", [s for s in seams if s > D("2012-09-10")], "--config", str(config)
     )
-    assert codes[-1] == 4  # still tripped: only an operator reset lifts it
-    assert artifact_hashes(tmp_path / "run", ALL_ARTIFACTS) == artifact_hashes(whole, ALL_ARTIFACTS)
+    assert codes[-1] == 4  # still tripped: only an operator reset and resume lift it
+    # The halted run was refused before reading the newer data: its journal-derived artifacts are
+    # the batch's (same halt, same session); its data artifacts still cover the older snapshot.
+    traded = ("orders", "fills", "positions", "equity")
+    assert artifact_hashes(tmp_path / "run", traded) == artifact_hashes(whole, traded)
 
 
 @pytest.fixture

@@ -159,7 +159,7 @@ def _assert_no_order_after_the_kill(run_dir: Path, kill: dict) -> None:
         run_dir, "SELECT to_state, reason, ts_ns FROM trading_state_events ORDER BY seq DESC LIMIT 1"
     )[0]
     assert last_state[0] == "HALTED"
-    assert last_state[1] == f"kill switch: file:{kill['flag']}"
+    assert last_state[1] == f"kill switch: file:{kill['flag']}, reason: drill"  # the operator's --reason
     assert query(run_dir, "SELECT COUNT(*) FROM orders WHERE status IN ('NEW', 'ACCEPTED')")[0][0] == 0
     equity_last = query(run_dir, "SELECT MAX(session) FROM equity_snapshots")[0][0]
     assert equity_last == last_session
@@ -179,8 +179,11 @@ def test_kill_file_from_another_process_stops_the_run(tmp_path: Path) -> None:
     assert info["phase"] == "halted"
     assert info["halt"] == {
         "cause": "kill_switch",
-        "reason": f"kill switch: file:{kill['flag']}",
+        "reason": f"kill switch: file:{kill['flag']}, reason: drill",
         "open_breakers": [],
+        "decisive": None,  # a kill has no rejections to count
+        "governed_by": [],
+        "trips_again": False,
     }
     assert info["resume_needed"] is True
     assert info["next"] == [f"aurora unkill --run-dir {run_dir}", f"aurora resume --run-dir {run_dir}"]
@@ -223,7 +226,10 @@ def test_removing_the_kill_file_restarts_nothing_until_resume(tmp_path: Path) ->
     sessions = decision_sessions(run_dir)
     assert_exactly_once(run_dir, sessions)
     states = query(run_dir, "SELECT to_state, reason FROM trading_state_events ORDER BY seq")
-    assert states[-2:] == [("HALTED", f"kill switch: file:{kill['flag']}"), ("ACTIVE", "operator resume")]
+    assert states[-2:] == [
+        ("HALTED", f"kill switch: file:{kill['flag']}, reason: drill"),
+        ("ACTIVE", "operator resume"),
+    ]
     info = status_json(run_dir)
     assert info["resume_needed"] is False
     assert info["trading_state"] == "ACTIVE"

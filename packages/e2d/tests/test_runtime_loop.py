@@ -199,7 +199,13 @@ def test_a_resume_after_a_kill_is_an_operator_resume(tmp_path: Path) -> None:
     sessions = _sessions(FLAT, {"AAA": 0.3})
     assert Rig(tmp_path, _config()).run(sessions).status is LoopStatus.KILLED
     flag.unlink()
-    assert Rig(tmp_path, _config()).run(sessions).status is LoopStatus.COMPLETED
+    # Without an explicit resume (advance, a re-run), the halt stays: nothing trades, nothing journaled.
+    refused = Rig(tmp_path, _config()).run(sessions)
+    assert refused.status is LoopStatus.KILLED
+    assert "only `aurora resume` lifts a halt" in refused.message
+    resumed = Rig(tmp_path, _config())
+    resumed.loop.operator_resume = True  # what `aurora resume` passes
+    assert resumed.run(sessions).status is LoopStatus.COMPLETED
     with JournalReader.open(tmp_path) as reader:
         events = [r.event for r in reader.state_events()]
         assert [(e.to_state, e.cause, e.reason) for e in events] == [

@@ -17,6 +17,13 @@ explicit ``OPENBLAS_CORETYPE`` in the environment is respected.
 
 from __future__ import annotations
 
+import sys
+
+if sys.argv and sys.argv[0].rsplit("/", 1)[-1] == "aurora":  # the console script: guard start-up at once
+    from aurora_e2d.launch import guard_start_up
+
+    guard_start_up()
+
 import os
 import platform
 from importlib.metadata import PackageNotFoundError, version

@@ -7,8 +7,11 @@ one or has one we do not know, is a ``RouteInputError`` naming the file and
 the columns (exit 2): an unknown column is refused rather than ignored, as it
 may hold something the writer meant us to honour. A malformed row becomes an
 INVALID_ORDER rejection naming its line, field and value, and the other rows
-are still routed. Output is ``client_order_id,status,reason,detail`` in
-input order, ``\\n`` line endings, so the same input gives the same bytes.
+are still routed (a quantity beyond int64 too). Output is
+``client_order_id,status,reason,detail`` in input order, ``\\n`` line
+endings, so the same input gives the same bytes; a cell that starts with
+``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'`` so that a
+spreadsheet shows it as text (OWASP CSV injection).
 """
 
 from __future__ import annotations
@@ -27,9 +30,22 @@ from aurora_router.errors import RouteInputError
 from aurora_router.results import RouteResult
 from aurora_safety import ReasonCode, Rejection
 
-__all__ = ["INPUT_COLUMNS", "RESULT_COLUMNS", "ParsedRow", "parse_orders", "read_orders", "write_results"]
+__all__ = [
+    "FORMULA_PREFIXES",
+    "INPUT_COLUMNS",
+    "MAX_QUANTITY",
+    "RESULT_COLUMNS",
+    "ParsedRow",
+    "parse_orders",
+    "read_orders",
+    "spreadsheet_safe",
+    "write_results",
+]
 
 INPUT_COLUMNS = ("client_order_id", "symbol", "side", "quantity", "limit_price")
+MAX_QUANTITY = 2**63 - 1  # SQLite INTEGER (int64): a larger quantity is a rejected row, not a traceback
+# OWASP CSV injection: a cell starting with one of these is a formula to a spreadsheet.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 RESULT_COLUMNS = ("client_order_id", "status", "reason", "detail")
 
 
@@ -93,6 +109,10 @@ def _parse_row(line: int, row: dict[str, str], session: date, strategy: str | No
     raw_qty = row["quantity"].strip()
     if not (raw_qty.isascii() and raw_qty.isdigit()) or int(raw_qty) <= 0:
         return ParsedRow(line, coid, None, _bad(line, "quantity", raw_qty, "integer > 0"))
+    if int(raw_qty) > MAX_QUANTITY:
+        return ParsedRow(
+            line, coid, None, _bad(line, "quantity", raw_qty, f"integer <= {MAX_QUANTITY} (int64)")
+        )
     raw_price = row["limit_price"].strip()
     try:
         price = float(raw_price)
@@ -149,9 +169,15 @@ def read_orders(path: Path | str, session: date, *, strategy: str | None = None)
     return parse_orders(text, session, source=str(path), strategy=strategy)
 
 
+def spreadsheet_safe(cell: str) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula gets a leading ``'`` (OWASP)."""
+    return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
+
+
 def write_results(results: Iterable[RouteResult], out: TextIO) -> None:
-    """``client_order_id,status,reason,detail`` rows in the order given."""
+    """``client_order_id,status,reason,detail`` rows in the order given, formula-like cells escaped."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(RESULT_COLUMNS)
     for result in results:
-        writer.writerow((result.client_order_id, str(result.status), result.reason, result.detail))
+        cells = (result.client_order_id, str(result.status), result.reason, result.detail)
+        writer.writerow(tuple(spreadsheet_safe(c) if isinstance(c, str) else c for c in cells))

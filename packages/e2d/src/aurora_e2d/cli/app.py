@@ -19,17 +19,17 @@ from contextlib import contextmanager
 from datetime import date
 from importlib.metadata import entry_points
 from pathlib import Path
+from shlex import quote
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from aurora_e2d.artifacts import atomic_write_bytes
 from aurora_e2d.cli.bless import bless as bless_command
 from aurora_e2d.cli.data import data_app
 from aurora_e2d.errors import CheckFailedError
 from aurora_e2d.exitcodes import ExitCode
-from aurora_e2d.runtime.signals import StopSignals
+from aurora_e2d.runtime.signals import EXIT_CODES, StopSignals
 from aurora_safety import AuroraError, ConfigError
 
 if TYPE_CHECKING:
@@ -93,20 +93,45 @@ def run(
 
     Ctrl-C (SIGINT) or SIGTERM stops at a session boundary (exit 130/143); `aurora resume` continues.
     """
+    from aurora_e2d.runtime.rundir import abandon_early_claim
+
+    claimed: list[Path] = []  # the run directory once it exists (for the second signal's hint)
+    try:
+        _run(config, run_dir, start, end, snapshot, executor, workers, scheduler, claimed)
+    finally:
+        abandon_early_claim()  # refused before the claim: release the launcher's lock, remove its dir
+
+
+def _run(
+    config: Path | None,
+    run_dir: Path | None,
+    start: str | None,
+    end: str | None,
+    snapshot: Path | None,
+    executor: str,
+    workers: int | None,
+    scheduler: str | None,
+    claimed: list[Path],
+) -> None:
     from aurora_e2d.config import load_config
     from aurora_e2d.research.executors import ExecutorSpec
+    from aurora_e2d.runtime.rundir import claim_run_dir
 
-    with StopSignals(on_second=_second_signal(run_dir)) as stop:
+    with StopSignals(on_second=_second_signal(run_dir, claimed)) as stop:
         how = ExecutorSpec.from_options(executor, workers, scheduler)  # how, not what: not in the config hash
         settings = load_config(
             config, snapshot=snapshot, start=_date("--start", start), end=_date("--end", end)
         )
-        from aurora_e2d.runtime.job import run_job  # the heavy stack loads only for a valid config
-        from aurora_e2d.runtime.watch import watched
+        _stop_before_claim(stop, run_dir)
+        # Lock, config.json and run id exist before any stage: a kill lands from this instant.
+        with claim_run_dir(settings, run_dir) as claim:
+            claimed.append(claim.run_dir)
+            from aurora_e2d.runtime.job import run_claimed  # the heavy stack loads only now
+            from aurora_e2d.runtime.watch import watched
 
-        with watched("run", run_dir, settings) as watch, _progress() as progress:
-            result = watch.result = run_job(settings, run_dir, progress, stop, executor=how)
-    _finish(result)
+            with watched("run", claim.run_dir, settings) as watch, _progress() as progress:
+                result = watch.result = run_claimed(settings, claim, progress, stop, executor=how)
+    _finish(result, stop)
 
 
 @app.command()
@@ -123,7 +148,7 @@ def resume(
 
         with watched("resume", run_dir, _watched_config(run_dir)) as watch, _progress() as progress:
             result = watch.result = resume_job(run_dir, progress, stop)
-    _finish(result)
+    _finish(result, stop)
 
 
 @app.command()
@@ -143,6 +168,12 @@ def advance(
     A snapshot with no new session is a no-op (exit 0), so a timer may retry. One that restates
     traded history or skips sessions of its calendar is refused (exit 2), nothing changed.
     """
+    from aurora_e2d.runtime.evening import quick_advance
+
+    quick = quick_advance(run_dir, snapshot)  # refusals and "nothing new" before anything heavy loads
+    if quick is not None:
+        typer.echo(quick.message, err=quick.exit_code != 0)
+        raise typer.Exit(quick.exit_code)
     with StopSignals(on_second=_second_signal(run_dir)) as stop:
         from aurora_e2d.runtime.advance import advance_job
         from aurora_e2d.runtime.watch import watched
@@ -151,7 +182,7 @@ def advance(
             result = watch.result = advance_job(
                 run_dir, snapshot, accept_restatement=accept_restatement, progress=progress, stop=stop
             )
-    _finish(result)
+    _finish(result, stop)
 
 
 @app.command()
@@ -185,7 +216,7 @@ def status(
 
 @app.command()
 def route(
-    orders_csv: Annotated[Path, typer.Argument(help="CSV: client_order_id,symbol,side,quantity,limit_price")],
+    orders_csv: Annotated[Path, typer.Argument(help="The orders CSV (columns above).")],
     config: ConfigOption = None,
     run_dir: Annotated[
         Path | None, typer.Option("--run-dir", help="Route against this run's account (a scratch copy).")
@@ -193,19 +224,44 @@ def route(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write results CSV here (default stdout).")
     ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when any row was rejected (for scripts).")
+    ] = False,
+    at_close: Annotated[
+        bool,
+        typer.Option(
+            "--at-close",
+            help="Judge reference-price staleness at the reference session's close, not the wall clock.",
+        ),
+    ] = False,
 ) -> None:
-    """Push hand-written orders through the same router and broker; CSV client_order_id,status,reason."""
+    """Push hand-written orders through the same router and broker.
+
+    Input columns (any order): client_order_id, symbol, side, quantity, limit_price.
+
+    Output CSV: client_order_id, status, reason, detail; a summary on stderr. --strict: exit 1
+    when any row was rejected.
+
+    Prices are the last committed session's (--run-dir) or the bundled data's last session;
+    their staleness is judged against the wall clock unless --at-close.
+    """
     from aurora_e2d.config import load_config
-    from aurora_e2d.runtime.job import load_run_config
     from aurora_e2d.runtime.route import route_orders
+    from aurora_e2d.runtime.rundir import load_run_config
 
     settings = load_run_config(run_dir) if run_dir is not None and config is None else load_config(config)
     if out is None:
-        route_orders(orders_csv, settings, run_dir, sys.stdout)
-        return
-    buffer = io.StringIO()
-    route_orders(orders_csv, settings, run_dir, buffer)
-    atomic_write_bytes(out, buffer.getvalue().encode())
+        results = route_orders(orders_csv, settings, run_dir, sys.stdout, at_close=at_close)
+    else:
+        from aurora_e2d.artifacts import atomic_write_bytes
+
+        buffer = io.StringIO()
+        results = route_orders(orders_csv, settings, run_dir, buffer, at_close=at_close)
+        atomic_write_bytes(out, buffer.getvalue().encode())
+    rejected = sum(1 for r in results if str(r.status) == "rejected")
+    if strict and rejected:
+        typer.echo(f"aurora: route --strict: {rejected} of {len(results)} row(s) rejected", err=True)
+        raise typer.Exit(ExitCode.CHECK_FAILED)
 
 
 @app.command()
@@ -219,8 +275,8 @@ def report(
     """
     from aurora_e2d.manifest import MANIFEST, REPORT_ENTRY, rerecord
     from aurora_e2d.report.page import write_report
-    from aurora_e2d.runtime.job import load_run_config
     from aurora_e2d.runtime.lock import RunLock
+    from aurora_e2d.runtime.rundir import load_run_config
 
     load_run_config(run_dir)  # a clear exit 2 for a directory that is not a run
     with RunLock(run_dir):
@@ -279,7 +335,9 @@ def breaker_reset(
     from aurora_e2d.runtime.levers import reset_breaker
 
     event = reset_breaker(run_dir, name, reason)
-    typer.echo(f"breaker {event.breaker} reset ({reason}); continue with: aurora resume --run-dir {run_dir}")
+    typer.echo(
+        f"breaker {event.breaker} reset ({reason}); continue with: aurora resume --run-dir {quote(str(run_dir))}"
+    )
 
 
 def _watched_config(run_dir: Path) -> RunConfig | None:
@@ -292,10 +350,23 @@ def _watched_config(run_dir: Path) -> RunConfig | None:
         return None
 
 
-def _finish(result: RunResult) -> None:
+def _finish(result: RunResult, stop: StopSignals | None = None) -> None:
     typer.echo(result.message, err=result.exit_code != 0)
+    if result.exit_code == ExitCode.OK and stop is not None and stop.requested is not None:
+        name = signal.Signals(stop.requested).name
+        typer.echo(f"aurora: {name} arrived after the last session; the run completed anyway", err=True)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
+
+
+def _stop_before_claim(stop: StopSignals, run_dir: Path | None) -> None:
+    """A signal before the run directory is claimed: leave, having created nothing to resume."""
+    if stop.requested is None:
+        return
+    name = signal.Signals(stop.requested).name
+    where = "" if run_dir is None else f" {run_dir} was not touched;"
+    typer.echo(f"aurora: interrupted by {name} before the run started;{where} nothing to resume", err=True)
+    raise typer.Exit(EXIT_CODES[signal.Signals(stop.requested)])
 
 
 @contextmanager
@@ -369,19 +440,40 @@ def unkill(run_dir: RunDirOption = None) -> None:
     if not removed:
         typer.echo("no kill file to remove; kill switch clear")
         return
-    target = f" --run-dir {run_dir}" if run_dir is not None else " --run-dir D"
+    target = f" --run-dir {quote(str(run_dir))}" if run_dir is not None else " --run-dir D"
     typer.echo(f"kill switch clear; nothing restarts by itself (use `aurora resume{target}`).")
 
 
-def _second_signal(run_dir: Path | None) -> Callable[[int], str]:
+def _second_signal(run_dir: Path | None, claimed: list[Path] | None = None) -> Callable[[int], str]:
+    """The line a second signal leaves with: a resume hint only for a directory that can be resumed."""
+
     def message(signum: int) -> str:
-        where = run_dir if run_dir is not None else "D"
+        from shlex import quote
+
+        from aurora_e2d.runtime.phase import is_run_dir
+
+        name = signal.Signals(signum).name
+        where = claimed[-1] if claimed else run_dir
+        if where is None or not is_run_dir(where):
+            from aurora_e2d.runtime.rundir import abandon_early_claim
+
+            abandon_early_claim()
+            return f"aurora: second {name}: stopping now; no run directory was created, nothing to resume"
         return (
-            f"aurora: second {signal.Signals(signum).name}: stopping now; the last committed session is kept "
-            f"(resume with: aurora resume --run-dir {where})"
+            f"aurora: second {name}: stopping now; the last committed session is kept "
+            f"(resume with: aurora resume --run-dir {quote(str(where))})"
         )
 
     return message
+
+
+def _builtin_command(argv: list[str]) -> bool:
+    """True when ``argv`` names one of e2d's own commands: then no plugin needs to load (gates'
+    import alone costs more than the whole of `aurora status` may take)."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    names = {(c.name or c.callback.__name__).replace("_", "-") for c in app.registered_commands if c.callback}
+    names |= {g.name for g in app.registered_groups if g.name}
+    return first in names
 
 
 def _load_plugins() -> None:
@@ -396,7 +488,8 @@ def main(argv: list[str] | None = None) -> int:
     input data, journal, orders file) and becomes one line and exit 2;
     anything else is a bug and keeps its traceback.
     """
-    _load_plugins()
+    if not _builtin_command(sys.argv[1:] if argv is None else argv):
+        _load_plugins()
     try:
         app(args=argv, prog_name="aurora")
     except AuroraError as error:
@@ -408,10 +501,21 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C outside a run's own handler (start-up, a read-only command)
         typer.echo("aurora: interrupted (SIGINT); nothing was left half-written", err=True)
         return ExitCode.INTERRUPTED
+    except Terminated:  # SIGTERM outside a run's own handler (entry() installs it)
+        typer.echo("aurora: terminated (SIGTERM); nothing was left half-written", err=True)
+        return EXIT_CODES[signal.SIGTERM]
     except SystemExit as done:  # typer's normal way out, with the command's code
         code = done.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     return ExitCode.OK
+
+
+class Terminated(BaseException):
+    """SIGTERM outside a command's own signal handling (like KeyboardInterrupt for SIGINT)."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 def entry() -> None:
@@ -424,6 +528,8 @@ def entry() -> None:
     file Aurora writes is closed and fsynced before this point (atomic
     writes, journal transactions), so skipping finalization loses nothing.
     """
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # KeyboardInterrupt: one line in main()
+    signal.signal(signal.SIGTERM, _raise_terminated)
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()

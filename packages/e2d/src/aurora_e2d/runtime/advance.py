@@ -6,6 +6,9 @@ decisions of a session never depend on how the data arrived), and every
 session places its orders, so a run advanced day by day ends with the same
 content artifacts, byte for byte, as one run over the final data.
 
+A halted run (kill switch, breaker, reconciliation) is refused with exit 3
+or 4 before any data is read: only `aurora resume` lifts a halt.
+
 Refused (exit 2, nothing changed): a directory that holds no run, a run
 started with a fixed ``--end``, a snapshot of another calendar, one that
 restates traded history (unless ``--accept-restatement``, which is journaled
@@ -20,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from shlex import quote
 
 from aurora_broker import JOURNAL_NAME, Journal, JournalReader
 from aurora_e2d.data import Snapshot, load_snapshot
@@ -27,10 +31,10 @@ from aurora_e2d.errors import InputError
 from aurora_e2d.exitcodes import ExitCode
 from aurora_e2d.runtime.alerts import AlertSink
 from aurora_e2d.runtime.daily import STALE_AFTER_SESSIONS, sessions_between
+from aurora_e2d.runtime.evening import quick_advance
 from aurora_e2d.runtime.history import first_restatement, new_sessions, skipped_sessions
 from aurora_e2d.runtime.job import RunResult, execute_run, load_run_config, prepare_run_dir
 from aurora_e2d.runtime.lock import RunLock
-from aurora_e2d.runtime.phase import is_run_dir
 from aurora_e2d.runtime.signals import Interrupted, StopSignals
 from aurora_safety import SystemClock, effective_flags, rollback_active
 
@@ -62,14 +66,10 @@ def advance_job(
     today: date | None = None,
 ) -> RunResult:
     """Continue ``run_dir`` with the newer snapshot at ``snapshot_dir`` (see the module docstring)."""
-    if not is_run_dir(run_dir):
-        raise InputError(str(run_dir), "holds no Aurora run (no config.json); start one with `aurora run`")
+    quick = quick_advance(run_dir, snapshot_dir)  # refusals and "nothing new" decided without any stage
+    if quick is not None:
+        return RunResult(run_dir, run_dir.name, quick.exit_code, quick.message)
     config = load_run_config(run_dir)
-    if config.end is not None:
-        raise InputError(
-            str(run_dir),
-            f"was started with --end {config.end}; daily operation needs an open-ended run (start one without --end)",
-        )
     new = load_snapshot(snapshot_dir)
     try:
         with RunLock(run_dir):
@@ -134,7 +134,7 @@ def advance_job(
             run_dir.name,
             signal_.exit_code,
             f"aurora: interrupted by {signal_.name} before the first new session; "
-            f"resume with: aurora resume --run-dir {run_dir}",
+            f"resume with: aurora resume --run-dir {quote(str(run_dir))}",
         )
     if result.exit_code != ExitCode.OK:
         return result

@@ -14,13 +14,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from aurora_e2d.data import session_closes
-from aurora_e2d.data.sessions import DEFAULT_CALENDAR
+from aurora_e2d.data.sessions import DEFAULT_CALENDAR, session_closes
 from aurora_e2d.manifest import MANIFEST
-from aurora_e2d.research import MODELS_DIR
 
 __all__ = ["STALE_AFTER_SESSIONS", "daily_view", "sessions_between"]
 
+MODELS_DIR = "models"  # research.pipeline.MODELS_DIR; not imported: that loads sklearn for a status
 STALE_AFTER_SESSIONS = 3  # sessions of the calendar the run may lag today before it is called stale
 
 
@@ -40,11 +39,6 @@ def sessions_between(after: date, before: date, calendar: str) -> list[date]:
     return [d.astype("datetime64[D]").astype(date) for d in session_closes(start, end, calendar).dates]
 
 
-def _next_session(after: date, calendar: str) -> date | None:
-    upcoming = session_closes(after + timedelta(days=1), after + timedelta(days=14), calendar).dates
-    return None if len(upcoming) == 0 else upcoming[0].astype("datetime64[D]").astype(date)
-
-
 def _deployed_fold(run_dir: Path, last: date) -> dict[str, Any] | None:
     try:
         folds = json.loads((run_dir / MODELS_DIR / "folds.json").read_text(encoding="utf-8"))["folds"]
@@ -55,20 +49,27 @@ def _deployed_fold(run_dir: Path, last: date) -> dict[str, Any] | None:
 
 
 def daily_view(run_dir: Path, last: date | None, today: date) -> dict[str, Any]:
-    """Next session due, the deployed fold and its age in sessions, and whether the data is stale."""
+    """Next session due, the deployed fold and its age in sessions, and whether the data is stale.
+
+    One calendar covers all three (building an exchange calendar is the slow part of a status).
+    """
     if last is None:
         return {"calendar": _calendar(run_dir), "next_session_due": None, "model": None, "data": None}
     calendar = _calendar(run_dir)
     fold = _deployed_fold(run_dir, last)
+    trained = None if fold is None else date.fromisoformat(fold["train_end"])
+    low = min(last, trained or last) + timedelta(days=1)
+    high = max(today - timedelta(days=1), last + timedelta(days=14))
+    days = [d.astype("datetime64[D]").astype(date) for d in session_closes(low, high, calendar).dates]
     model = None
-    if fold is not None:
-        trained = date.fromisoformat(fold["train_end"])
-        age = len(sessions_between(trained, last + timedelta(days=1), calendar))
+    if fold is not None and trained is not None:
+        age = sum(1 for d in days if trained < d <= last)
         model = {"fold": fold["year"], "trained_through": trained.isoformat(), "age_sessions": age}
-    behind = len(sessions_between(last, today, calendar))
+    behind = sum(1 for d in days if last < d < today)
+    upcoming = [d for d in days if last < d <= last + timedelta(days=14)]
     return {
         "calendar": calendar,
-        "next_session_due": None if (n := _next_session(last, calendar)) is None else n.isoformat(),
+        "next_session_due": upcoming[0].isoformat() if upcoming else None,
         "model": model,
         "data": {
             "sessions_behind_today": behind,

@@ -8,17 +8,14 @@ so nothing committed is ever reinterpreted under other settings.
 
 from __future__ import annotations
 
-import json
-import shutil
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
 from pathlib import Path
+from shlex import quote
 
 from aurora_broker import JOURNAL_NAME, JournalReader
-from aurora_e2d.artifacts import atomic_write_bytes, write_parquet
-from aurora_e2d.config import RunConfig, load_config, validate_config
+from aurora_e2d.artifacts import write_parquet
+from aurora_e2d.config import RunConfig, load_config
 from aurora_e2d.data.ingest import Snapshot, load_snapshot
 from aurora_e2d.errors import InputError
 from aurora_e2d.exitcodes import ExitCode
@@ -37,14 +34,10 @@ from aurora_e2d.research.pipeline import (
 )
 from aurora_e2d.runformat import (
     BACKUP_GLOB,
-    RUN_FORMAT_VERSION,
-    check_run_format,
-    needs_upgrade,
-    upgrade_run_dir,
 )
 from aurora_e2d.runtime.alerts import AlertSink, ObservingSink
 from aurora_e2d.runtime.derive import equity_frame, fills_frame, orders_frame, positions_frame
-from aurora_e2d.runtime.lock import RunDirBusyError, RunLock
+from aurora_e2d.runtime.halts import halt_refusal, read_halt
 from aurora_e2d.runtime.loop import (
     ExecutionLoop,
     LoopOutcome,
@@ -52,7 +45,15 @@ from aurora_e2d.runtime.loop import (
     ReplayClock,
     peak_rss_mb,
 )
-from aurora_e2d.runtime.phase import CONFIG_FILE, RunPhase, read_phase
+from aurora_e2d.runtime.phase import RunPhase, read_phase
+from aurora_e2d.runtime.rundir import (
+    CONFIG_FILE,
+    RunClaim,
+    claim_run_dir,
+    load_run_config,
+    new_run_id,
+    prepare_run_dir,
+)
 from aurora_e2d.runtime.sessions import build_sessions
 from aurora_e2d.runtime.signals import Interrupted, StopSignals
 from aurora_e2d.runtime.stack import open_stack
@@ -76,72 +77,6 @@ class RunResult:
     message: str
 
 
-def new_run_id(config: RunConfig) -> str:
-    """Readable and unique per start: UTC start time plus the config hash prefix."""
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{config.config_hash()[:8]}"
-
-
-def prepare_run_dir(config: RunConfig, run_dir: Path, *, move_snapshot: bool = False) -> tuple[Path, str]:
-    """Create (or re-open) a run directory whose frozen config equals `config` (caller holds its lock).
-
-    Re-opening with another snapshot directory is refused unless ``move_snapshot``: only
-    `aurora advance` moves a run to a newer snapshot, after its restatement checks.
-    """
-    frozen = run_dir / CONFIG_FILE
-    run_id = run_dir.name
-    if frozen.is_file():
-        saved = _read_frozen(frozen)
-        if needs_upgrade(saved):  # written by an older Aurora: migrate under this lock (runformat.py)
-            upgrade = upgrade_run_dir(run_dir, saved, load_run_config(run_dir).config_hash())
-            if upgrade is not None:
-                print(f"aurora: upgraded {run_dir}: {upgrade.describe()}", file=sys.stderr)
-            saved = _read_frozen(frozen)
-        run_id = str(saved["run_id"])
-        if saved.get("config_hash") != config.config_hash():
-            raise InputError(
-                str(frozen),
-                f"run directory was created with config {str(saved.get('config_hash', '?'))[:12]}, "
-                f"this run asks for {config.config_hash()[:12]}; use a new --run-dir or the original config",
-            )
-        before = (saved["config"].get("data") or {}).get("snapshot")
-        if before == config.data.snapshot:
-            return run_dir, run_id
-        if not move_snapshot:
-            raise InputError(
-                str(frozen),
-                f"run reads snapshot {before or 'bundled'}, not {config.data.snapshot or 'bundled'}; "
-                "move it to newer data with `aurora advance --run-dir D --snapshot NEW`",
-            )
-    run_dir.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "format_version": RUN_FORMAT_VERSION,
-        "run_id": run_id,
-        "config_hash": config.config_hash(),
-        "config": config.model_dump(mode="json"),
-    }
-    atomic_write_bytes(frozen, (json.dumps(payload, indent=2, sort_keys=True) + "\n").encode())
-    return run_dir, run_id
-
-
-def _read_frozen(path: Path) -> dict:
-    try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
-        saved["run_id"], saved["config"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise InputError(str(path), f"unreadable run config ({type(error).__name__})") from None
-    return saved
-
-
-def load_run_config(run_dir: Path) -> RunConfig:
-    """The config a run directory was created with (for resume and status)."""
-    frozen = run_dir / CONFIG_FILE
-    if not frozen.is_file():
-        raise InputError(str(run_dir), "not an Aurora run directory (no config.json)")
-    saved = _read_frozen(frozen)
-    check_run_format(run_dir, saved)  # a directory of a newer Aurora is refused, not misread
-    return validate_config(saved["config"], str(frozen))
-
-
 def _remove_stale_temp_files(run_dir: Path) -> None:
     """A crash mid-write leaves `.name.xxxx.tmp`; the atomic rename never happened, so drop it."""
     for stale in run_dir.rglob(".*.tmp"):
@@ -154,26 +89,40 @@ def run_job(
     progress: Progress | None = None,
     stop: StopSignals | None = None,
     executor: ExecutorSpec | None = None,
+    *,
+    operator_resume: bool = False,
 ) -> RunResult:
     """Run (or continue) a run as its only writer; bad input leaves no half-made run directory behind.
 
     ``executor`` runs stages 2-5 (default: this process); it changes no artifact byte, so it is not config.
+    Only ``operator_resume`` (`aurora resume`) lifts a halt; otherwise a halted run is refused (3/4).
     """
-    flags = effective_flags(config.flags)
-    snapshot = load_snapshot(None if config.data.snapshot is None else Path(config.data.snapshot))  # stage 1
-    data_window(snapshot, config)  # a window outside the data is refused before anything is written
-    if run_dir is None:
-        run_dir = Path("runs") / new_run_id(config)
-    created = not run_dir.exists()
+    with claim_run_dir(config, run_dir) as claim:
+        return run_claimed(config, claim, progress, stop, executor, operator_resume=operator_resume)
+
+
+def run_claimed(
+    config: RunConfig,
+    claim: RunClaim,
+    progress: Progress | None = None,
+    stop: StopSignals | None = None,
+    executor: ExecutorSpec | None = None,
+    *,
+    operator_resume: bool = False,
+) -> RunResult:
+    """The run on a directory this process already holds (`claim_run_dir`), from stage 1 on."""
+    run_dir = claim.run_dir
     try:
-        with RunLock(run_dir):
-            run_dir, run_id = prepare_run_dir(config, run_dir)
-            return execute_run(config, flags, snapshot, run_dir, run_id, progress, stop, executor)
-    except InputError as error:
-        # only a directory this call created, never one the user had -- nor one another writer holds
-        if created and not isinstance(error, RunDirBusyError):
-            shutil.rmtree(run_dir, ignore_errors=True)
-        raise
+        if not operator_resume:
+            refused = halt_refusal(run_dir, "aurora run")
+            if refused is not None:
+                return RunResult(run_dir, claim.run_id, refused.exit_code, refused.message)
+        flags = effective_flags(config.flags)
+        snapshot = load_snapshot(None if config.data.snapshot is None else Path(config.data.snapshot))
+        data_window(snapshot, config)  # a window outside the data is refused before any stage
+        return execute_run(
+            config, flags, snapshot, run_dir, claim.run_id, progress, stop, executor, operator_resume
+        )
     except Interrupted as signal_:
         return _interrupted_result(run_dir, signal_, "before the first session committed")
 
@@ -183,7 +132,7 @@ def _interrupted_result(run_dir: Path, signal_: Interrupted, where: str) -> RunR
         run_dir,
         run_dir.name,
         signal_.exit_code,
-        f"aurora: interrupted by {signal_.name} ({where}); resume with: aurora resume --run-dir {run_dir}",
+        f"aurora: interrupted by {signal_.name} ({where}); resume with: aurora resume --run-dir {quote(str(run_dir))}",
     )
 
 
@@ -196,6 +145,7 @@ def execute_run(
     progress: Progress | None,
     stop: StopSignals | None,
     executor: ExecutorSpec | None = None,
+    operator_resume: bool = False,
 ) -> RunResult:
     _remove_stale_temp_files(run_dir)
     # A blessing judged the run as it was; a run that continues must be blessed again.
@@ -228,7 +178,7 @@ def execute_run(
         kill_run_dir=run_dir,
         observe=lambda journal_sink: ObservingSink(journal_sink, trace, alerts),
     )
-    loop = ExecutionLoop(stack, clock, trace, alerts, stop)
+    loop = ExecutionLoop(stack, clock, trace, alerts, stop, operator_resume=operator_resume)
     try:
         with trace.span("stage:execution", stage="execution") as out:
             outcome = loop.run(sessions, progress)
@@ -240,6 +190,8 @@ def execute_run(
             out.update(rows={k: runner.outputs.rows[k] for k in ("orders", "fills", "positions", "equity")})
     finally:
         loop.close()
+    if outcome.status is LoopStatus.HALTED:
+        outcome = _explained(run_dir, outcome)
     _write_summary(runner, run_id, outcome, config)
     manifest = _write_manifest(runner, run_id, config, flags)
     with trace.span("stage:report", stage="report"):
@@ -257,6 +209,18 @@ def execute_run(
     return RunResult(
         run_dir, run_id, _EXIT[outcome.status], f"run {run_id} {outcome.status}: {outcome.message}: {run_dir}"
     )
+
+
+def _explained(run_dir: Path, outcome: LoopOutcome) -> LoopOutcome:
+    """A breaker halt names its decisive rejections and the config field that governs it."""
+    halt = read_halt(run_dir)
+    if halt is None or (halt.decisive is None and not halt.governed_by):
+        return outcome
+    extra = "" if halt.decisive is None else f"; decisive: {halt.decisive}"
+    extra += f"; governed by {', '.join(halt.governed_by)}" if halt.governed_by else ""
+    if halt.trips_again:
+        extra += "; a breaker reset and resume would trip again on the same decisions and limits"
+    return replace(outcome, message=outcome.message + extra)
 
 
 def _derive_artifacts(runner: StageRunner, loop: ExecutionLoop) -> None:
@@ -355,7 +319,17 @@ def resume_job(run_dir: Path, progress: Progress | None = None, stop: StopSignal
             ExitCode.OK,
             f"run {run_dir.name} already completed; nothing to resume: {run_dir}",
         )
-    return run_job(config, run_dir, progress, stop)
+    return run_job(config, run_dir, progress, stop, operator_resume=True)
 
 
-__all__ = ["RunResult", "load_config", "load_run_config", "resume_job", "run_job"]
+__all__ = [
+    "CONFIG_FILE",
+    "RunResult",
+    "load_config",
+    "load_run_config",
+    "new_run_id",
+    "prepare_run_dir",
+    "resume_job",
+    "run_claimed",
+    "run_job",
+]

@@ -50,12 +50,17 @@ def live_runs(root: Path = RUNS_DIR) -> list[str]:
 def _no_run(run_dir: Path) -> InputError:
     live = live_runs()
     seen = "; live runs: " + ", ".join(live) if live else "; no live run under runs/"
-    return InputError(str(run_dir), f"holds no Aurora run (no config.json){seen}")
+    return InputError(
+        str(run_dir),
+        f"holds no Aurora run (no config.json){seen}; to stop a run that has not started yet, "
+        "say so with --arm",
+    )
 
 
 def arm_kill(run_dir: Path | None, reason: str, *, arm: bool = False) -> Path:
     """Create the kill file; for ``--run-dir D``, D must hold a run unless ``arm`` says it will."""
-    if run_dir is not None and not is_run_dir(run_dir):
+    # A locked directory is a run being started: its kill is accepted from the first instant.
+    if run_dir is not None and not is_run_dir(run_dir) and holder(run_dir) is None:
         if not arm:
             raise _no_run(run_dir)
         if run_dir.exists() and not run_dir.is_dir():
@@ -65,7 +70,12 @@ def arm_kill(run_dir: Path | None, reason: str, *, arm: bool = False) -> Path:
 
 def disarm_kill(run_dir: Path | None) -> tuple[list[Path], str | None]:
     """Remove the kill files this target can see; returns (removed, trigger still active or None)."""
-    if run_dir is not None and not is_run_dir(run_dir) and not (run_dir / "kill.flag").exists():
+    if (
+        run_dir is not None
+        and not is_run_dir(run_dir)
+        and not (run_dir / "kill.flag").exists()
+        and holder(run_dir) is None
+    ):
         raise _no_run(run_dir)
     candidates = [kill_file_path(run_dir=run_dir), Path.cwd() / "kill.flag"]
     if run_dir is not None:
@@ -77,7 +87,7 @@ def disarm_kill(run_dir: Path | None) -> tuple[list[Path], str | None]:
 
 def reset_breaker(run_dir: Path, name: str, reason: str) -> BreakerReset:
     """Reset one tripped breaker (journaled); the trading state is restored by the next `aurora resume`."""
-    from aurora_e2d.runtime.job import load_run_config  # job imports the whole stack
+    from aurora_e2d.runtime.rundir import load_run_config
     from aurora_e2d.runtime.stack import open_stack
 
     if not reason.strip():

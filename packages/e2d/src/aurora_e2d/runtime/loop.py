@@ -27,6 +27,7 @@ from enum import StrEnum
 from aurora_e2d.faults import fault_point
 from aurora_e2d.research.decisions import STRATEGY
 from aurora_e2d.runtime.alerts import AlertSink
+from aurora_e2d.runtime.halts import describe_kill
 from aurora_e2d.runtime.orderplan import plan_session
 from aurora_e2d.runtime.reconcile import reconcile
 from aurora_e2d.runtime.sessions import Session
@@ -78,8 +79,11 @@ class ExecutionLoop:
         trace: Trace,
         alerts: AlertSink,
         stop: StopSignals | None = None,
+        *,
+        operator_resume: bool = False,
     ) -> None:
         self.stack = stack
+        self.operator_resume = operator_resume  # only `aurora resume` lifts a halt
         self.clock = clock
         self.trace = trace
         self.alerts = alerts
@@ -100,11 +104,12 @@ class ExecutionLoop:
 
         The caller holds the journal transaction it belongs to.
         """
-        self.alerts.alert("kill", f"kill switch active ({trigger})", trigger=trigger)
+        described = describe_kill(trigger)  # with the operator's --reason
+        self.alerts.alert("kill", f"kill switch active ({described})", trigger=trigger)
         self.trace.event("kill", trigger=trigger)
         self.router.cancel_all()
-        self.governor.halt_for_kill(trigger, ts_ns)
-        return LoopStatus.KILLED, f"kill switch active ({trigger})"
+        self.governor.halt_for_kill(described, ts_ns)
+        return LoopStatus.KILLED, f"kill switch active ({described})"
 
     def last_session(self) -> date | None:
         checkpoint = self.journal.read.last_checkpoint()
@@ -129,7 +134,7 @@ class ExecutionLoop:
             return LoopOutcome(LoopStatus.HALTED, mismatch, done, total)
         resumed = self._resume_state(pending[0].ts_ns if pending else 0)
         if resumed is not None:
-            return LoopOutcome(LoopStatus.HALTED, resumed, done, total)
+            return LoopOutcome(resumed[0], resumed[1], done, total)
         for _index, session in enumerate(pending):
             if self.stop is not None and self.stop.stop_requested:
                 return self._interrupted(done, total, latencies)
@@ -171,15 +176,31 @@ class ExecutionLoop:
             self.governor.halt(TransitionCause.RECONCILIATION, reason, ts_ns)
         return reason
 
-    def _resume_state(self, ts_ns: int) -> str | None:
-        """Before trading again: a tripped HALTED breaker stays halted until an operator resets it."""
+    def _resume_state(self, ts_ns: int) -> tuple[LoopStatus, str] | None:
+        """Before trading again: a halt stays until an operator resumes (`aurora resume`), and a
+        tripped HALTED breaker until it is also reset. Nothing else lowers the trading state."""
         required = self.governor.board.state_required()
         if required is TradingState.HALTED:
             names = ", ".join(t.breaker for t in self.governor.board.tripped())
-            return f"circuit breaker open ({names}); reset with `aurora breaker reset NAME --reason TEXT`"
-        if self.governor.state is not required and not self.router.kill_status().active:
-            with self.journal.session_transaction():
-                self.governor.operator_resume(ts_ns)
+            return (
+                LoopStatus.HALTED,
+                f"circuit breaker open ({names}); reset with `aurora breaker reset NAME --reason TEXT`",
+            )
+        if self.governor.state is required or self.router.kill_status().active:
+            return None  # an active kill halts at the first session (the kill procedure)
+        if not self.operator_resume:
+            if self.governor.state is not TradingState.HALTED:
+                return None  # REDUCING stays REDUCING until an operator resumes
+            events = self.journal.read.state_events()
+            last = events[-1].event if events else None
+            killed = last is not None and last.cause is TransitionCause.KILL_SWITCH
+            reason = "halted" if last is None else last.reason
+            return (
+                LoopStatus.KILLED if killed else LoopStatus.HALTED,
+                f"halted ({reason}); only `aurora resume` lifts a halt",
+            )
+        with self.journal.session_transaction():
+            self.governor.operator_resume(ts_ns)
         return None
 
     def _run_session(self, session: Session) -> tuple[tuple[LoopStatus, str] | None, float]:

@@ -13,19 +13,17 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
+from shlex import quote
 from typing import Any
-
-import pyarrow.parquet as pq
 
 from aurora_broker import JOURNAL_NAME, JournalReader
 from aurora_e2d.config import RunConfig
-from aurora_e2d.manifest import MANIFEST, REPORT_ENTRY
+from aurora_e2d.runtime.halts import resume_commands
 from aurora_e2d.runtime.lock import Holder, holder
+from aurora_e2d.runtime.rundir import CONFIG_FILE
 from aurora_safety import BreakerBoard, KillStatus, KillSwitch, TradingState, TransitionCause
 
 __all__ = ["CONFIG_FILE", "PhaseInfo", "RunPhase", "is_run_dir", "read_phase", "trading_days"]
-
-CONFIG_FILE = "config.json"
 
 
 class RunPhase(StrEnum):
@@ -52,10 +50,8 @@ class PhaseInfo:
     open_ended: bool = False  # started without --end: `aurora advance` continues it with newer data
 
     def next_commands(self) -> list[str]:
-        """The exact commands that move this run on (never `resume` for a live run)."""
-        d = self.run_dir
-        unkill = [f"aurora unkill --run-dir {d}"] if self.kill.active else []
-        resets = [f"aurora breaker reset {b} --reason TEXT --run-dir {d}" for b in self.open_breakers]
+        """The exact commands that move this run on (never `resume` for a live run), shell-quoted."""
+        d = quote(str(self.run_dir))
         match self.phase:
             case RunPhase.LIVE:
                 return [
@@ -69,7 +65,7 @@ class PhaseInfo:
             case RunPhase.COMPLETED:
                 return [f"aurora report --run-dir {d}"]
             case RunPhase.NOT_STARTED | RunPhase.INTERRUPTED | RunPhase.HALTED:
-                return [*unkill, *resets, f"aurora resume --run-dir {d}"]
+                return resume_commands(self.run_dir, self.kill.active, self.open_breakers)
 
 
 def is_run_dir(path: Path) -> bool:
@@ -82,7 +78,10 @@ def trading_days(run_dir: Path) -> list[date]:
     path = run_dir / "decisions.parquet"
     if not path.is_file():
         return []
-    return sorted(set(pq.read_table(path, columns=["date"]).column("date").to_pylist()))
+    import pyarrow.parquet as pq  # only when there is something to read
+
+    # ParquetFile, not read_table: that one loads pyarrow.dataset (and pandas) for a status.
+    return sorted(set(pq.ParquetFile(path).read(columns=["date"]).column("date").to_pylist()))
 
 
 def _summary(run_dir: Path) -> dict[str, Any] | None:
@@ -96,6 +95,8 @@ def _summary(run_dir: Path) -> dict[str, Any] | None:
 def _final_manifest_written(run_dir: Path) -> bool:
     """A run's last write is the manifest that lists its report: a run killed after its summary
     but before that write is not finished (resume writes the rest; nothing else changes)."""
+    from aurora_e2d.manifest import MANIFEST, REPORT_ENTRY  # loads pyarrow: not for kill/unkill
+
     try:
         loaded = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):

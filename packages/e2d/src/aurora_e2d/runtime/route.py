@@ -1,7 +1,10 @@
 """`aurora route ORDERS.csv`: hand-written orders through the same router and broker.
 
 Against the account and reference prices of run D (its last committed
-session), or a fresh account at the last session of the bundled data. The
+session), or a fresh account at the last session of the bundled data. Reference prices are as old as that session:
+judged against the wall clock (as a live adapter would), a past session's
+prices are STALE_REFERENCE once older than ``limits.stale_after_secs``;
+``--at-close`` judges them at the session's close instead. The
 orders go to a scratch copy of the journal in a temporary directory, so
 routing never alters a run's committed state. The results CSV answers each
 row (with a detail naming the field and value that decided it); stderr gets
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -42,7 +46,11 @@ def _reference(config: RunConfig, session: date | None) -> tuple[date, dict[str,
     return session, closes, int(close_ts.astype("datetime64[ns]").astype("int64"))
 
 
-def route_orders(orders_csv: Path, config: RunConfig, run_dir: Path | None, out: TextIO) -> list[RouteResult]:
+def route_orders(
+    orders_csv: Path, config: RunConfig, run_dir: Path | None, out: TextIO, *, at_close: bool = False
+) -> list[RouteResult]:
+    """Route ORDERS.csv; staleness is judged against the wall clock (``at_close``: at the reference
+    session's close, a what-if against a past session)."""
     session = None
     source_journal = None
     if run_dir is not None:
@@ -70,7 +78,8 @@ def route_orders(orders_csv: Path, config: RunConfig, run_dir: Path | None, out:
         ) as stack:
             stack.book.update_many(closes, close_ns)
             with stack.journal.session_transaction():
-                results = stack.router.route_rows(rows, session, close_ns)
+                now_ns = close_ns if at_close else time.time_ns()
+                results = stack.router.route_rows(rows, session, now_ns)
             trips = stack.router.trips
     write_results(results, out)
     for line in RouteSummary.of(results, trips, source=str(orders_csv)).format_summary():

@@ -18,15 +18,17 @@ from rich.table import Table
 
 from aurora_broker import JOURNAL_FORMAT_VERSION, JOURNAL_NAME, JournalReader
 from aurora_e2d.runtime.daily import daily_view
+from aurora_e2d.runtime.halts import Halt, read_halt
 from aurora_e2d.runtime.phase import RunPhase, read_phase
 from aurora_e2d.runtime.stack import restore_governor
 
 
 def collect_status(run_dir: Path) -> dict[str, Any]:
-    from aurora_e2d.runtime.job import load_run_config
+    from aurora_e2d.runtime.rundir import load_run_config
 
     config = load_run_config(run_dir)
     info = read_phase(run_dir, config)
+    halt = read_halt(run_dir) if info.phase is RunPhase.HALTED else None
     positions: list[dict[str, Any]] = []
     cash = equity = config.execution.starting_cash_usd
     committed = None
@@ -71,6 +73,9 @@ def collect_status(run_dir: Path) -> dict[str, Any]:
             "cause": None if info.halt_cause is None else str(info.halt_cause),
             "reason": info.halt_reason,
             "open_breakers": list(info.open_breakers),
+            "decisive": None if halt is None else halt.decisive,
+            "governed_by": [] if halt is None else list(halt.governed_by),
+            "trips_again": False if halt is None else halt.trips_again,
         },
         "breakers": breakers,
         "breaker_events": breaker_events,
@@ -79,10 +84,24 @@ def collect_status(run_dir: Path) -> dict[str, Any]:
         "cash_usd": cash,
         "equity_usd": equity,
         "resume_needed": info.phase in (RunPhase.INTERRUPTED, RunPhase.HALTED, RunPhase.NOT_STARTED),
-        "next": info.next_commands(),
+        "next": _next(info.next_commands(), halt),
         "daily": daily_view(run_dir, info.last_session, datetime.now(UTC).date()),
         "journal_format": {"found": journal_format, "current": JOURNAL_FORMAT_VERSION},
     }
+
+
+def _next(commands: list[str], halt: Halt | None) -> list[str]:
+    """A reset plus resume that would trip again on the same decisions and limits is not advised."""
+    if halt is None or not halt.trips_again:
+        return commands
+    keep = [c for c in commands if c.startswith("aurora unkill")]
+    fields = ", ".join(f for f in halt.governed_by if not f.endswith("max_consecutive_rejects"))
+    return [
+        *keep,
+        f"(not `breaker reset` + `resume`: the same decisions under the same limits would trip again; "
+        f"change {fields or 'the limits'} in a config and start a new run: "
+        f"aurora run --config F --run-dir NEW)",
+    ]
 
 
 def render_status(status: dict[str, Any], console: Console) -> None:
@@ -97,7 +116,12 @@ def render_status(status: dict[str, Any], console: Console) -> None:
     live = f" ({status['live_process']})" if status["live_process"] else ""
     head.add_row("phase", f"[{tone}]{phase}[/{tone}]{live}")
     if status["halt"] is not None:
-        head.add_row("halted by", str(status["halt"]["reason"]))
+        halt = status["halt"]
+        head.add_row("halted by", str(halt["reason"]))
+        if halt["decisive"]:
+            head.add_row("decisive", str(halt["decisive"]))
+        if halt["governed_by"]:
+            head.add_row("governed by", ", ".join(halt["governed_by"]))
     head.add_row("progress", f"{progress['sessions_done']} / {progress['sessions_total']} sessions")
     head.add_row("last session", str(status["last_session"]))
     daily = status["daily"]
