@@ -91,13 +91,17 @@ class TestNotBlessed:
     def test_hgb_against_golden_names_every_failed_check_on_its_own_line(
         self, runs: dict[str, Path], tmp_path: Path
     ) -> None:
+        # Since one order per name (ADR 0011) the hgb candidate passes the default thresholds;
+        # a zero turnover tolerance makes its higher turnover the one failed check.
+        strict = tmp_path / "strict.toml"
+        strict.write_text("[bless]\nchampion_turnover_tolerance_frac = 0.0\n")
         candidate = copy_run(runs["hgb"], tmp_path / "hgb")
-        done = bless(candidate, runs["golden"])
+        done = bless(candidate, runs["golden"], "--config", strict)
         assert done.returncode == EXIT_NOT_BLESSED, done.stderr
         written = json.loads((candidate / "blessing.json").read_text())
         lines = failed_lines(done.stderr)
         assert list(lines) == written["failed"] == ["champion"]
-        assert lines["champion"] == "turnover 17.04% > champion 14.66% + 1%"
+        assert lines["champion"] == "turnover 12.13% > champion 11.40% + 0%"
         assert manifest_verifies(candidate) == []
 
     def test_a_halted_candidate_is_not_blessed(self, runs: dict[str, Path], tmp_path: Path) -> None:

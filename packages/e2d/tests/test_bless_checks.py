@@ -47,12 +47,12 @@ class TestChampionAndBaselines:
         result = champion_check(golden, golden, DEFAULTS)
         assert result.passed
         assert result.message == (
-            "Sharpe 1.62 vs 1.62, max drawdown -10.23% vs -10.23%, turnover 14.66% vs 14.66% over 187 common sessions"
+            "Sharpe 1.17 vs 1.17, max drawdown -11.27% vs -11.27%, turnover 11.40% vs 11.40% over 187 common sessions"
         )
         base = baselines_check(golden, DEFAULTS)
         assert base.passed
         assert base.message == (
-            "Sharpe 1.62, max drawdown -10.23% against equal-weight Sharpe 0.57, max drawdown -12.91%; "
+            "Sharpe 1.17, max drawdown -11.27% against equal-weight Sharpe 0.57, max drawdown -12.91%; "
             "buy-and-hold Sharpe 0.52, max drawdown -13.43%"
         )
 
@@ -63,8 +63,8 @@ class TestChampionAndBaselines:
         result = baselines_check(costly, DEFAULTS)
         assert not result.passed
         assert result.message == (
-            "Sharpe 0.05 < equal-weight 0.57 - 0.1; max drawdown -19.84% deeper than equal-weight -12.91% - 0%; "
-            "Sharpe 0.05 < buy-and-hold 0.52 - 0.1; max drawdown -19.84% deeper than buy-and-hold -13.43% - 0%"
+            "Sharpe -0.08 < equal-weight 0.57 - 0.1; max drawdown -22.58% deeper than equal-weight -12.91% - 0%; "
+            "Sharpe -0.08 < buy-and-hold 0.52 - 0.1; max drawdown -22.58% deeper than buy-and-hold -13.43% - 0%"
         )
 
 
@@ -72,13 +72,13 @@ class TestSlices:
     def test_years_and_symbol_groups_of_the_golden_run(self, runs: dict[str, Path]) -> None:
         result = slices_check(load_run(runs["golden"], "candidate"), DEFAULTS)
         assert result.passed
-        assert result.message == "worst year 2013 -2.93%, worst symbol group +9.76% of starting equity"
+        assert result.message == "worst year 2013 -5.77%, worst symbol group +2.69% of starting equity"
         assert set(result.evidence["years"]) == {"2012", "2013"}
 
     def test_drill_a_stricter_floor_names_the_losing_year(self, runs: dict[str, Path]) -> None:
         result = slices_check(load_run(runs["golden"], "candidate"), BlessConfig(max_slice_loss_frac=0.0))
         assert not result.passed
-        assert result.message == "year 2013 returned -2.93% < 0%"
+        assert result.message == "year 2013 returned -5.77% < 0%"
 
     def test_symbol_groups_are_sha256_buckets(self) -> None:
         assert [symbol_group(s, 4) for s in ("AAPL", "FB", "GOOG", "IBM", "MSFT")] == [1, 1, 2, 1, 1]

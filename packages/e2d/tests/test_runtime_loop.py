@@ -268,3 +268,30 @@ def test_build_sessions_delists_on_the_first_session_without_a_bar() -> None:
     actions = {s.day: s.actions for s in sessions if s.actions}
     assert actions == {DAYS[3]: (Delisting(symbol="AAA", ex_date=DAYS[3]),)}
     assert isinstance(pa.table({"x": [1]}), pa.Table)
+
+
+def test_a_trade_beyond_the_order_limit_is_one_clipped_order_a_session_journaled_with_its_decision(
+    tmp_path: Path,
+) -> None:
+    """$300k of AAA with max_order_qty_shares = 1,000: one order of at most 1,000 shares a session;
+    the clip (field, shares wanted and ordered) sits in the journaled decision, and nothing is rejected."""
+    outcome = Rig(tmp_path, _config(max_order_qty_shares=1_000)).run(_sessions(FLAT, {"AAA": 0.3}))
+    assert outcome.status is LoopStatus.COMPLETED
+    with JournalReader.open(tmp_path) as reader:
+        orders = reader.orders()
+        per_session = [(o.session, o.symbol) for o in orders]
+        assert len(per_session) == len(set(per_session)) == 3  # the position is built over three sessions
+        assert [o.quantity for o in orders][:2] == [1_000, 1_000]
+        assert 990 <= orders[2].quantity <= 1_000
+        assert all(r.status == "accepted" for r in reader.route_results())
+        held = {p.symbol: p.quantity for p in reader.positions() if p.quantity}
+        assert 2_990 <= held["AAA"] <= 3_000
+        first = {symbol: payload for _, day, symbol, payload in reader.decisions() if day == DAYS[0]}
+    assert first["AAA"]["sizing"] == {
+        "reason": "max_order_qty_shares",
+        "side": "BUY",
+        "wanted_qty": 3_000,
+        "ordered_qty": 1_000,
+        "limit": 1_000,
+    }
+    assert "sizing" not in first["BBB"]

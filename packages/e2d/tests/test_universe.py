@@ -105,3 +105,14 @@ def test_the_defaults_are_finite_and_positive() -> None:
     assert universe.min_dollar_volume == 100_000.0
     assert universe.dollar_volume_window_sessions == 21
     assert universe.min_history_sessions == 63
+
+
+def test_a_limit_offset_beyond_the_price_band_is_refused(tmp_path) -> None:
+    """Every planned order would be refused PRICE_BAND, and the rejection streak would halt the run."""
+    path = tmp_path / "c.toml"
+    path.write_text("[execution]\nlimit_offset_bps = 1500.0\n[limits]\nprice_band_bps = 1000.0\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == (
+        f"'execution.limit_offset_bps' must be <= limits.price_band_bps (1000.0), was 1500.0 ({path})"
+    )

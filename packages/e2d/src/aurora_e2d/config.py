@@ -232,4 +232,10 @@ def validate_config(data: Mapping[str, Any], source: str) -> RunConfig:
         raise ConfigError(field, first["msg"].lower(), value, source) from None
     if config.start is not None and config.end is not None and config.start > config.end:
         raise ConfigError("start", f"must not be after end ({config.end})", str(config.start), source)
+    band = config.limits.price_band_bps
+    if config.execution.limit_offset_bps > band:  # every order would be refused PRICE_BAND
+        offset = config.execution.limit_offset_bps
+        raise ConfigError(
+            "execution.limit_offset_bps", f"must be <= limits.price_band_bps ({band})", offset, source
+        )
     return config

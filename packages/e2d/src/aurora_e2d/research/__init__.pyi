@@ -27,3 +27,5 @@ from .pipeline import StageRunner as StageRunner
 from .pipeline import data_window as data_window
 from .pipeline import run_data_stages as run_data_stages
 from .pipeline import run_model_stages as run_model_stages
+from .universe import ExclusionReason as ExclusionReason
+from .universe import universe_exclusions as universe_exclusions

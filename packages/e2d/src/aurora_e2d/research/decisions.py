@@ -129,7 +129,9 @@ def target_weights(
         i = int(np.flatnonzero(duplicate)[0])
         raise ValueError(f"duplicate decision key: session {k_sessions[i]}, symbol {str(k_symbols[i])!r}")
     excluded = (
-        np.zeros(n, dtype=bool) if exclusion is None else np.asarray([e is not None for e in exclusion])
+        np.zeros(n, dtype=bool)
+        if exclusion is None
+        else np.asarray([e is not None for e in exclusion], dtype=bool)
     )
     order = np.lexsort((symbols, -q, excluded, sessions))
     s_sorted = sessions[order]

@@ -15,8 +15,12 @@ from .loop import ExecutionLoop as ExecutionLoop
 from .loop import LoopOutcome as LoopOutcome
 from .loop import LoopStatus as LoopStatus
 from .loop import ReplayClock as ReplayClock
+from .orderplan import Clip as Clip
+from .orderplan import ClipReason as ClipReason
+from .orderplan import OrderPlan as OrderPlan
 from .orderplan import Target as Target
 from .orderplan import plan_orders as plan_orders
+from .orderplan import plan_session as plan_session
 from .phase import PhaseInfo as PhaseInfo
 from .phase import RunPhase as RunPhase
 from .phase import is_run_dir as is_run_dir
