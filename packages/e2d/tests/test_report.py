@@ -213,7 +213,7 @@ class TestGoldensAndGates:
     def test_goldens_of_another_snapshot_are_not_compared(self, completed: Path, tmp_path: Path) -> None:
         metrics = summary_of(completed)["metrics"]
         goldens = {
-            "snapshot_lock_sha256": "f" * 64,
+            "reference": {"snapshot_lock_sha256": "f" * 64},  # as `aurora goldens init` records it
             "metrics": {
                 n: {"value": v + 1.0, "direction": "higher", "tolerance": 0.0} for n, v in metrics.items()
             },
@@ -224,7 +224,7 @@ class TestGoldensAndGates:
         assert ">FAIL</span>" not in html
         assert html.count('<span class="badge muted">no golden</span>') == 10
         assert (
-            f"goldens/metrics.json belongs to snapshot ffffffffffff, this run read snapshot "
+            f"the goldens belong to snapshot ffffffffffff, this run read snapshot "
             f"{lock_of(completed)[:12]}: not compared" in html
         )
 

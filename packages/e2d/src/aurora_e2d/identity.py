@@ -79,7 +79,15 @@ IDENTITY_V1_FIELDS = frozenset(
 
 # Trading fields added after identity v1, each with the value that trades exactly as
 # before it existed (for example ``"universe.min_price": 0.0``: no name filtered out).
-NEUTRAL: dict[str, Any] = {}
+NEUTRAL: dict[str, Any] = {
+    # [universe] (ADR 0013): no filter traded as before; the section's limits must be > 0, so a
+    # config always differs from these and the universe is always part of a new identity (a run
+    # made before it existed is upgraded by `aurora migrate`, which vouches for its legacy hash).
+    "universe.min_price": 0.0,
+    "universe.min_dollar_volume": 0.0,
+    "universe.dollar_volume_window_sessions": 0,
+    "universe.min_history_sessions": 0,
+}
 
 _NOT_IDENTITY = frozenset({"data.snapshot"})  # located by its lock hash, moved by `aurora advance`
 

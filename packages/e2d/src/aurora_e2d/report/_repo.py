@@ -60,15 +60,26 @@ def load_goldens(repo: Path | None, run_snapshot: str | None) -> Goldens:
     Goldens judge one snapshot's run; a run on the team's own data compared with the
     bundled demo's figures would show red badges that mean nothing (issue 16).
     """
-    path = None if repo is None else repo / "goldens" / "metrics.json"
-    if repo is None or path is None or not path.is_file():
+    if repo is None:
         return Goldens({}, "no goldens/metrics.json found")
+    from aurora_e2d.reference import locate_goldens
+    from aurora_safety import AuroraError
+
+    try:
+        directory = locate_goldens(repo).directory  # the team's reference (aurora.toml), else bundled
+    except AuroraError as error:
+        return Goldens({}, f"goldens not compared: {error}")
+    path = directory / "metrics.json"
+    if not path.is_file():
+        return Goldens({}, f"no {path} found")
     data = read_json(path)
-    theirs = golden_snapshot(repo, data.get("snapshot_lock_sha256"))
+    reference = data.get("reference")
+    recorded = reference.get("snapshot_lock_sha256") if isinstance(reference, dict) else None
+    theirs = golden_snapshot(repo, recorded or data.get("snapshot_lock_sha256"))
     if run_snapshot is None or theirs != run_snapshot:
         return Goldens(
             {},
-            f"goldens/metrics.json belongs to snapshot {str(theirs)[:12]}, this run read snapshot "
+            f"the goldens belong to snapshot {str(theirs)[:12]}, this run read snapshot "
             f"{str(run_snapshot)[:12]}: not compared",
         )
     raw = data.get("metrics", {})
@@ -79,7 +90,7 @@ def load_goldens(repo: Path | None, run_snapshot: str | None) -> Goldens:
         for name, spec in sorted(raw.items())
         if isinstance(spec, dict)
     }
-    return Goldens(metrics, f"goldens/metrics.json (snapshot {run_snapshot[:12]}, this run's)")
+    return Goldens(metrics, f"{path.parent.name}/metrics.json (snapshot {run_snapshot[:12]}, this run's)")
 
 
 def gate_reports(repo: Path | None, revision: str | None) -> tuple[list[dict[str, Any]], list[str]]:
