@@ -179,3 +179,48 @@ class TestRefusal:
             f"team/metrics.json belong to snapshot {OTHER_LOCK[:12]} (aurora.toml [gates] goldens); compare runs "
             "of the reference snapshot, or name this snapshot's goldens in aurora.toml [gates] goldens"
         ]
+
+
+class TestGoldensInitRefusals:
+    """`aurora goldens init` refuses before it runs anything (exit 2, one line)."""
+
+    def init(self, root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [aurora_exe(), "goldens", "init", *args],
+            cwd=root,
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+        )
+
+    def test_without_a_named_goldens_directory(self, tmp_path: Path) -> None:
+        done = self.init(repo(tmp_path), "--snapshot", "snap")
+        assert done.returncode == 2
+        assert done.stderr.strip() == (
+            "aurora: error: name the goldens directory to write: --goldens-dir DIR (recorded in aurora.toml [gates])"
+        )
+
+    def test_over_the_bundled_goldens(self, tmp_path: Path) -> None:
+        root = repo(tmp_path)
+        done = self.init(root, "--snapshot", "snap", "--goldens-dir", "goldens")
+        assert done.returncode == 2
+        assert done.stderr.strip().startswith(
+            f"aurora: error: {root / 'goldens'} holds the bundled demo's goldens"
+        )
+
+    def test_another_directory_than_aurora_toml_names(self, tmp_path: Path) -> None:
+        root = repo(tmp_path, '[gates]\ngoldens = "team"\n')
+        done = self.init(root, "--snapshot", "snap", "--goldens-dir", "other")
+        assert done.returncode == 2
+        assert done.stderr.strip() == (
+            f"aurora: error: {root / 'aurora.toml'} names goldens {root / 'team'}, not {root / 'other'}: "
+            "edit [gates] goldens there first, or omit --goldens-dir"
+        )
+
+    def test_a_directory_that_is_not_a_snapshot(self, tmp_path: Path) -> None:
+        root = repo(tmp_path)
+        done = self.init(root, "--snapshot", "nowhere", "--goldens-dir", "team")
+        assert done.returncode == 2
+        assert done.stderr.strip() == "aurora: error: nowhere/snapshot.lock.json: missing"
+        assert not (root / "team").exists()
+        assert not (root / "aurora.toml").exists()
