@@ -124,19 +124,22 @@ class FakeRun:
 
 
 def fake_run(tmp_path: Path, shift_last_window: float = 0.0) -> FakeRun:
-    """Six years of stationary features for 5 symbols; optionally the last 63 sessions shifted (in std units)."""
+    """Six years of features for 5 symbols whose last 63 sessions repeat 63 sessions of the training
+    years (the same inputs the model trained on); optionally one feature shifted (in std units)."""
     rng = np.random.default_rng(5)
     days = [d for d in (date(2010, 1, 1) + timedelta(i) for i in range(6 * 365)) if d.weekday() < 5]
-    rows = len(days) * 5
-    data = {"date": [d for d in days for _ in range(5)], "symbol": ["S0", "S1", "S2", "S3", "S4"] * len(days)}
+    symbols = ["S0", "S1", "S2", "S3", "S4"]
+    data: dict[str, list] = {"date": [d for d in days for _ in symbols], "symbol": symbols * len(days)}
     for column in FEATURE_COLUMNS:
-        data[column] = rng.normal(size=rows)
+        values = rng.normal(size=len(days) * len(symbols))
+        values[-63 * 5 :] = values[250 * 5 : 313 * 5]  # the last window = a training window
+        data[column] = values
     frame = pl.DataFrame(data)
-    last = days[-63:]
+    first = FEATURE_COLUMNS[0]
     frame = frame.with_columns(
-        pl.when(pl.col("date").is_in(last))
-        .then(pl.col(FEATURE_COLUMNS[0]) + shift_last_window)
-        .otherwise(pl.col(FEATURE_COLUMNS[0]))
+        pl.when(pl.col("date").is_in(days[-63:]))
+        .then(pl.col(first) + shift_last_window)
+        .otherwise(pl.col(first))
     )
     (tmp_path / "models").mkdir()
     fold = {
@@ -151,7 +154,7 @@ def fake_run(tmp_path: Path, shift_last_window: float = 0.0) -> FakeRun:
 
 
 class TestDriftCalibration:
-    def test_stationary_inputs_do_not_drift_and_the_report_says_what_was_compared(
+    def test_the_inputs_the_model_trained_on_do_not_drift_and_the_report_says_what_was_compared(
         self, tmp_path: Path
     ) -> None:
         result = drift_check(fake_run(tmp_path), BlessConfig())  # type: ignore[arg-type]

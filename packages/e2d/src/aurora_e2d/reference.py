@@ -17,6 +17,7 @@ from aurora_safety import ConfigError
 __all__ = [
     "BLESSINGS_LEDGER",
     "BUNDLED_GOLDENS",
+    "GOLDENS_METRICS",
     "PROJECT_FILE",
     "GoldensLocation",
     "find_goldens",
@@ -25,6 +26,7 @@ __all__ = [
 
 PROJECT_FILE = "aurora.toml"  # at the repository root
 BUNDLED_GOLDENS = Path("goldens")  # the demo's goldens: the default when the project file names none
+GOLDENS_METRICS = "metrics.json"  # the goldens file inside a goldens directory
 BLESSINGS_LEDGER = "blessings.jsonl"  # one line per recorded blessing, beside metrics.json
 _GATES_KEYS = ("goldens",)
 
@@ -81,6 +83,6 @@ def find_goldens(start: Path | None = None) -> GoldensLocation:
 
     here = (start or Path.cwd()).absolute()
     for base in (here, *here.parents):
-        if (base / PROJECT_FILE).is_file() or (base / BUNDLED_GOLDENS / "metrics.json").is_file():
+        if (base / PROJECT_FILE).is_file() or (base / BUNDLED_GOLDENS / GOLDENS_METRICS).is_file():
             return locate_goldens(base)
     return locate_goldens(repo_root())

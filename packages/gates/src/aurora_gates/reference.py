@@ -19,7 +19,7 @@ from aurora_e2d.data.ingest import load_lock
 from aurora_e2d.errors import InputError
 from aurora_e2d.manifest import MANIFEST
 from aurora_e2d.paths import snapshot_dir as bundled_snapshot_dir
-from aurora_e2d.reference import GoldensLocation, locate_goldens
+from aurora_e2d.reference import GOLDENS_METRICS, GoldensLocation, locate_goldens
 from aurora_gates.ratchet.goldens import Goldens, RatchetError, load_goldens
 
 __all__ = [
@@ -32,7 +32,7 @@ __all__ = [
     "run_snapshot_lock",
 ]
 
-METRICS = "metrics.json"  # the goldens file inside a goldens directory
+METRICS = GOLDENS_METRICS
 REFERENCE_CONFIG = "config.json"  # the reference config, frozen as a run's config.json is
 _WINDOW = ("start", "end")  # where a run trades, not how: not part of the reference's identity
 

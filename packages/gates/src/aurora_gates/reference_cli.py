@@ -19,25 +19,11 @@ from typing import Annotated
 
 import typer
 
-from aurora_e2d.artifacts import atomic_write_bytes
-from aurora_e2d.config import load_config
-from aurora_e2d.data.ingest import load_lock
-from aurora_e2d.reference import BUNDLED_GOLDENS, PROJECT_FILE, locate_goldens
+from aurora_e2d.reference import BUNDLED_GOLDENS, GOLDENS_METRICS, PROJECT_FILE, locate_goldens
 from aurora_gates.paths import repo_root
-from aurora_gates.ratchet import (
-    GOLDENS,
-    Goldens,
-    GoldensReference,
-    RatchetError,
-    describe_changes,
-    load_goldens,
-    load_summary,
-    run_baseline_hashes,
-    update,
-    write_goldens,
-)
-from aurora_gates.reference import METRICS, REFERENCE_CONFIG, config_hash_without_window, load_reference
 from aurora_safety.env import FLAG_PREFIX, ROLLBACK_VAR
+
+# The goldens, config and snapshot modules load inside the commands: `aurora --help` stays light.
 
 __all__ = ["goldens_app"]
 
@@ -84,14 +70,16 @@ def _target(root: Path, goldens_dir: Path | None) -> Path:
             f"{root / PROJECT_FILE} names goldens {named.directory}, not {target}: "
             "edit [gates] goldens there first, or omit --goldens-dir"
         )
-    if (target / METRICS).exists():
+    if (target / GOLDENS_METRICS).exists():
         raise _fail(
-            f"{target / METRICS} already exists: these goldens are kept (remove the directory to start over)"
+            f"{target / GOLDENS_METRICS} already exists: these goldens are kept (remove the directory to start over)"
         )
     return target
 
 
 def _name_in_project_file(root: Path, target: Path) -> str:
+    from aurora_e2d.artifacts import atomic_write_bytes
+
     path = root / PROJECT_FILE
     relative = os.path.relpath(target, root)
     if not locate_goldens(root).bundled:
@@ -122,6 +110,21 @@ def init(
     ] = None,
 ) -> None:
     """Run the reference once (flags off) and write its goldens; exit 2 if refused, 1 if the run fails."""
+    from aurora_e2d.config import load_config
+    from aurora_e2d.data.ingest import load_lock
+    from aurora_gates.ratchet import (
+        GOLDENS,
+        Goldens,
+        GoldensReference,
+        describe_changes,
+        load_goldens,
+        load_summary,
+        run_baseline_hashes,
+        update,
+        write_goldens,
+    )
+    from aurora_gates.reference import METRICS, REFERENCE_CONFIG, config_hash_without_window, load_reference
+
     root = repo_root()
     target = _target(root, goldens_dir)
     lock_sha = load_lock(snapshot)[1]  # InputError (exit 2) for a directory that is no snapshot
@@ -171,6 +174,9 @@ def init(
 @goldens_app.command("show")
 def show() -> None:
     """Which goldens judge runs here: directory, snapshot lock, config."""
+    from aurora_gates.ratchet import RatchetError
+    from aurora_gates.reference import load_reference
+
     try:
         reference = load_reference(repo_root())
     except RatchetError as error:
@@ -187,6 +193,9 @@ def run_reference(
     ] = False,
 ) -> None:
     """`aurora run` of the reference config on the reference snapshot (its exit code is this one's)."""
+    from aurora_gates.ratchet import RatchetError
+    from aurora_gates.reference import load_reference
+
     try:
         reference = load_reference(repo_root())
     except RatchetError as error:

@@ -129,6 +129,7 @@ def blessing_item(inputs: PromotionInputs) -> dict[str, Any]:
         "reference": reference.describe(),
         **identities,
         "window": data.get("window"),
+        "sharpe_inference": data.get("sharpe_inference"),  # PSR and DSR: stated, not a gate
         "checks": {
             str(c.get("name")): c.get("message") for c in data.get("checks", []) if isinstance(c, Mapping)
         },
