@@ -376,7 +376,12 @@ def lint(session: nox.Session) -> None:
         "--show-diff-on-failure",
         env={
             **SESSION_ENV,
-            "PRE_COMMIT_HOME": os.environ.get("PRE_COMMIT_HOME", str(ROOT / ".nox" / ".pre-commit-cache")),
+            # Inside this session's environment: pre-commit-uv installs the hooks' tools where nox's
+            # UV_PYTHON points (this environment), so hook environments cached beside a rebuilt
+            # session environment held no ruff (a second `nox -s lint` failed); now they go together.
+            "PRE_COMMIT_HOME": os.environ.get(
+                "PRE_COMMIT_HOME", str(Path(session.virtualenv.location) / "pre-commit")
+            ),
         },
     )
 

@@ -96,7 +96,7 @@ def scratch(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _pre_commit(repo_root: Path, repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    # The hook environments `nox -s lint` builds (PRE_COMMIT_HOME as in noxfile.py).
+    # Hook environments kept across runs (`nox -s lint` keeps its own inside its session venv).
     home = os.environ.get("PRE_COMMIT_HOME", str(repo_root / ".nox" / ".pre-commit-cache"))
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)  # pre-commit refuses an unstaged config
     return subprocess.run(
