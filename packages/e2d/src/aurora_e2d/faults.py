@@ -6,13 +6,18 @@ precise place: no cleanup, no atexit, no flushing -- exactly like a power cut
 of the process. `<point>:<n>:hold` instead holds the process there (alive,
 holding its run lock) until the file named by `AURORA_FAULT_RELEASE` exists:
 a live run that cannot finish before a test has aimed its levers at it.
-Unset, `fault_point` costs one comparison.
+`<point>:<n>:enospc` (or `eio`, `erofs`, `eacces`) instead raises the storage
+error the operating system would raise there (SQLite's own error at
+`journal_commit`), so every write point can be proven to fail with one named
+line and keep what was committed. Unset, `fault_point` costs one comparison.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
+import sqlite3
 import time
 
 FAULT_ENV = "AURORA_FAULT_AT"
@@ -24,35 +29,66 @@ POINTS = frozenset(
         "after_fills",  # the broker met the open, the session not yet committed
         "after_commit",  # a session's transaction has just committed
         "mid_artifact",  # an artifact's temp file is written, not yet renamed into place
+        # write points (storage faults): each names the file it writes
+        "write_lock",  # run.lock: opening and recording the holder
+        "write_artifact",  # every atomically written file: Parquet, JSON, models, report, manifest
+        "write_trace",  # a line of trace.jsonl
+        "write_alert",  # a line of alerts.jsonl
+        "journal_commit",  # a session's journal transaction, just before COMMIT
     }
 )
+STORAGE_FAULTS = {"enospc": errno.ENOSPC, "eio": errno.EIO, "erofs": errno.EROFS, "eacces": errno.EACCES}
+# What SQLite says for each (message, primary result code): what a journal write really raises.
+_SQLITE = {
+    errno.ENOSPC: ("database or disk is full", 13),
+    errno.EIO: ("disk I/O error", 10),
+    errno.EROFS: ("attempt to write a readonly database", 8),
+    errno.EACCES: ("access permission denied", 3),
+}
+ACTIONS = ("", "hold", *STORAGE_FAULTS)
 
 
-def _parse(raw: str | None) -> tuple[str, int, bool] | None:
+def _parse(raw: str | None) -> tuple[str, int, str] | None:
     if not raw:
         return None
     point, _, rest = raw.partition(":")
     count, _, action = rest.partition(":")
-    if point not in POINTS or not count.isdigit() or int(count) < 1 or action not in ("", "hold"):
+    if point not in POINTS or not count.isdigit() or int(count) < 1 or action not in ACTIONS:
         raise ValueError(
-            f"{FAULT_ENV} must be <point>:<n>[:hold] with point in {sorted(POINTS)}, was {raw!r}"
+            f"{FAULT_ENV} must be <point>:<n>[:{'|'.join(ACTIONS[1:])}] with point in {sorted(POINTS)}, "
+            f"was {raw!r}"
         )
-    return point, int(count), action == "hold"
+    return point, int(count), action
 
 
 _SPEC = _parse(os.environ.get(FAULT_ENV))
 _seen: dict[str, int] = {}
 
 
-def fault_point(name: str) -> None:
-    """Die here if the fault spec names this point and its count is reached."""
+def fault_point(name: str, path: object = None) -> None:
+    """Die, hold or fail with a storage error here if the fault spec names this point and its count is reached."""
     if _SPEC is None or _SPEC[0] != name:
         return
     _seen[name] = _seen.get(name, 0) + 1
     if _seen[name] != _SPEC[1]:
         return
-    if not _SPEC[2]:
+    action = _SPEC[2]
+    if action in STORAGE_FAULTS:
+        _fail(name, STORAGE_FAULTS[action], path)
+    if not action:
         os.kill(os.getpid(), signal.SIGKILL)
     release = os.environ.get(RELEASE_ENV, "")
     while not (release and os.path.exists(release)):
         time.sleep(0.02)
+
+
+def _fail(name: str, code: int, path: object) -> None:
+    if name == "journal_commit":
+        message, primary = _SQLITE[code]
+        error = sqlite3.OperationalError(message)
+        error.sqlite_errorcode = primary  # what sqlite3 sets on a real one
+        error.sqlite_errorname = {13: "SQLITE_FULL", 10: "SQLITE_IOERR", 8: "SQLITE_READONLY"}.get(
+            primary, "SQLITE_PERM"
+        )
+        raise error
+    raise OSError(code, os.strerror(code), None if path is None else str(path))

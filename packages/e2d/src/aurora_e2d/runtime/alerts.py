@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from aurora_broker import SubmitOrder
+from aurora_e2d.faults import fault_point
 from aurora_e2d.trace import Trace
 from aurora_router import JournalSink, RouteResult
-from aurora_safety import BreakerTripped, StateChanged, TradingState
+from aurora_safety import BreakerTripped, StateChanged, StorageError, TradingState
 
 ALERTS = "alerts.jsonl"
 
@@ -33,10 +34,17 @@ class AlertSink:
         detected = time.time_ns() if detected_ns is None else detected_ns
         record = {"run_id": self.run_id, "kind": kind, "reason": reason, "detected_at_ns": detected, **values}
         record["written_at_ns"] = time.time_ns()
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record, sort_keys=True, default=str) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            with self.path.open("a", encoding="utf-8") as handle:
+                fault_point("write_alert", self.path)
+                handle.write(json.dumps(record, sort_keys=True, default=str) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            fault = StorageError.from_os_error(exc, self.path, "writing")
+            if fault is None:
+                raise
+            raise fault from exc
 
 
 class ObservingSink:
