@@ -36,7 +36,7 @@ from aurora_e2d.research.pipeline import (
 )
 from aurora_e2d.runtime.alerts import AlertSink, ObservingSink
 from aurora_e2d.runtime.derive import equity_frame, fills_frame, orders_frame, positions_frame
-from aurora_e2d.runtime.lock import RunDirBusyError, RunLock
+from aurora_e2d.runtime.lock import RunDirBusyError, RunLock, holder
 from aurora_e2d.runtime.loop import (
     ExecutionLoop,
     LoopOutcome,
@@ -320,6 +320,9 @@ def _write_manifest(runner: StageRunner, run_id: str, config: RunConfig, flags: 
 def resume_job(run_dir: Path, progress: Progress | None = None, stop: StopSignals | None = None) -> RunResult:
     """Continue a killed, crashed, interrupted or halted run; a completed one is left exactly as it is."""
     config = load_run_config(run_dir)
+    live = holder(run_dir)
+    if live is not None:  # refused before reading a journal the live writer may hold locked
+        raise RunDirBusyError(run_dir, live)
     if read_phase(run_dir, config).phase is RunPhase.COMPLETED:
         return RunResult(
             run_dir,
