@@ -35,7 +35,7 @@ from aurora_e2d.research.pipeline import (
     run_model_stages,
 )
 from aurora_e2d.runtime.alerts import AlertSink, ObservingSink
-from aurora_e2d.runtime.derive import equity_frame, fills_frame, orders_frame, positions_frame
+from aurora_e2d.runtime.derive import derive_frames
 from aurora_e2d.runtime.lock import RunDirBusyError, RunLock, holder
 from aurora_e2d.runtime.loop import (
     ExecutionLoop,
@@ -247,13 +247,7 @@ def _derive_artifacts(runner: StageRunner, loop: ExecutionLoop) -> None:
     bars = runner.outputs.frames["bars"]
     days = bars.select("date", "ts").unique(subset="date")  # one close per session, not per bar
     ts_by_day = dict(zip(days["date"].to_list(), days["ts"].to_list(), strict=True))
-    derived = {
-        "orders": orders_frame(loop.journal.read),
-        "fills": fills_frame(loop.journal.read, ts_by_day),
-        "positions": positions_frame(loop.journal.read, ts_by_day),
-        "equity": equity_frame(loop.journal.read, ts_by_day),
-    }
-    for name, frame in derived.items():
+    for name, frame in derive_frames(loop.journal.read, ts_by_day).items():
         spec = ARTIFACTS[name]
         sha = write_parquet(frame, runner.run_dir / spec.file, spec.schema, list(spec.sort_by))
         runner.outputs.frames[name] = frame
