@@ -7,9 +7,10 @@ of the process. `<point>:<n>:hold` instead holds the process there (alive,
 holding its run lock) until the file named by `AURORA_FAULT_RELEASE` exists:
 a live run that cannot finish before a test has aimed its levers at it.
 `<point>:<n>:enospc` (or `eio`, `erofs`, `eacces`) instead raises the storage
-error the operating system would raise there (SQLite's own error at
-`journal_commit`), so every write point can be proven to fail with one named
-line and keep what was committed. Unset, `fault_point` costs one comparison.
+error the operating system would raise there, naming the file, so every write
+point can be proven to fail with one named line and keep what was committed
+(SQLite's own wording of a full disk is proven on a real full tmpfs instead).
+Unset, `fault_point` costs one comparison.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 import errno
 import os
 import signal
-import sqlite3
 import time
 
 FAULT_ENV = "AURORA_FAULT_AT"
@@ -34,17 +34,10 @@ POINTS = frozenset(
         "write_artifact",  # every atomically written file: Parquet, JSON, models, report, manifest
         "write_trace",  # a line of trace.jsonl
         "write_alert",  # a line of alerts.jsonl
-        "journal_commit",  # a session's journal transaction, just before COMMIT
+        "journal_commit",  # inside a session's journal transaction, just before COMMIT
     }
 )
 STORAGE_FAULTS = {"enospc": errno.ENOSPC, "eio": errno.EIO, "erofs": errno.EROFS, "eacces": errno.EACCES}
-# What SQLite says for each (message, primary result code): what a journal write really raises.
-_SQLITE = {
-    errno.ENOSPC: ("database or disk is full", 13),
-    errno.EIO: ("disk I/O error", 10),
-    errno.EROFS: ("attempt to write a readonly database", 8),
-    errno.EACCES: ("access permission denied", 3),
-}
 ACTIONS = ("", "hold", *STORAGE_FAULTS)
 
 
@@ -74,7 +67,7 @@ def fault_point(name: str, path: object = None) -> None:
         return
     action = _SPEC[2]
     if action in STORAGE_FAULTS:
-        _fail(name, STORAGE_FAULTS[action], path)
+        _fail(STORAGE_FAULTS[action], path)
     if not action:
         os.kill(os.getpid(), signal.SIGKILL)
     release = os.environ.get(RELEASE_ENV, "")
@@ -82,13 +75,5 @@ def fault_point(name: str, path: object = None) -> None:
         time.sleep(0.02)
 
 
-def _fail(name: str, code: int, path: object) -> None:
-    if name == "journal_commit":
-        message, primary = _SQLITE[code]
-        error = sqlite3.OperationalError(message)
-        error.sqlite_errorcode = primary  # what sqlite3 sets on a real one
-        error.sqlite_errorname = {13: "SQLITE_FULL", 10: "SQLITE_IOERR", 8: "SQLITE_READONLY"}.get(
-            primary, "SQLITE_PERM"
-        )
-        raise error
+def _fail(code: int, path: object) -> None:
     raise OSError(code, os.strerror(code), None if path is None else str(path))
