@@ -141,9 +141,11 @@ class RunLock:
     def acquire(self) -> RunLock:
         try:
             self.run_dir.mkdir(parents=True, exist_ok=True)
+            dir_fd = os.open(self.run_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except (FileExistsError, NotADirectoryError):
+            raise InputError(str(self.run_dir), "is not a directory") from None
         except OSError as exc:
             raise _storage(exc, self.run_dir, "creating") from None
-        dir_fd = os.open(self.run_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         fd: int | None = None
         try:
             _lock_or_wait(dir_fd, lambda: RunDirBusyError(self.run_dir, _who(dir_fd, self.path)))
