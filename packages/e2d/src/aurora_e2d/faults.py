@@ -29,7 +29,11 @@ POINTS = frozenset(
         "after_fills",  # the broker met the open, the session not yet committed
         "after_commit",  # a session's transaction has just committed
         "mid_artifact",  # an artifact's temp file is written, not yet renamed into place
-        # write points (storage faults): each names the file it writes
+    }
+)
+# Write points, where a storage fault (not a SIGKILL) is injected: each names the file it writes.
+WRITE_POINTS = frozenset(
+    {
         "write_lock",  # run.lock: opening and recording the holder
         "write_artifact",  # every atomically written file: Parquet, JSON, models, report, manifest
         "write_trace",  # a line of trace.jsonl
@@ -46,10 +50,11 @@ def _parse(raw: str | None) -> tuple[str, int, str] | None:
         return None
     point, _, rest = raw.partition(":")
     count, _, action = rest.partition(":")
-    if point not in POINTS or not count.isdigit() or int(count) < 1 or action not in ACTIONS:
+    points = WRITE_POINTS if action in STORAGE_FAULTS else POINTS
+    if point not in points or not count.isdigit() or int(count) < 1 or action not in ACTIONS:
         raise ValueError(
-            f"{FAULT_ENV} must be <point>:<n>[:{'|'.join(ACTIONS[1:])}] with point in {sorted(POINTS)}, "
-            f"was {raw!r}"
+            f"{FAULT_ENV} must be <point>:<n>[:hold] with point in {sorted(POINTS)}, or "
+            f"<point>:<n>:{'|'.join(STORAGE_FAULTS)} with point in {sorted(WRITE_POINTS)}, was {raw!r}"
         )
     return point, int(count), action
 
