@@ -160,7 +160,10 @@ def test_every_write_point_fails_with_one_named_line_and_resume_recovers(
     path = assert_one_fault_line(failed, cause, run_dir)
     if names is not None:
         assert Path(path).name == names, path
-    done = aurora("resume", "--run-dir", run_dir)
+    # Once the fault is gone: resume what was started, or (nothing was frozen yet) run it again.
+    started = (run_dir / "config.json").is_file()
+    again = ("resume", "--run-dir", run_dir) if started else ("run", "--run-dir", run_dir, *SHORT_WINDOW)
+    done = aurora(*again)
     assert done.returncode == 0, done.stderr[-3000:]
     assert artifact_hashes(run_dir, EXECUTION_ARTIFACTS) == baseline
     assert not list(run_dir.rglob(".*.tmp")), "a torn temporary file was left behind"
