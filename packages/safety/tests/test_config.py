@@ -11,9 +11,33 @@ from aurora_safety import (
     TradingState,
     load_limits,
 )
+from aurora_safety.config import (
+    MAX_BPS,
+    MAX_COUNT,
+    MAX_NOTIONAL_USD,
+    MAX_ORDER_SHARES,
+    MAX_RATE_PER_SEC,
+    MAX_SECONDS,
+)
 
 INT_FIELDS = ["max_order_qty_shares", "max_session_orders", "message_burst", "max_consecutive_rejects"]
 FLOAT_FIELDS = [n for n in LIMIT_DEFAULTS if n not in INT_FIELDS]
+# Every numeric limit has a documented upper bound (docs/architecture.md, "Limits and their bounds").
+UPPER_BOUNDS = {
+    "max_order_qty_shares": MAX_ORDER_SHARES,
+    "max_order_notional_usd": MAX_NOTIONAL_USD,
+    "max_position_notional_usd": MAX_NOTIONAL_USD,
+    "max_gross_exposure_usd": MAX_NOTIONAL_USD,
+    "max_daily_notional_usd": MAX_NOTIONAL_USD,
+    "max_session_orders": MAX_COUNT,
+    "price_band_bps": MAX_BPS,
+    "stale_after_secs": MAX_SECONDS,
+    "max_messages_per_sec": MAX_RATE_PER_SEC,
+    "message_burst": MAX_COUNT,
+    "max_drawdown_pct": 100,
+    "max_daily_loss_pct": 100,
+    "max_consecutive_rejects": MAX_COUNT,
+}
 
 
 class TestDefaults:
@@ -81,11 +105,7 @@ class TestLoadLimits:
     def test_float_limit_refused(self, field, bad, shown):
         with pytest.raises(ConfigError) as info:
             load_limits({field: bad}, "my.toml")
-        expectation = (
-            "must be a finite number > 0 and <= 100"
-            if field.endswith("_pct")
-            else "must be a finite number > 0"
-        )
+        expectation = f"must be a finite number > 0 and <= {UPPER_BOUNDS[field]}"
         assert str(info.value) == f"'limits.{field}' {expectation}, was {shown} (my.toml)"
         assert info.value.field == f"limits.{field}"
         assert info.value.source == "my.toml"
@@ -93,15 +113,46 @@ class TestLoadLimits:
     @pytest.mark.parametrize("bad", [0, -1, 10.0, 1.5, True, None, "10", math.inf])
     @pytest.mark.parametrize("field", INT_FIELDS)
     def test_int_limit_refused(self, field, bad):
-        with pytest.raises(ConfigError, match=rf"^'limits\.{field}' must be an integer > 0, was "):
+        bound = UPPER_BOUNDS[field]
+        with pytest.raises(
+            ConfigError, match=rf"^'limits\.{field}' must be an integer > 0 and <= {bound}, was "
+        ):
             load_limits({field: bad}, "c.toml")
 
     def test_exact_message_example(self):
         with pytest.raises(ConfigError) as info:
             load_limits({"max_order_notional_usd": math.inf}, "my.toml")
         assert str(info.value) == (
-            "'limits.max_order_notional_usd' must be a finite number > 0, was inf (my.toml)"
+            "'limits.max_order_notional_usd' must be a finite number > 0 and <= 1000000000000, was inf (my.toml)"
         )
+
+    @pytest.mark.parametrize(
+        ("field", "absurd", "shown"),
+        [
+            ("max_order_qty_shares", 99999999999999999999, "99999999999999999999"),  # beyond int64
+            ("max_order_notional_usd", 1e308, "1e+308"),
+            ("stale_after_secs", 1e30, "1e+30"),
+        ],
+    )
+    def test_absurd_limits_refused_naming_field_bound_and_value(self, field, absurd, shown):
+        with pytest.raises(ConfigError) as info:
+            load_limits({field: absurd}, "my.toml")
+        kind = "an integer" if field in INT_FIELDS else "a finite number"
+        assert str(info.value) == (
+            f"'limits.{field}' must be {kind} > 0 and <= {UPPER_BOUNDS[field]}, was {shown} (my.toml)"
+        )
+
+    @pytest.mark.parametrize("field", list(UPPER_BOUNDS))
+    def test_every_limit_accepts_its_bound_and_refuses_just_beyond(self, field):
+        bound = UPPER_BOUNDS[field]
+        assert getattr(load_limits({field: bound}, "c"), field) == bound
+        beyond = bound + 1 if field in INT_FIELDS else bound * (1 + 1e-9)
+        with pytest.raises(ConfigError, match=rf"<= {bound}, was "):
+            load_limits({field: beyond}, "c")
+
+    def test_every_bound_fits_int64_and_cents_in_int64(self):
+        assert MAX_ORDER_SHARES < 2**63
+        assert MAX_NOTIONAL_USD * 100 < 2**63  # cash is journaled as integer cents
 
     def test_percent_above_100_refused(self):
         with pytest.raises(ConfigError, match="<= 100, was 101"):

@@ -1,6 +1,9 @@
+import errno
+import os
+
 import pytest
 
-from aurora_safety import AuroraError, ConfigError, UnknownBreakerError
+from aurora_safety import AuroraError, ConfigError, StorageError, UnknownBreakerError
 
 
 class TestConfigError:
@@ -42,3 +45,32 @@ class TestUnknownBreakerError:
         err = UnknownBreakerError("nope", ["a", "b"])
         assert isinstance(err, KeyError)
         assert str(err) == "unknown breaker 'nope' (known: a, b)"
+
+
+@pytest.mark.parametrize(
+    ("code", "cause"),
+    [
+        (errno.ENOSPC, "no space left on device"),
+        (errno.EIO, "input/output error"),
+        (errno.EROFS, "read-only file system"),
+        (errno.EACCES, "permission denied"),
+    ],
+)
+def test_storage_error_names_cause_action_and_path(code, cause):
+    fault = StorageError.from_os_error(
+        OSError(code, os.strerror(code), "/runs/x/tmp.123"), "/runs/x/trace.jsonl"
+    )
+    assert fault is not None
+    assert str(fault) == f"{cause} writing /runs/x/trace.jsonl"
+    assert fault.errno == code
+    assert isinstance(fault, AuroraError)  # the CLI's one line and exit 2
+
+
+def test_storage_error_falls_back_to_the_errors_own_file_and_ignores_other_errors():
+    fault = StorageError.from_os_error(OSError(errno.ENOSPC, "x", "/a/b"), action="creating")
+    assert str(fault) == "no space left on device creating /a/b"
+    assert StorageError.from_os_error(FileNotFoundError(errno.ENOENT, "x", "/a")) is None
+    detailed = StorageError(
+        "input/output error", "committing to", "/j.sqlite", detail="SQLite: disk I/O error"
+    )
+    assert str(detailed) == "input/output error committing to /j.sqlite (SQLite: disk I/O error)"

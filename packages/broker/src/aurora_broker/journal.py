@@ -16,13 +16,14 @@ import json
 import shlex
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from aurora_broker._schema import APPLICATION_ID, DDL, SCHEMA_VERSION
+from aurora_broker._storage import sqlite_storage_fault
 from aurora_broker.chain import GENESIS, session_digest, table_marks
 from aurora_broker.errors import ConfigMismatchError, JournalError
 from aurora_broker.integrity import check_integrity
@@ -73,13 +74,17 @@ class Journal:
                 f"file:{quote(str(path))}?mode={mode}", uri=True, isolation_level=None, timeout=10.0
             )
         except sqlite3.Error as exc:
-            raise JournalError(path, f"cannot open journal ({exc})") from None
+            raise sqlite_storage_fault(exc, path, "opening") or JournalError(
+                path, f"cannot open journal ({exc})"
+            ) from None
         journal = cls(conn, path, SystemClock() if clock is None else clock)
         try:
             journal._verify_or_create(config_hash, create)
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise JournalError(path, f"not a usable Aurora journal ({exc})") from None
+            raise sqlite_storage_fault(exc, path, "opening") or JournalError(
+                path, f"not a usable Aurora journal ({exc})"
+            ) from None
         except BaseException:
             conn.close()
             raise
@@ -146,31 +151,51 @@ class Journal:
         """A transaction, or a savepoint inside an open one (so a failed step undoes only itself)."""
         conn = self._conn
         name = f"sp{self._depth}"
-        conn.execute("BEGIN IMMEDIATE" if self._depth == 0 else f"SAVEPOINT {name}")
+        try:
+            conn.execute("BEGIN IMMEDIATE" if self._depth == 0 else f"SAVEPOINT {name}")
+        except sqlite3.Error as exc:
+            self._raise_storage_fault(exc, "writing")
+            raise
         self._depth += 1
         try:
             yield self
-        except BaseException:
+        except BaseException as exc:
             self._depth -= 1
             if self._depth == 0:
-                conn.execute("ROLLBACK")
-                for listener in self._rollback_listeners:
-                    listener()
-            else:
+                self._rollback()
+            elif conn.in_transaction:  # SQLite ends the whole transaction itself on a full disk or I/O error
                 conn.execute(f"ROLLBACK TO {name}")
                 conn.execute(f"RELEASE {name}")
+            self._raise_storage_fault(exc, "writing")
             raise
         self._depth -= 1
         if self._depth == 0:
             try:
                 conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                for listener in self._rollback_listeners:
-                    listener()
+            except BaseException as exc:
+                self._rollback()
+                self._raise_storage_fault(exc, "committing to")
                 raise
         else:
             conn.execute(f"RELEASE {name}")
+
+    def _rollback(self) -> None:
+        """Undo the open transaction, unless SQLite already has (it does on a full disk or I/O error).
+
+        Called while another error is on its way out: a failing ROLLBACK must not replace it
+        (the next open recovers from the WAL either way), so its own error is dropped.
+        """
+        if self._conn.in_transaction:
+            with suppress(sqlite3.Error):
+                self._conn.execute("ROLLBACK")
+        for listener in self._rollback_listeners:
+            listener()
+
+    def _raise_storage_fault(self, exc: BaseException, action: str) -> None:
+        """Raise ``exc`` as a ``StorageError`` naming this journal when it is a storage fault."""
+        fault = sqlite_storage_fault(exc, self.path, action)
+        if fault is not None and fault is not exc:
+            raise fault from exc
 
     @contextmanager
     def atomic(self) -> Iterator[Journal]:

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from aurora_broker._schema import APPLICATION_ID, SCHEMA_VERSION
+from aurora_broker._storage import on_read_only_mount, sqlite_storage_fault
 from aurora_broker.chain import ChainCheck, verify_chain
 from aurora_broker.errors import JournalError
 from aurora_broker.integrity import check_integrity
@@ -147,6 +148,13 @@ def _side(text: str) -> Side | str:
     return Side(text) if text in Side.__members__ else text  # a rejected order may carry a bad side
 
 
+def _unusable(error: sqlite3.Error, path: Path) -> Exception:
+    """A storage fault named as such; anything else means the file itself is not a usable journal."""
+    return sqlite_storage_fault(error, path, "opening") or JournalError(
+        path, f"not a usable Aurora journal ({error})"
+    )
+
+
 class JournalReader:
     """Read-only, typed questions to one journal connection."""
 
@@ -170,17 +178,19 @@ class JournalReader:
         if path.is_dir():
             path = path / JOURNAL_NAME
         check_file(path, create=False)
+        # On a read-only mount nobody can be writing, and SQLite could not create its -shm file there.
+        mode = "ro&immutable=1" if on_read_only_mount(path) else "rw"
         try:
-            conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=rw", uri=True, timeout=10.0)
+            conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode={mode}", uri=True, timeout=10.0)
             conn.execute("PRAGMA query_only = ON")
         except sqlite3.Error as exc:
-            raise JournalError(path, f"not a usable Aurora journal ({exc})") from None
+            raise _unusable(exc, path) from None
         try:
             reader = cls(conn, path)
             reader.check()
             yield reader
         except sqlite3.DatabaseError as exc:
-            raise JournalError(path, f"not a usable Aurora journal ({exc})") from None
+            raise _unusable(exc, path) from None
         finally:
             conn.close()
 

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from aurora_e2d.errors import ArtifactError
 from aurora_e2d.faults import fault_point
+from aurora_safety import StorageError
 
 if TYPE_CHECKING:
     import polars as pl
@@ -59,13 +60,28 @@ _FILE_MODE = 0o644
 
 
 def atomic_write_bytes(path: Path | str, data: bytes) -> None:
-    """Write ``data`` so readers see the old file or the new one, never a torn one."""
+    """Write ``data`` so readers see the old file or the new one, never a torn one.
+
+    A full disk, an I/O error, a read-only or forbidden directory is a
+    ``StorageError`` naming ``path`` (the old file, if any, is left as it was).
+    """
     path = Path(path)
+    try:
+        _atomic_write(path, data)
+    except OSError as exc:
+        fault = StorageError.from_os_error(exc, path, "writing")
+        if fault is None:
+            raise
+        raise fault from exc
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, _FILE_MODE)  # mkstemp creates 0600; artifacts are ordinary readable files
         with os.fdopen(fd, "wb") as handle:
+            fault_point("write_artifact", path)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

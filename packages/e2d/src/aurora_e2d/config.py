@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from aurora_broker import BrokerConfig
 from aurora_e2d.identity import identity_hash
 from aurora_safety import ConfigError, Limits, load_limits
+from aurora_safety.config import MAX_COUNT, MAX_NOTIONAL_USD
 
 __all__ = [
     "DEFAULT_SOURCE",
@@ -45,18 +46,18 @@ class DataConfig(BaseModel):
     # every stage key), and `aurora advance` moves a run to a newer snapshot under the same config.
     snapshot: str | None = None
     sanity_mode: Literal["strict", "repair"] = "strict"
-    bad_tick_return_threshold: float = Field(0.5, gt=0, allow_inf_nan=False)
+    bad_tick_return_threshold: float = Field(0.5, gt=0, le=100, allow_inf_nan=False)
 
 
 class ModelConfig(BaseModel):
     model_config = _FROZEN
-    min_train_years: int = Field(2, gt=0)
-    ridge_alpha: float = Field(1.0, gt=0, allow_inf_nan=False)
+    min_train_years: int = Field(2, gt=0, le=100)
+    ridge_alpha: float = Field(1.0, gt=0, le=1e12, allow_inf_nan=False)
 
 
 class DecisionConfig(BaseModel):
     model_config = _FROZEN
-    top_k: int = Field(2, gt=0)
+    top_k: int = Field(2, gt=0, le=MAX_COUNT)
     max_weight: float = Field(0.5, gt=0, le=1, allow_inf_nan=False)
     max_gross: float = Field(1.0, gt=0, le=2, allow_inf_nan=False)
 
@@ -81,11 +82,15 @@ class ExecutionConfig(BaseModel):
     """How decisions become orders, and the paper broker's costs (defaults: the broker's own)."""
 
     model_config = _FROZEN
-    limit_offset_bps: float = Field(50.0, gt=0, allow_inf_nan=False)  # limit = close ± offset
-    commission_per_share_usd: float = Field(_BROKER.commission_per_share_usd, ge=0, allow_inf_nan=False)
-    min_commission_usd: float = Field(_BROKER.min_commission_usd, ge=0, allow_inf_nan=False)
-    slippage_bps: float = Field(_BROKER.slippage_bps, ge=0, allow_inf_nan=False)
-    starting_cash_usd: float = Field(_BROKER.starting_cash_usd, gt=0, allow_inf_nan=False)
+    limit_offset_bps: float = Field(50.0, gt=0, lt=10_000, allow_inf_nan=False)  # limit = close ± offset
+    commission_per_share_usd: float = Field(
+        _BROKER.commission_per_share_usd, ge=0, le=100, allow_inf_nan=False
+    )
+    min_commission_usd: float = Field(_BROKER.min_commission_usd, ge=0, le=1e6, allow_inf_nan=False)
+    slippage_bps: float = Field(_BROKER.slippage_bps, ge=0, lt=10_000, allow_inf_nan=False)
+    starting_cash_usd: float = Field(
+        _BROKER.starting_cash_usd, gt=0, le=MAX_NOTIONAL_USD, allow_inf_nan=False
+    )
     allow_short: bool = False  # long-only book: a sell beyond the held shares is SHORT_SALE
 
 
@@ -99,13 +104,15 @@ class BlessConfig(BaseModel):
     baseline_sharpe_margin: float = Field(0.10, ge=0, allow_inf_nan=False)  # below a baseline by at most this
     baseline_drawdown_margin_frac: float = Field(0.0, ge=0, le=1, allow_inf_nan=False)
     max_slice_loss_frac: float = Field(0.10, ge=0, le=1, allow_inf_nan=False)  # a year, or a group's P&L
-    slice_groups: int = Field(4, gt=0)  # symbol groups: sha256(symbol) mod this
-    skew_sessions: int = Field(10, gt=0)  # sessions advanced through the daily path
-    drift_window_sessions: int = Field(63, gt=1)  # the latest window compared with the training window
-    drift_bins: int = Field(10, ge=2)  # quantile bins of the training window (Jensen-Shannon)
+    slice_groups: int = Field(4, gt=0, le=MAX_COUNT)  # symbol groups: sha256(symbol) mod this
+    skew_sessions: int = Field(10, gt=0, le=MAX_COUNT)  # sessions advanced through the daily path
+    drift_window_sessions: int = Field(
+        63, gt=1, le=MAX_COUNT
+    )  # the latest window compared with the training window
+    drift_bins: int = Field(10, ge=2, le=MAX_COUNT)  # quantile bins of the training window (Jensen-Shannon)
     drift_threshold: float = Field(0.1, gt=0, allow_inf_nan=False)  # TFDV / Evidently default
     drift_envelope_quantile: float = Field(0.95, gt=0, le=1, allow_inf_nan=False)
-    max_model_age_sessions: int = Field(260, gt=0)  # a yearly refit plus its purge
+    max_model_age_sessions: int = Field(260, gt=0, le=MAX_COUNT)  # a yearly refit plus its purge
 
 
 _ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"

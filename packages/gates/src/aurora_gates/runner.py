@@ -15,4 +15,4 @@ def run_gate(level: Level, context: GateContext, registry: Registry = REGISTRY) 
 
 def _load_checks() -> None:
     """Import the check modules; registering happens at import."""
-    from aurora_gates import checks_journal, checks_l0, checks_l1, checks_l2, ratchet  # noqa: F401
+    from aurora_gates import checks_derived, checks_journal, checks_l0, checks_l1, checks_l2, ratchet  # noqa: F401

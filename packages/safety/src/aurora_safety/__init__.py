@@ -28,7 +28,7 @@ from aurora_safety.checks import (
 )
 from aurora_safety.clock import Clock, SystemClock, TestClock
 from aurora_safety.config import ACTION_DEFAULTS, LIMIT_DEFAULTS, Limits, load_limits
-from aurora_safety.errors import AuroraError, ConfigError, UnknownBreakerError
+from aurora_safety.errors import AuroraError, ConfigError, StorageError, UnknownBreakerError
 from aurora_safety.events import (
     BreakerReset,
     BreakerTripped,
@@ -92,6 +92,7 @@ __all__ = [
     "Rejection",
     "SessionOrderCounter",
     "StateChanged",
+    "StorageError",
     "SystemClock",
     "TestClock",
     "TokenBucket",

@@ -1,8 +1,9 @@
 """Risk limits: frozen, typed, keyword-only, every default finite and positive.
 
 A limit can never be disabled by configuration: 0, negative, inf, NaN, null,
-a bool or a string is refused with one line naming the field, the
-expectation, the value and the source file (the CLI exits 2 on it).
+a bool, a string, or a value beyond its documented upper bound (the
+``MAX_*`` constants) is refused with one line naming the field, the
+expectation and bound, the value and the source file (the CLI exits 2 on it).
 Every default is declared once, in the ``Field`` below; ``LIMIT_DEFAULTS`` is
 derived from them for the pre-commit hook that audits defaults.
 """
@@ -17,11 +18,37 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from aurora_safety.errors import ConfigError
 from aurora_safety.state import TradingState
 
-__all__ = ["ACTION_DEFAULTS", "LIMIT_DEFAULTS", "Limits", "load_limits"]
+__all__ = [
+    "ACTION_DEFAULTS",
+    "LIMIT_DEFAULTS",
+    "MAX_BPS",
+    "MAX_COUNT",
+    "MAX_NOTIONAL_USD",
+    "MAX_ORDER_SHARES",
+    "MAX_RATE_PER_SEC",
+    "MAX_SECONDS",
+    "Limits",
+    "load_limits",
+]
+
+# Upper bounds, declared once: a "limit" beyond them limits nothing (and an integer beyond int64
+# cannot even be journaled). Documented in docs/architecture.md ("Limits and their bounds").
+MAX_ORDER_SHARES = 1_000_000_000  # shares in one order: more than any listed stock trades in a day
+MAX_COUNT = 1_000_000  # orders per session, a burst, consecutive rejects
+MAX_NOTIONAL_USD = (
+    1_000_000_000_000  # USD 1 trillion: beyond any book this desk runs (int64 cents hold 9.2e16)
+)
+MAX_SECONDS = 31_622_400  # 366 days: a reference older than a year is stale, whatever the config says
+MAX_BPS = 100_000  # 1,000 %
+MAX_RATE_PER_SEC = 1_000_000
 
 # strict: a bool or a numeric string is a type error, never coerced.
-PositiveInt = Annotated[int, Field(strict=True, gt=0)]
-PositiveFloat = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
+PositiveInt = Annotated[int, Field(strict=True, gt=0, le=MAX_COUNT)]
+Shares = Annotated[int, Field(strict=True, gt=0, le=MAX_ORDER_SHARES)]
+NotionalUsd = Annotated[float, Field(strict=True, gt=0, le=MAX_NOTIONAL_USD, allow_inf_nan=False)]
+Seconds = Annotated[float, Field(strict=True, gt=0, le=MAX_SECONDS, allow_inf_nan=False)]
+Bps = Annotated[float, Field(strict=True, gt=0, le=MAX_BPS, allow_inf_nan=False)]
+PerSecond = Annotated[float, Field(strict=True, gt=0, le=MAX_RATE_PER_SEC, allow_inf_nan=False)]
 Percent = Annotated[float, Field(strict=True, gt=0, le=100, allow_inf_nan=False)]
 
 _BREAKER_ACTIONS = (TradingState.REDUCING, TradingState.HALTED)
@@ -32,15 +59,15 @@ class Limits(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
-    max_order_qty_shares: PositiveInt = 10_000
-    max_order_notional_usd: PositiveFloat = 250_000.0
-    max_position_notional_usd: PositiveFloat = 500_000.0
-    max_gross_exposure_usd: PositiveFloat = 1_500_000.0
-    max_daily_notional_usd: PositiveFloat = 2_000_000.0
+    max_order_qty_shares: Shares = 10_000
+    max_order_notional_usd: NotionalUsd = 250_000.0
+    max_position_notional_usd: NotionalUsd = 500_000.0
+    max_gross_exposure_usd: NotionalUsd = 1_500_000.0
+    max_daily_notional_usd: NotionalUsd = 2_000_000.0
     max_session_orders: PositiveInt = 50
-    price_band_bps: PositiveFloat = 1_000.0  # 10 % either side of the reference
-    stale_after_secs: PositiveFloat = 432_000.0  # 5 days: a weekend plus holidays
-    max_messages_per_sec: PositiveFloat = 50.0  # submits and cancels alike
+    price_band_bps: Bps = 1_000.0  # 10 % either side of the reference
+    stale_after_secs: Seconds = 432_000.0  # 5 days: a weekend plus holidays
+    max_messages_per_sec: PerSecond = 50.0  # submits and cancels alike
     message_burst: PositiveInt = 100
     max_drawdown_pct: Percent = 25.0
     max_daily_loss_pct: Percent = 10.0
@@ -58,14 +85,13 @@ class Limits(BaseModel):
 
 
 def _expectation(name: str) -> str:
-    """What a field accepts, in words, derived from its declared type."""
+    """What a field accepts, in words, derived from its declared type and bound."""
     if name.endswith("_action"):
         return "must be one of 'REDUCING', 'HALTED'"
-    if name.endswith("_pct"):
-        return "must be a finite number > 0 and <= 100"
-    if Limits.model_fields[name].annotation is int:
-        return "must be an integer > 0"
-    return "must be a finite number > 0"
+    info = Limits.model_fields[name]
+    bound = next((m.le for m in info.metadata if getattr(m, "le", None) is not None), None)
+    kind = "an integer" if info.annotation is int else "a finite number"
+    return f"must be {kind} > 0" + ("" if bound is None else f" and <= {bound}")
 
 
 LIMIT_DEFAULTS: dict[str, int | float] = {

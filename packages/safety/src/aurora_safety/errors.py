@@ -7,9 +7,19 @@ subclasses a built-in so callers can catch it the ordinary way.
 
 from __future__ import annotations
 
+import errno
 import math
+import os
+from pathlib import Path
 
-__all__ = ["AuroraError", "ConfigError", "UnknownBreakerError", "format_value"]
+__all__ = [
+    "STORAGE_ERRNOS",
+    "AuroraError",
+    "ConfigError",
+    "StorageError",
+    "UnknownBreakerError",
+    "format_value",
+]
 
 _NO_VALUE = object()
 
@@ -80,4 +90,45 @@ class UnknownBreakerError(AuroraError, KeyError):
         super().__init__(self.message)
 
     def __str__(self) -> str:  # KeyError would repr-quote the whole message
+        return self.message
+
+
+# Faults of the storage itself, not of the data: the disk, the device, the mount or the permissions.
+STORAGE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS, errno.EACCES, errno.EPERM}
+)
+
+
+class StorageError(AuroraError):
+    """Disk full, I/O error, read-only or permission fault: one line naming the cause and the path.
+
+    ``no space left on device writing runs/x/trace.jsonl``. The CLI prints it
+    and exits 2; what was committed before the fault is kept, and the same
+    command (or ``aurora resume``) continues once the fault is fixed. Not an
+    ``OSError``: no handler meant for a missing file may swallow or rename it.
+    """
+
+    def __init__(
+        self, cause: str, action: str, path: object, *, code: int | None = None, detail: str | None = None
+    ) -> None:
+        self.cause = cause
+        self.action = action
+        self.path = str(path)
+        text = f"{cause} {action} {self.path}" + ("" if detail is None else f" ({detail})")
+        self.message = " ".join(text.split())
+        self.errno = code
+        super().__init__(self.message)
+
+    @classmethod
+    def from_os_error(
+        cls, error: OSError, path: object = None, action: str = "writing"
+    ) -> StorageError | None:
+        """The storage fault ``error`` is, naming ``path`` (else the error's own file); None for others."""
+        if error.errno not in STORAGE_ERRNOS:
+            return None
+        where = path if path is not None else error.filename
+        cause = os.strerror(error.errno).lower()  # 'no space left on device', 'input/output error', ...
+        return cls(cause, action, "an unnamed file" if where is None else Path(str(where)), code=error.errno)
+
+    def __str__(self) -> str:
         return self.message

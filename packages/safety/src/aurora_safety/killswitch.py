@@ -28,6 +28,7 @@ from pathlib import Path
 
 from aurora_safety import env
 from aurora_safety.clock import Clock, SystemClock
+from aurora_safety.errors import StorageError
 
 __all__ = [
     "KILL_FILE_NAME",
@@ -185,6 +186,19 @@ def engage(path: Path, reason: str, *, clock: Clock | None = None) -> Path:
     now_ns = (SystemClock() if clock is None else clock).time_ns()
     stamp = datetime.fromtimestamp(now_ns / 1e9, tz=UTC).isoformat(timespec="seconds")
     body = json.dumps({"reason": reason, "engaged_at_utc": stamp}, sort_keys=True) + "\n"
+    try:
+        _write_kill_file(path, body)
+    except OSError as exc:  # a full or read-only disk: the operator must hear the switch is NOT on
+        fault = StorageError.from_os_error(exc, path, "writing")
+        if fault is None:
+            raise
+        raise StorageError(
+            fault.cause, "writing", path, code=fault.errno, detail="kill switch NOT engaged"
+        ) from exc
+    return path
+
+
+def _write_kill_file(path: Path, body: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -200,7 +214,6 @@ def engage(path: Path, reason: str, *, clock: Clock | None = None) -> Path:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
-    return path
 
 
 def disengage(paths: Iterable[Path]) -> list[Path]:

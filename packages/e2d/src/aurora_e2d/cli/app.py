@@ -30,7 +30,7 @@ from aurora_e2d.cli.data import data_app
 from aurora_e2d.errors import CheckFailedError
 from aurora_e2d.exitcodes import ExitCode
 from aurora_e2d.runtime.signals import EXIT_CODES, StopSignals
-from aurora_safety import AuroraError, ConfigError
+from aurora_safety import AuroraError, ConfigError, StorageError
 
 if TYPE_CHECKING:
     from aurora_e2d.config import RunConfig
@@ -485,7 +485,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command and return its exit code (typer: usage errors exit 2).
 
     Every bad-input error Aurora raises derives from ``AuroraError`` (config,
-    input data, journal, orders file) and becomes one line and exit 2;
+    input data, journal, orders file, storage faults) and becomes one line and
+    exit 2, as does any disk-full, I/O, read-only or permission ``OSError``;
     anything else is a bug and keeps its traceback.
     """
     if not _builtin_command(sys.argv[1:] if argv is None else argv):
@@ -494,6 +495,12 @@ def main(argv: list[str] | None = None) -> int:
         app(args=argv, prog_name="aurora")
     except AuroraError as error:
         typer.echo(f"aurora: error: {error}", err=True)
+        return ExitCode.BAD_INPUT
+    except OSError as error:  # a storage fault at a write no code named more precisely: still one line
+        fault = StorageError.from_os_error(error)
+        if fault is None:
+            raise
+        typer.echo(f"aurora: error: {fault}", err=True)
         return ExitCode.BAD_INPUT
     except CheckFailedError as failed:
         typer.echo(f"aurora: check failed: {failed}", err=True)

@@ -25,6 +25,9 @@ from .phase import PhaseInfo as PhaseInfo
 from .phase import RunPhase as RunPhase
 from .phase import is_run_dir as is_run_dir
 from .phase import read_phase as read_phase
+from .rederive import Difference as Difference
+from .rederive import first_difference as first_difference
+from .rederive import rederive as rederive
 from .signals import Interrupted as Interrupted
 from .signals import StopSignals as StopSignals
 from .stack import TradingStack as TradingStack

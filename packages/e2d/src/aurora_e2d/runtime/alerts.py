@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from aurora_broker import SubmitOrder
+from aurora_e2d.faults import fault_point
 from aurora_e2d.trace import Trace
 from aurora_router import JournalSink, RouteResult
-from aurora_safety import BreakerTripped, StateChanged, TradingState
+from aurora_safety import BreakerTripped, StateChanged, StorageError, TradingState
 
 ALERTS = "alerts.jsonl"
 
@@ -31,10 +32,17 @@ FORWARDERS: list[Callable[[Path, Mapping[str, Any]], None]] = []
 def append_record(path: Path, record: dict[str, Any]) -> None:
     """Append one JSON line to an alert log, flushed and fsynced before returning."""
     record["written_at_ns"] = time.time_ns()
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(record, sort_keys=True, default=str) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        with path.open("a", encoding="utf-8") as handle:
+            fault_point("write_alert", path)
+            handle.write(json.dumps(record, sort_keys=True, default=str) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:  # a full disk or a read-only directory is named, never a traceback
+        fault = StorageError.from_os_error(exc, path, "writing")
+        if fault is None:
+            raise
+        raise fault from exc
 
 
 class AlertSink:

@@ -69,6 +69,19 @@ EQUITY_SCHEMA = pa.schema(
 )
 
 
+DERIVED = ("orders", "fills", "positions", "equity")
+
+
+def derive_frames(journal: JournalReader, ts_by_day: dict[date, datetime]) -> dict[str, pl.DataFrame]:
+    """Every execution artifact from the journal: what a run writes and what `gate l0` re-derives."""
+    return {
+        "orders": orders_frame(journal),
+        "fills": fills_frame(journal, ts_by_day),
+        "positions": positions_frame(journal, ts_by_day),
+        "equity": equity_frame(journal, ts_by_day),
+    }
+
+
 def orders_frame(journal: JournalReader) -> pl.DataFrame:
     """One row per order the router answered (first answer per id), with its final state."""
     final = {order.client_order_id: (str(order.status), order.filled_quantity) for order in journal.orders()}

@@ -36,8 +36,9 @@ from aurora_e2d.runformat import (
     BACKUP_GLOB,
 )
 from aurora_e2d.runtime.alerts import AlertSink, ObservingSink
-from aurora_e2d.runtime.derive import equity_frame, fills_frame, orders_frame, positions_frame
+from aurora_e2d.runtime.derive import derive_frames
 from aurora_e2d.runtime.halts import halt_refusal, read_halt
+from aurora_e2d.runtime.lock import RunDirBusyError, holder
 from aurora_e2d.runtime.loop import (
     ExecutionLoop,
     LoopOutcome,
@@ -227,13 +228,7 @@ def _derive_artifacts(runner: StageRunner, loop: ExecutionLoop) -> None:
     bars = runner.outputs.frames["bars"]
     days = bars.select("date", "ts").unique(subset="date")  # one close per session, not per bar
     ts_by_day = dict(zip(days["date"].to_list(), days["ts"].to_list(), strict=True))
-    derived = {
-        "orders": orders_frame(loop.journal.read),
-        "fills": fills_frame(loop.journal.read, ts_by_day),
-        "positions": positions_frame(loop.journal.read, ts_by_day),
-        "equity": equity_frame(loop.journal.read, ts_by_day),
-    }
-    for name, frame in derived.items():
+    for name, frame in derive_frames(loop.journal.read, ts_by_day).items():
         spec = ARTIFACTS[name]
         sha = write_parquet(frame, runner.run_dir / spec.file, spec.schema, list(spec.sort_by))
         runner.outputs.frames[name] = frame
@@ -312,6 +307,9 @@ def _write_manifest(runner: StageRunner, run_id: str, config: RunConfig, flags: 
 def resume_job(run_dir: Path, progress: Progress | None = None, stop: StopSignals | None = None) -> RunResult:
     """Continue a killed, crashed, interrupted or halted run; a completed one is left exactly as it is."""
     config = load_run_config(run_dir)
+    live = holder(run_dir)
+    if live is not None:  # refused before reading a journal the live writer may hold locked
+        raise RunDirBusyError(run_dir, live)
     if read_phase(run_dir, config).phase is RunPhase.COMPLETED:
         return RunResult(
             run_dir,

@@ -256,6 +256,7 @@ class ExecutionLoop:
             if digest is not None:
                 checkpoint["decisions_sha256"] = digest
             self.journal.write_checkpoint(session.day, checkpoint)
+            fault_point("journal_commit", self.journal.path)
         fault_point("after_commit")
         return halt, (time.perf_counter() - started) * 1000.0
 
