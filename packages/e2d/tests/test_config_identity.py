@@ -67,11 +67,12 @@ def test_trading_values_change_the_identity_and_nothing_else_does() -> None:
 def test_a_new_field_at_its_neutral_value_keeps_the_identity(monkeypatch: pytest.MonkeyPatch) -> None:
     dumped = RunConfig().model_dump(mode="json")
     before = identity_hash(dumped)
-    newer = {**dumped, "universe": {"min_price": 0.0}, "alerts": {"webhook_url": "https://x"}}
+    # a section a later release might add (a hypothetical one: [universe] already exists)
+    newer = {**dumped, "hedging": {"beta_cap": 0.0}, "alerts": {"webhook_url": "https://x"}}
     assert identity_hash(newer) != before  # unregistered: counted, never silently ignored
-    monkeypatch.setitem(NEUTRAL, "universe.min_price", 0.0)
+    monkeypatch.setitem(NEUTRAL, "hedging.beta_cap", 0.0)
     assert identity_hash(newer) == before  # neutral value: an older run continues
-    assert identity_hash({**newer, "universe": {"min_price": 5.0}}) != before  # trades differently
+    assert identity_hash({**newer, "hedging": {"beta_cap": 5.0}}) != before  # trades differently
 
 
 def test_the_identity_is_versioned_and_canonical() -> None:
@@ -79,7 +80,10 @@ def test_the_identity_is_versioned_and_canonical() -> None:
     assert content["identity_version"] == identity.IDENTITY_VERSION
     assert "bless.slice_groups" not in content["values"]
     assert "data.snapshot" not in content["values"]
-    assert set(content["values"]) == IDENTITY_V1_FIELDS
+    # v1's fields, and the later ones whose value differs from their neutral one ([universe]'s
+    # defaults filter names out, so they always count: ADR 0013)
+    later = {path for path in NEUTRAL if path.split(".", 1)[0] == "universe"}
+    assert set(content["values"]) == IDENTITY_V1_FIELDS | later
 
 
 def test_the_legacy_hash_reproduces_what_the_previous_release_recorded() -> None:

@@ -180,7 +180,8 @@ class TestGoldensAndGates:
 
     def test_without_goldens_every_metric_says_no_golden(self, completed: Path, tmp_path: Path) -> None:
         html = (write_report(completed, repo_root=tmp_path)).read_text()
-        assert html.count('<span class="badge muted">no golden</span>') == 10
+        # the ten headline metrics, and total return (this window is under a year: ADR 0013)
+        assert html.count('<span class="badge muted">no golden</span>') == 11
         assert "No gate report for this revision" in html
 
     def test_golden_pass_and_fail_follow_direction_and_tolerance(
@@ -222,7 +223,8 @@ class TestGoldensAndGates:
         (tmp_path / "goldens" / "metrics.json").write_text(json.dumps(goldens))
         html = write_report(completed, repo_root=tmp_path).read_text()
         assert ">FAIL</span>" not in html
-        assert html.count('<span class="badge muted">no golden</span>') == 10
+        # the ten headline metrics, and total return (this window is under a year: ADR 0013)
+        assert html.count('<span class="badge muted">no golden</span>') == 11
         assert (
             f"the goldens belong to snapshot ffffffffffff, this run read snapshot "
             f"{lock_of(completed)[:12]}: not compared" in html

@@ -108,10 +108,10 @@ def _setup(run_dir: Path, n: int, *, watch: bool) -> tuple[Journal, PaperBroker,
         max_order_notional_usd=1e12,
         max_session_orders=4 * n + 10,
         message_burst=4 * n + 10,
-        max_messages_per_sec=1e9,
+        max_messages_per_sec=1e6,  # the documented upper bound; a burst covers the whole batch
         max_daily_notional_usd=1e12,
         max_position_notional_usd=1e12,
-        max_gross_exposure_usd=1e13,
+        max_gross_exposure_usd=1e12,
         max_consecutive_rejects=10**6,
     )  # limits out of reach: every order takes the full path
     clock = SystemClock()

@@ -115,7 +115,7 @@ def _run(
 ) -> None:
     from aurora_e2d.config import load_config
     from aurora_e2d.research.executors import ExecutorSpec
-    from aurora_e2d.runtime.rundir import claim_run_dir
+    from aurora_e2d.runtime.rundir import claim_run_dir, new_run_id
 
     with StopSignals(on_second=_second_signal(run_dir, claimed)) as stop:
         how = ExecutorSpec.from_options(executor, workers, scheduler)  # how, not what: not in the config hash
@@ -123,13 +123,16 @@ def _run(
             config, snapshot=snapshot, start=_date("--start", start), end=_date("--end", end)
         )
         _stop_before_claim(stop, run_dir)
-        # Lock, config.json and run id exist before any stage: a kill lands from this instant.
-        with claim_run_dir(settings, run_dir) as claim:
+        from aurora_e2d.runtime.watch import watched
+
+        target = run_dir if run_dir is not None else Path("runs") / new_run_id(settings)
+        # Watched outside the claim: metrics.prom and the summary read the run once its lock is free.
+        # The claim: lock, config.json and run id exist before any stage; a kill lands from this instant.
+        with watched("run", target, settings) as watch, claim_run_dir(settings, target) as claim:
             claimed.append(claim.run_dir)
             from aurora_e2d.runtime.job import run_claimed  # the heavy stack loads only now
-            from aurora_e2d.runtime.watch import watched
 
-            with watched("run", claim.run_dir, settings) as watch, _progress() as progress:
+            with _progress() as progress:
                 result = watch.result = run_claimed(settings, claim, progress, stop, executor=how)
     _finish(result, stop)
 

@@ -19,7 +19,8 @@ from aurora_broker import JOURNAL_NAME
 from aurora_e2d.artifacts import atomic_write_bytes, sha256_file
 from aurora_e2d.manifest import MANIFEST, read_manifest
 from aurora_e2d.runformat import BACKUP_GLOB, RUN_FORMAT_VERSION, upgrade_run_dir
-from aurora_e2d.runtime.job import _history, _read_frozen, load_run_config
+from aurora_e2d.runtime.job import _history
+from aurora_e2d.runtime.rundir import load_run_config, read_frozen
 from aurora_e2d.runtime.lock import RunLock
 from aurora_e2d.runtime.phase import CONFIG_FILE
 
@@ -30,7 +31,7 @@ def migrate_run(run_dir: Path) -> str:
     """Upgrade ``run_dir`` in place (see the module docstring); the line to print."""
     identity = load_run_config(run_dir).config_hash()  # refuses a newer or foreign directory
     with RunLock(run_dir):
-        upgrade = upgrade_run_dir(run_dir, _read_frozen(run_dir / CONFIG_FILE), identity)
+        upgrade = upgrade_run_dir(run_dir, read_frozen(run_dir / CONFIG_FILE), identity)
         if upgrade is None:
             return f"{run_dir} is already format {RUN_FORMAT_VERSION}; nothing to migrate"
         if (run_dir / MANIFEST).is_file() and (run_dir / JOURNAL_NAME).is_file():

@@ -21,6 +21,7 @@ from pathlib import Path
 from aurora_e2d.config import RunConfig, validate_config
 from aurora_e2d.errors import InputError
 from aurora_e2d.runtime.lock import RunDirBusyError, RunLock
+from aurora_safety import AuroraError
 
 __all__ = [
     "CONFIG_FILE",
@@ -48,7 +49,7 @@ def claim_early(run_dir: Path) -> None:
     created = not run_dir.exists()
     try:
         _early[run_dir] = (RunLock(run_dir).acquire(), created)
-    except (OSError, InputError):
+    except (OSError, AuroraError):  # InputError, StorageError: the normal claim says it in one line
         if created:
             shutil.rmtree(run_dir, ignore_errors=True)
 
