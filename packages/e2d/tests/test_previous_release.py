@@ -2,14 +2,16 @@
 
 ``tests/fixtures/releases/cd38524-run`` was written once by main at cd38524
 (journal format v2, run-directory format 1; see that directory's README) over
-the bundled data cut at 2012-12-31 and is never regenerated. A copy is pointed
-at the same cut re-made here (its lock hash must equal the one the release
-recorded), advanced with the current code to 2013-03-01, and compared with a
-current-code batch run over the same window: advance = batch from there on.
-That equality holds while the current code trades the fixture's sessions as
-the previous release did; a release that changes trading on purpose must
-re-judge it (the fixture's own sessions are then history made by other rules,
-and ``test_the_previous_releases_sessions_are_kept`` still holds).
+the bundled data cut at 2012-12-31 and is never regenerated; the cut it read is
+kept beside it (``cd38524-snapshot/cut-2012-12-31``, made by that release's
+importer: its lock hash is the one the run recorded). A copy is pointed at that
+cut, advanced with the current code to 2013-03-01 in one step, and compared
+with the same copy advanced in two steps: advance = batch from there on.
+
+The previous release traded its own sessions by other sizing rules (orders
+were sliced, now they are clipped: ADR 0013), so a current-code batch run
+over the whole window differs from the fixture's history by design;
+``test_the_previous_releases_sessions_are_kept`` checks that history is kept.
 """
 
 from __future__ import annotations
@@ -29,17 +31,17 @@ from aurora_broker import JournalReader
 from aurora_e2d.data import load_snapshot
 
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "releases" / "cd38524-run"
+RELEASE_CUT = REPO_ROOT / "tests" / "fixtures" / "releases" / "cd38524-snapshot" / "cut-2012-12-31"
 SEAM = dt.date(2012, 12, 31)  # the fixture's snapshot ends here
+MID = dt.date(2013, 1, 31)
 FINAL = dt.date(2013, 3, 1)
-START = ("--start", "2012-09-04")  # the fixture's own start
 
 
 @pytest.fixture(scope="module")
 def cuts(tmp_path_factory: pytest.TempPathFactory) -> dict[dt.date, Path]:
     root = tmp_path_factory.mktemp("release-cuts")
-    return {
-        day: cut_snapshot(root / f"cut-{day.isoformat()}", day) for day in (SEAM, FINAL)
-    }  # the name is in the lock
+    cuts = {day: cut_snapshot(root / f"cut-{day.isoformat()}", day) for day in (MID, FINAL)}  # current code
+    return {SEAM: RELEASE_CUT, **cuts}  # the seam's cut as the release made it
 
 
 def _copy(cuts: dict[dt.date, Path], target: Path) -> Path:
@@ -76,7 +78,7 @@ def test_status_reads_the_previous_releases_directory_as_it_is(
     assert (run_dir / "journal.sqlite").read_bytes() == before  # a reader migrates nothing
 
 
-def test_advance_migrates_then_equals_a_current_batch_run(
+def test_advance_migrates_then_equals_advancing_in_steps(
     advanced: tuple[Path, str], cuts: dict[dt.date, Path], tmp_path: Path
 ) -> None:
     run_dir, stderr = advanced
@@ -89,10 +91,11 @@ def test_advance_migrates_then_equals_a_current_batch_run(
         chain = reader.verify_chain()
     assert chain.ok, chain.problem
     assert manifest["journal"]["chain_head"] == {"session": FINAL.isoformat(), "sha256": chain.head}
-    batch = tmp_path / "batch"
-    ran = aurora("run", "--snapshot", cuts[FINAL], "--run-dir", batch, *START)
-    assert ran.returncode == 0, ran.stderr[-3000:]
-    assert artifact_hashes(run_dir) == artifact_hashes(batch)
+    stepped = _copy(cuts, tmp_path / "stepped")
+    for day in (MID, FINAL):
+        step = aurora("advance", "--run-dir", stepped, "--snapshot", cuts[day])
+        assert step.returncode == 0, step.stderr[-3000:]
+    assert artifact_hashes(run_dir) == artifact_hashes(stepped)
 
 
 def test_the_previous_releases_sessions_are_kept(advanced: tuple[Path, str]) -> None:
