@@ -6,19 +6,35 @@ runs and scores), ``promote`` (the checklist), ``ratchet`` (goldens),
 ``rollback`` (the rollback-test); ``evidence`` says where reports live.
 """
 
-from aurora_gates.evidence import REPORTS, Evidence
-from aurora_gates.registry import (
-    REGISTRY,
-    Check,
-    CheckFailed,
-    CheckResult,
-    GateContext,
-    Level,
-    Registry,
-    run_check,
-)
-from aurora_gates.report import GateReport
-from aurora_gates.runner import run_gate
+from importlib import import_module
+from typing import Any
+
+# Loaded on first use (PEP 562): `aurora --help` loads this package for its commands, and the
+# report module pulls in pyarrow; nothing heavy should load before a command needs it.
+_HOME = {
+    "REGISTRY": "aurora_gates.registry",
+    "REPORTS": "aurora_gates.evidence",
+    "Check": "aurora_gates.registry",
+    "CheckFailed": "aurora_gates.registry",
+    "CheckResult": "aurora_gates.registry",
+    "Evidence": "aurora_gates.evidence",
+    "GateContext": "aurora_gates.registry",
+    "GateReport": "aurora_gates.report",
+    "Level": "aurora_gates.registry",
+    "Registry": "aurora_gates.registry",
+    "run_check": "aurora_gates.registry",
+    "run_gate": "aurora_gates.runner",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'aurora_gates' has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "REGISTRY",

@@ -13,7 +13,6 @@ from rich.table import Table
 
 from aurora_gates.paths import repo_root
 from aurora_gates.registry import GateContext, Level
-from aurora_gates.runner import run_gate
 
 DEFAULT_L2_RUN_DIR = Path("runs") / "gate-l2"  # the run `nox -s l2` makes, under the repository
 
@@ -33,6 +32,7 @@ def gate(
     bundled ones): a run over another snapshot is refused (exit 2) before any check runs."""
     from aurora_gates import ratchet  # noqa: F401  (registers the L2 `ratchet` check)
     from aurora_gates.reference import load_reference, require_run_on_reference
+    from aurora_gates.runner import run_gate  # pyarrow and the checks: only when a gate runs
 
     root = repo_root()
     if level is Level.L2 and run_dir is not None:
