@@ -20,9 +20,9 @@ from aurora_e2d.artifacts import atomic_write_bytes, sha256_file
 from aurora_e2d.manifest import MANIFEST, read_manifest
 from aurora_e2d.runformat import BACKUP_GLOB, RUN_FORMAT_VERSION, upgrade_run_dir
 from aurora_e2d.runtime.job import _history
-from aurora_e2d.runtime.rundir import load_run_config, read_frozen
 from aurora_e2d.runtime.lock import RunLock
 from aurora_e2d.runtime.phase import CONFIG_FILE
+from aurora_e2d.runtime.rundir import load_run_config, read_frozen
 
 __all__ = ["migrate_run"]
 
