@@ -28,7 +28,7 @@ from _runs import (
     wait_for,
 )
 from _snapshots import cut_snapshot
-from aurora_broker import JOURNAL_NAME, quick_check_journal
+from aurora_broker import JOURNAL_NAME, integrity_check_journal
 from aurora_e2d.cli.app import main
 from aurora_e2d.runtime.backup import BACKUP_INDEX, create_backup, restore_backup
 
@@ -56,7 +56,7 @@ def archive(finished: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("backups") / "paper.tar.gz"
     result = create_backup(finished, out)
     assert out.is_file()
-    assert "journal quick_check ok" in result.message
+    assert "journal integrity_check ok" in result.message
     return out
 
 
@@ -102,7 +102,7 @@ def test_a_backup_of_a_live_run_restores_to_a_consistent_journal(tmp_path: Path)
     assert code == 0, err[-2000:]
     assert "backed up live run" in result.message
     restore_backup(out, restored)
-    assert quick_check_journal(restored / JOURNAL_NAME) == "ok"
+    assert integrity_check_journal(restored / JOURNAL_NAME) == "ok"
     taken = [s for (s,) in query(restored, "SELECT session FROM checkpoints ORDER BY session")]
     assert len(taken) >= 20
     # a prefix of the original's sessions, each exactly once: a consistent instant of the journal
@@ -137,7 +137,7 @@ def test_the_archive_lists_every_file_with_its_hash_and_leaves_out_locks(archive
     assert {JOURNAL_NAME, "manifest.json", "config.json", "orders.parquet", "models/folds.json"} <= names
     assert not any(n.endswith(("-wal", "-shm", ".tmp")) or n in {"run.lock", "metrics.prom"} for n in names)
     assert all(len(entry["sha256"]) == 64 for entry in index["files"].values())
-    assert index["journal_quick_check"] == "ok"
+    assert index["journal_integrity_check"] == "ok"
     assert index["last_session"] == "2013-01-15"
 
 

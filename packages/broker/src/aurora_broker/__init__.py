@@ -6,7 +6,7 @@ Money is integer cents (see ``money``); prices are the data's raw floats.
 
 from aurora_broker._schema import SCHEMA_VERSION as JOURNAL_FORMAT_VERSION
 from aurora_broker._schema import TABLES as JOURNAL_TABLES
-from aurora_broker.backup import backup_journal, quick_check_journal
+from aurora_broker.backup import backup_journal, integrity_check_journal
 from aurora_broker.chain import ChainCheck
 from aurora_broker.config import BrokerConfig, load_broker_config
 from aurora_broker.corpactions import (
@@ -117,9 +117,9 @@ __all__ = [
     "backup_journal",
     "cents_to_usd",
     "dec",
+    "integrity_check_journal",
     "load_broker_config",
     "migrate_journal",
-    "quick_check_journal",
     "session_closes",
     "split_order",
     "split_position",

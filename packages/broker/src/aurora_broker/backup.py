@@ -16,14 +16,14 @@ from urllib.parse import quote
 from aurora_broker.errors import JournalError
 from aurora_broker.journal import JOURNAL_NAME, check_file
 
-__all__ = ["backup_journal", "quick_check_journal"]
+__all__ = ["backup_journal", "integrity_check_journal"]
 
 
 def backup_journal(source: Path | str, target: Path | str) -> None:
     """Copy the journal at ``source`` (a file or a run directory) to a new file ``target``, then check it.
 
     Raises ``JournalError`` naming the file for an unreadable source, a target that
-    cannot be written, or a copy that fails ``PRAGMA quick_check``.
+    cannot be written, or a copy that fails ``PRAGMA integrity_check``.
     """
     source, target = Path(source), Path(target)
     if source.is_dir():
@@ -48,13 +48,15 @@ def backup_journal(source: Path | str, target: Path | str) -> None:
         raise JournalError(source, f"online backup to {target} failed ({exc})") from None
     finally:
         src.close()
-    result = quick_check_journal(target)
+    result = integrity_check_journal(target)
     if result != "ok":
-        raise JournalError(target, f"backup copy is corrupt (quick_check: {result})")
+        raise JournalError(target, f"backup copy is corrupt (integrity_check: {result})")
 
 
-def quick_check_journal(path: Path | str) -> str:
-    """``PRAGMA quick_check`` of a journal file that no run uses ("ok" when sound); never writes it."""
+def integrity_check_journal(path: Path | str) -> str:
+    """``PRAGMA integrity_check`` of a journal file that no run uses ("ok" when sound); never writes it.
+
+    Not ``quick_check``: it passes a flipped byte inside an index (``integrity.py``)."""
     path = Path(path)
     check_file(path, create=False)
     try:
@@ -62,7 +64,7 @@ def quick_check_journal(path: Path | str) -> str:
     except sqlite3.Error as exc:
         raise JournalError(path, f"cannot open journal ({exc})") from None
     try:
-        rows = conn.execute("PRAGMA quick_check").fetchall()
+        rows = conn.execute("PRAGMA integrity_check(5)").fetchall()
     except sqlite3.DatabaseError as exc:
         return str(exc)
     finally:

@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from shlex import quote
 
-from aurora_broker import JOURNAL_NAME, Journal, JournalReader
+from aurora_broker import Journal
 from aurora_e2d.data import Snapshot, load_snapshot
 from aurora_e2d.errors import InputError
 from aurora_e2d.exitcodes import ExitCode
@@ -35,6 +35,7 @@ from aurora_e2d.runtime.evening import quick_advance
 from aurora_e2d.runtime.history import first_restatement, new_sessions, skipped_sessions
 from aurora_e2d.runtime.job import RunResult, execute_run, load_run_config, prepare_run_dir
 from aurora_e2d.runtime.lock import RunLock
+from aurora_e2d.runtime.rundir import last_committed
 from aurora_e2d.runtime.signals import Interrupted, StopSignals
 from aurora_safety import SystemClock, effective_flags, rollback_active
 
@@ -46,14 +47,6 @@ RESTATEMENT_EVENT = "restatement_accepted"
 
 def _snapshot_at(place: str | None) -> Snapshot:
     return load_snapshot(None if place is None else Path(place))
-
-
-def _last_committed(run_dir: Path) -> date | None:
-    if not (run_dir / JOURNAL_NAME).is_file():
-        return None
-    with JournalReader.open(run_dir) as reader:
-        checkpoint = reader.last_checkpoint()
-    return None if checkpoint is None else checkpoint.session
 
 
 def advance_job(
@@ -73,7 +66,7 @@ def advance_job(
     new = load_snapshot(snapshot_dir)
     try:
         with RunLock(run_dir):
-            last = _last_committed(run_dir)
+            last = last_committed(run_dir)
             if last is None:
                 raise InputError(
                     str(run_dir), "has no committed session yet; finish it with `aurora resume` first"

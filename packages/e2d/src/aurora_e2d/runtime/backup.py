@@ -6,7 +6,7 @@ blocked nor torn. Every other file (artifacts, models, manifest, config,
 logs) is copied whole -- they are replaced by atomic renames, so an open file
 is one version; the append-only logs are cut at their last complete line.
 The archive is a gzip tar with an index (`BACKUP.json`: every file's sha256
-and size, the journal's quick_check), written to a temporary name, read back
+and size, the journal's integrity_check), written to a temporary name, read back
 and verified in full, then renamed into place.
 
 The copied journal differs from the live one only in its header counters, so
@@ -34,7 +34,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from aurora_broker import JOURNAL_NAME, JournalReader, backup_journal, quick_check_journal
+from aurora_broker import JOURNAL_NAME, JournalReader, backup_journal, integrity_check_journal
 from aurora_e2d.errors import InputError
 from aurora_e2d.manifest import MANIFEST, read_manifest, rerecord
 from aurora_e2d.runtime.lock import LOCK_FILE, holder
@@ -139,7 +139,7 @@ def _stage(run_dir: Path, staging: Path) -> dict[str, Any]:
         "aurora_version": _aurora_version(),
         "live": live,
         "last_session": None if checkpoint is None else checkpoint.session.isoformat(),
-        "journal_quick_check": "ok",
+        "journal_integrity_check": "ok",
         "manifest_journal_rerecorded": rerecorded,
         "files": files,
     }
@@ -199,7 +199,7 @@ def create_backup(run_dir: Path, out: Path) -> BackupResult:
     return BackupResult(
         out,
         f"backed up {state} {run_dir} ({len(index['files'])} files, {size / 1e6:.1f} MB, last session "
-        f"{index['last_session']}, journal quick_check ok) to {out}",
+        f"{index['last_session']}, journal integrity_check ok) to {out}",
     )
 
 
@@ -304,7 +304,7 @@ def _check_member(
 
 
 def verify_archive(archive: Path) -> dict[str, Any]:
-    """Read a whole archive back: every file's sha256 and size, and the journal's quick_check."""
+    """Read a whole archive back: every file's sha256 and size, and the journal's integrity_check."""
     index = _extract_verified(archive, None)
     with tempfile.TemporaryDirectory(prefix=".verify.", dir=archive.parent) as scratch:
         _journal_check(archive, Path(scratch))
@@ -317,9 +317,9 @@ def _journal_check(archive: Path, scratch: Path) -> None:
         assert source is not None
         with (scratch / JOURNAL_NAME).open("wb") as sink:
             shutil.copyfileobj(source, sink, _CHUNK)
-    result = quick_check_journal(scratch / JOURNAL_NAME)
+    result = integrity_check_journal(scratch / JOURNAL_NAME)
     if result != "ok":
-        raise _damaged(archive, f"journal quick_check: {result}")
+        raise _damaged(archive, f"journal integrity_check: {result}")
 
 
 def restore_backup(archive: Path, run_dir: Path) -> BackupResult:
@@ -335,9 +335,9 @@ def restore_backup(archive: Path, run_dir: Path) -> BackupResult:
         raise InputError(str(parent), f"cannot restore here ({error.strerror or error})") from None
     try:
         index = _extract_verified(archive, staging)
-        result = quick_check_journal(staging / JOURNAL_NAME)
+        result = integrity_check_journal(staging / JOURNAL_NAME)
         if result != "ok":
-            raise _damaged(archive, f"journal quick_check: {result}")
+            raise _damaged(archive, f"journal integrity_check: {result}")
         if run_dir.exists():
             run_dir.rmdir()
         os.replace(staging, run_dir)

@@ -24,7 +24,7 @@ from aurora_e2d.errors import InputError
 from aurora_e2d.paths import LOCK_NAME
 from aurora_e2d.runtime.halts import halt_refusal
 from aurora_e2d.runtime.lock import holder
-from aurora_e2d.runtime.rundir import CONFIG_FILE, load_run_config
+from aurora_e2d.runtime.rundir import CONFIG_FILE, last_committed, load_run_config
 
 __all__ = ["Answer", "quick_advance"]
 
@@ -91,7 +91,7 @@ def _nothing_new_after(run_dir: Path, snapshot_dir: Path) -> date | None:
         newest = _newest_date(prices)
     except OSError:
         return None
-    last = _last_committed(run_dir)
+    last = last_committed(run_dir)
     return last if newest is not None and last is not None and newest <= last else None
 
 
@@ -116,13 +116,3 @@ def _newest_date(prices: Path) -> date | None:
             return None
         newest = stats.max if newest is None else max(newest, stats.max)
     return newest
-
-
-def _last_committed(run_dir: Path) -> date | None:
-    from aurora_broker import JOURNAL_NAME, JournalReader
-
-    if not (run_dir / JOURNAL_NAME).is_file():
-        return None
-    with JournalReader.open(run_dir) as reader:
-        checkpoint = reader.last_checkpoint()
-    return None if checkpoint is None else checkpoint.session

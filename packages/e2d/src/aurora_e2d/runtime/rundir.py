@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from aurora_e2d.config import RunConfig, validate_config
@@ -29,6 +29,7 @@ __all__ = [
     "abandon_early_claim",
     "claim_early",
     "claim_run_dir",
+    "last_committed",
     "load_run_config",
     "new_run_id",
     "prepare_run_dir",
@@ -167,3 +168,14 @@ def claim_run_dir(config: RunConfig, run_dir: Path | None) -> Iterator[RunClaim]
         if created and not isinstance(error, RunDirBusyError):
             shutil.rmtree(run_dir, ignore_errors=True)
         raise
+
+
+def last_committed(run_dir: Path) -> date | None:
+    """The session of the journal's last checkpoint, or None (no journal, or nothing committed)."""
+    from aurora_broker import JOURNAL_NAME, JournalReader
+
+    if not (run_dir / JOURNAL_NAME).is_file():
+        return None
+    with JournalReader.open(run_dir) as reader:
+        checkpoint = reader.last_checkpoint()
+    return None if checkpoint is None else checkpoint.session
