@@ -105,6 +105,15 @@ def _closure(short: str) -> list[str]:
     return order
 
 
+def _scratch(session: nox.Session) -> Path:
+    """A scratch directory inside the session's environment. Not ``session.create_tmp()``: that also
+    sets TMPDIR, which would put pytest's temporary directories inside the repository (tests that
+    walk up from a temporary directory would then find the repository's goldens and git revision)."""
+    path = Path(session.virtualenv.location) / "scratch"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def _locked(session: nox.Session, roots: set[str], editables: list[str]) -> None:
     """Install ``roots`` and what they need from requirements.lock, every artifact checked against
     its sha256 (``--require-hashes``: unpinned, unhashed or mismatched is refused), then the local
@@ -112,7 +121,7 @@ def _locked(session: nox.Session, roots: set[str], editables: list[str]) -> None
     found = requirements_lock.problems(ROOT)
     if found:
         session.error("; ".join(found))
-    pinned = Path(session.create_tmp()) / "requirements.txt"
+    pinned = _scratch(session) / "requirements.txt"
     pinned.write_text(requirements_lock.subset(roots))
     session.install("--require-hashes", "-r", str(pinned))
     if editables:
@@ -501,7 +510,7 @@ def supply_chain(session: nox.Session) -> None:
 
 def _supply_chain(session: nox.Session, out: Path) -> None:
     """SBOM of this session's environment and the audit of the pinned set, written into ``out``."""
-    tools = Path(session.create_tmp()) / "tools"  # the tools stay out of the SBOM they write
+    tools = _scratch(session) / "tools"  # the tools stay out of the SBOM they write
     uv = _uv(session)
     session.run(uv, "venv", "--quiet", "--clear", "--python", sys.executable, str(tools), external=True)
     pinned = tools.parent / "tools-requirements.txt"
@@ -524,7 +533,7 @@ def _supply_chain(session: nox.Session, out: Path) -> None:
         env_python,
         external=True,
     )
-    raw = Path(session.create_tmp()) / "pip-audit.json"
+    raw = _scratch(session) / "pip-audit.json"
     audited: list[dict] = []
     for lock_file in (requirements_lock.LOCK, requirements_lock.NODEPS_LOCK):
         session.run(

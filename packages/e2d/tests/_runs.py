@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -256,6 +257,21 @@ def tree_hashes(run_dir: Path) -> dict[str, str]:
         for p in sorted(run_dir.rglob("*"))
         if p.is_file() and p.name not in (LOCK_FILE, METRICS_FILE)
     }
+
+
+def assert_manifest_holds(run_dir: Path) -> None:
+    """What e2d itself can vouch for of a run directory (``aurora gate l0`` lives in gates, which
+    e2d's suite does not install): every file the manifest lists has its recorded sha256, and the
+    journal's checkpoint chain verifies and ends at the head the manifest records."""
+    from aurora_broker import JournalReader
+
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    for name, entry in manifest["artifacts"].items():
+        assert sha256_file(run_dir / entry["path"]) == entry["sha256"], name
+    with JournalReader.open(run_dir) as reader:
+        chain = reader.verify_chain()
+    assert chain.ok, chain.problem
+    assert manifest["journal"]["chain_head"]["sha256"] == chain.head
 
 
 def journal(run_dir: Path) -> sqlite3.Connection:
