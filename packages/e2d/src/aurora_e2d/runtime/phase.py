@@ -78,10 +78,14 @@ def trading_days(run_dir: Path) -> list[date]:
     path = run_dir / "decisions.parquet"
     if not path.is_file():
         return []
-    import pyarrow.parquet as pq  # only when there is something to read
+    import pyarrow.compute as pc  # only when there is something to read
+    import pyarrow.parquet as pq
 
     # ParquetFile, not read_table: that one loads pyarrow.dataset (and pandas) for a status.
-    return sorted(set(pq.ParquetFile(path).read(columns=["date"]).column("date").to_pylist()))
+    # Unique in Arrow before Python: 2,000 symbols x 10 years is 5 M rows but 2,516 dates
+    # (to_pylist of every row took 4.6 s of a 6 s `aurora status`).
+    dates = pq.ParquetFile(path).read(columns=["date"]).column("date")
+    return sorted(pc.unique(dates).to_pylist())
 
 
 def _summary(run_dir: Path) -> dict[str, Any] | None:
