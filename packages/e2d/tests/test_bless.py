@@ -69,7 +69,8 @@ class TestBlessed:
         assert written["failed"] == []
         assert [c["name"] for c in written["checks"]] == CHECK_NAMES
         assert written["window"] == {"first": "2012-06-01", "last": "2013-03-01", "same_run": True}
-        assert written["candidate"]["run_id"] == written["champion"]["run_id"] == "golden"
+        run_id = json.loads((run / "manifest.json").read_text())["run_id"]  # the shared run's own id
+        assert written["candidate"]["run_id"] == written["champion"]["run_id"] == run_id
         skew = next(c for c in written["checks"] if c["name"] == "training_serving_skew")
         assert skew["message"] == (
             "50 feature rows of 10 sessions (2013-02-15..2013-03-01) identical through the daily path"

@@ -55,8 +55,13 @@ def entry() -> None:
     run_dir = _run_dir_of_run(sys.argv[1:])
     if run_dir is not None:  # `aurora run --run-dir D`: lock D first, so a kill lands from now on
         from aurora_e2d.runtime.rundir import claim_early
+        from aurora_safety import StorageError
 
-        claim_early(run_dir)
+        try:
+            claim_early(run_dir)
+        except StorageError as error:  # a full disk or read-only directory: one line, never a traceback
+            os.write(2, f"aurora: error: {error}\n".encode())
+            sys.exit(2)
     from aurora_e2d.cli.app import entry as cli_entry
 
     cli_entry()

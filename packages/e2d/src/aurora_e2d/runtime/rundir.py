@@ -21,7 +21,7 @@ from pathlib import Path
 from aurora_e2d.config import RunConfig, validate_config
 from aurora_e2d.errors import InputError
 from aurora_e2d.runtime.lock import RunDirBusyError, RunLock
-from aurora_safety import AuroraError
+from aurora_safety import StorageError
 
 __all__ = [
     "CONFIG_FILE",
@@ -45,12 +45,17 @@ _early: dict[Path, tuple[RunLock, bool]] = {}
 def claim_early(run_dir: Path) -> None:
     """Lock ``run_dir`` at once, before the CLI loads: from here on `aurora kill --run-dir` lands.
 
-    Any failure is left to the normal claim, which reports it as one line.
+    A storage fault is raised (launch.py says it in one line, exit 2): the fault would not be met
+    again. Any other failure is left to the normal claim, which reports it as one line.
     """
     created = not run_dir.exists()
     try:
         _early[run_dir] = (RunLock(run_dir).acquire(), created)
-    except (OSError, AuroraError):  # InputError, StorageError: the normal claim says it in one line
+    except StorageError:  # a disk or permission fault is said here, once (launch.py: one line, exit 2)
+        if created:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    except (OSError, InputError):  # anything else: the normal claim says it in one line
         if created:
             shutil.rmtree(run_dir, ignore_errors=True)
 
