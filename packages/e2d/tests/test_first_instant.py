@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from _runs import SHORT_SESSIONS, SHORT_WINDOW, aurora, finish, query, spawn, wait_for
+from _runs import SHORT_SESSIONS, SHORT_WINDOW, aurora, committed_sessions, finish, query, spawn, wait_for
 from aurora_e2d.runtime import holder
 
 EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
@@ -40,10 +40,7 @@ def test_a_kill_half_a_second_after_start_halts_the_run_before_its_first_order(t
         locked_after = time.monotonic() - started
         kill = aurora("kill", "--run-dir", run_dir, "--reason", "first instant", timeout=120)
         assert kill.returncode == 0, kill.stderr
-        assert (
-            not (run_dir / "journal.sqlite").exists()
-            or query(run_dir, "SELECT COUNT(*) FROM checkpoints")[0][0] == 0
-        )
+        assert committed_sessions(run_dir, live=True) == 0  # 0 too while the journal is being created
     finally:
         code, _, err = finish(proc)
     assert code == 3, (locked_after, err[-3000:])
@@ -126,11 +123,8 @@ def test_a_signal_after_the_last_session_says_the_run_completed_anyway(tmp_path:
     env = {"AURORA_FAULT_AT": f"after_commit:{SHORT_SESSIONS}:hold", "AURORA_FAULT_RELEASE": str(release)}
     proc = spawn("run", "--run-dir", run_dir, *SHORT_WINDOW, env=env)
     try:
-        held = wait_for(
-            lambda: (
-                (run_dir / "journal.sqlite").exists()
-                and query(run_dir, "SELECT COUNT(*) FROM checkpoints")[0][0] == SHORT_SESSIONS
-            ),
+        held = wait_for(  # live: 0 until the journal's schema and WAL exist (no read races the writer)
+            lambda: committed_sessions(run_dir, live=True) == SHORT_SESSIONS,
             timeout=240,
             interval=0.05,
             proc=proc,
