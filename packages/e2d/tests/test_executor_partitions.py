@@ -29,7 +29,7 @@ from aurora_e2d.data.sanity import Check, run_sanity
 from aurora_e2d.data.sessions import attach_session_close
 from aurora_e2d.data.synthetic import SyntheticUniverse, generate_universe
 from aurora_e2d.errors import InputError
-from aurora_e2d.research.executors import ExecutorSpec, LocalExecutor
+from aurora_e2d.research.executors import LOCAL_ROWS_PER_PARTITION, ExecutorSpec, LocalExecutor
 from aurora_e2d.research.features import compute_features
 from aurora_e2d.research.partitions import PartitionedStages, Partitioning
 from aurora_e2d.research.pipeline import StageRunner, run_data_stages
@@ -186,6 +186,18 @@ def test_run_data_stages_local_partitions_write_identical_files(
         run_data_stages(runner, RunConfig(), snapshot, ExecutorSpec(partitions=partitions))
         files.append({n: (run_dir / ARTIFACTS[n].file).read_bytes() for n in ("bars", "features")})
     assert files[0] == files[1]
+
+
+def test_local_map_cuts_partitions_by_rows_so_its_working_memory_is_bounded() -> None:
+    """Unpinned, the local map works on ~LOCAL_ROWS_PER_PARTITION rows at a time (never more parts
+    than symbols); a pinned count wins. The bytes are the same for any count (tests above)."""
+    local = LocalExecutor()
+    assert local.partition_count(LOCAL_ROWS_PER_PARTITION, 500) == 1
+    assert local.partition_count(LOCAL_ROWS_PER_PARTITION + 1, 500) == 2
+    assert local.partition_count(25 * LOCAL_ROWS_PER_PARTITION, 500) == 25
+    assert local.partition_count(25 * LOCAL_ROWS_PER_PARTITION, 7) == 7
+    assert local.partition_count(0, 0) == 1
+    assert LocalExecutor(ExecutorSpec(partitions=3)).partition_count(10**8, 500) == 3
 
 
 def test_features_alone_when_bars_are_reused(universe: SyntheticUniverse, tmp_path: Path) -> None:

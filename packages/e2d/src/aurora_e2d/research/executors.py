@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONNECT_TIMEOUT_S",
+    "LOCAL_ROWS_PER_PARTITION",
     "ROWS_PER_PARTITION",
     "DaskExecutor",
     "Executor",
@@ -56,6 +57,9 @@ R = TypeVar("R")
 CONNECT_TIMEOUT_S = 10.0  # to reach an existing scheduler; a refused port fails at once (probe)
 # Symbol-days per dask task at most (~40 MB of prices), so a task's memory is bounded.
 ROWS_PER_PARTITION = 500_000
+# Symbol-days per partition in this process: stages 2-5 need ~700 B per row while they work, so
+# the local map's working memory stays ~200 MB whatever the universe (the results are kept).
+LOCAL_ROWS_PER_PARTITION = 250_000
 _POLL_S = 0.05  # how often a waiting driver looks at the stop signals
 _SCRATCH_PREFIX = "aurora-dask-"  # + driver pid + "-" + random: <tmp>/aurora-dask-1234-abcd/
 _PRELOAD = __name__  # workers import this module at start and run `dask_setup`
@@ -147,18 +151,20 @@ def _cpus() -> int:
 
 
 class LocalExecutor:
-    """The map in this process, one partition after the other (one partition unless a spec pins more)."""
+    """The map in this process, one partition after the other: about ``LOCAL_ROWS_PER_PARTITION`` rows
+    each unless a spec pins the count, so working memory grows with a partition, not the history."""
 
     remote = False
     workers = 1
 
     def __init__(self, spec: ExecutorSpec | None = None, stop: StopSignals | None = None) -> None:
         self.name = "local"
-        self._partitions = 1 if spec is None or spec.partitions is None else spec.partitions
+        self._partitions = None if spec is None else spec.partitions
         self._stop = stop
 
     def partition_count(self, rows: int, symbols: int) -> int:
-        return max(1, min(self._partitions, symbols))
+        wanted = math.ceil(rows / LOCAL_ROWS_PER_PARTITION) if self._partitions is None else self._partitions
+        return max(1, min(wanted, symbols))
 
     def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> list[R]:
         results = []
