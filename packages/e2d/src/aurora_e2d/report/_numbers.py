@@ -56,10 +56,14 @@ def run_config(run_dir: Path) -> RunConfig | None:
         return None
 
 
+# The columns of bars and decisions the report uses (baselines, idealised book, costs, binding limits).
+BARS_COLUMNS = ["symbol", "date", "open", "close", "close_tr"]
+DECISIONS_COLUMNS = ["date", "ts", "symbol", "target_weight"]
+
+
 def _frictionless(
-    run_dir: Path, bars: pl.DataFrame, s: data.Series, config: RunConfig | None
+    decisions: pl.DataFrame | None, bars: pl.DataFrame, s: data.Series, config: RunConfig | None
 ) -> np.ndarray | None:
-    decisions = data.read_artifact(run_dir, "decisions")
     if decisions is None or decisions.height == 0:
         return None
     caps = None if config is None else PositionCaps.of(config.limits)
@@ -68,12 +72,13 @@ def _frictionless(
 
 
 def numbers(run_dir: Path, s: data.Series, config: RunConfig | None) -> Numbers:
-    bars = data.read_artifact(run_dir, "bars")
+    bars = data.read_artifact(run_dir, "bars", BARS_COLUMNS)
     if bars is None:
         bars = pl.DataFrame(schema={"symbol": pl.String, "date": pl.Date, "close_tr": pl.Float64})
+    decisions = data.read_artifact(run_dir, "decisions", DECISIONS_COLUMNS)
     base = bench.baselines(bars, s.dates)
     ew, bh = base.equal_weight, base.buy_and_hold
-    before = _frictionless(run_dir, bars, s, config)
+    before = _frictionless(decisions, bars, s, config)
     rows = [bench.figures(STRATEGY, s.returns, ew)]
     if before is not None and before.size == s.returns.size:
         rows.append(bench.figures(IDEALISED, before, ew))
@@ -109,12 +114,13 @@ def numbers(run_dir: Path, s: data.Series, config: RunConfig | None) -> Numbers:
         rolling=rolling,
         trades=round_trips(s.dates, s.quantities, s.values, s.pnl),
         costs=costs,
-        binding=_binding(run_dir, bars, config),
+        binding=_binding(run_dir, decisions, bars, config),
     )
 
 
-def _binding(run_dir: Path, bars: pl.DataFrame, config: RunConfig | None) -> Binding | None:
-    decisions = data.read_artifact(run_dir, "decisions")
+def _binding(
+    run_dir: Path, decisions: pl.DataFrame | None, bars: pl.DataFrame, config: RunConfig | None
+) -> Binding | None:
     equity = data.read_artifact(run_dir, "equity")
     positions = data.read_artifact(run_dir, "positions")
     if config is None or decisions is None or equity is None or positions is None:

@@ -158,6 +158,8 @@ def execute_run(
     run_model_stages(runner, config, ModelKind.from_flag(flags.get("hgb_model", False)), start, end)
 
     frames = runner.outputs.frames
+    # Past the model, features serve only the summary's IC (their labels): hold that, not 10 columns.
+    frames["features"] = frames["features"].select("symbol", "date", "label")
     sessions = build_sessions(frames["bars"], frames["decisions"], snapshot.actions)
     if not sessions:  # e.g. a weekend, or before the first walk-forward fold: nothing to trade
         if frames["predictions"].height == 0:  # no walk-forward fold fits in the data at all
@@ -183,6 +185,7 @@ def execute_run(
     try:
         with trace.span("stage:execution", stage="execution") as out:
             outcome = loop.run(sessions, progress)
+            del sessions  # the trading window's columns: not needed past the loop
             out.update(
                 status=str(outcome.status), sessions_done=outcome.sessions_done, message=outcome.message
             )
@@ -195,6 +198,7 @@ def execute_run(
         outcome = _explained(run_dir, outcome)
     _write_summary(runner, run_id, outcome, config)
     manifest = _write_manifest(runner, run_id, config, flags)
+    runner.outputs.frames.clear()  # the report reads the artifacts it needs; the run's frames go first
     with trace.span("stage:report", stage="report"):
         write_report(run_dir)  # reads the manifest, so it comes after it ...
     manifest.record(run_dir, REPORT_ENTRY, REPORT, None, None)  # ... and is then listed in it
