@@ -87,6 +87,7 @@ class StageRunner:
             else:
                 table = compute()
                 sha = write_parquet(table, self.run_dir / spec.file, spec.schema, list(spec.sort_by))
+                del table  # freed before the artifact is read back: one copy of the stage's rows, not two
                 frame = read_parquet(self.run_dir / spec.file, spec.schema)
                 self.cache.record(name, inputs, sha)
                 out["reused"] = False
@@ -131,7 +132,9 @@ def run_data_stages(
     start, end = data_window(snapshot, config)
     # Nothing after `end` may reach any stage: a shorter run is a run that
     # happened earlier, not a peek at the future.
-    prices = snapshot.prices.filter(pc.less_equal(snapshot.prices.column("date"), pa.scalar(end)))
+    prices = snapshot.prices
+    if pc.max(prices.column("date")).as_py() > end:  # a copy only when rows are cut (GBs at scale)
+        prices = prices.filter(pc.less_equal(prices.column("date"), pa.scalar(end)))
     if prices.num_rows == 0:
         raise InputError.bad_value("end", "a window with data", str(end))
     first = pc.min(prices.column("date")).as_py()
@@ -193,7 +196,10 @@ def run_model_stages(
 
     def decisions() -> pl.DataFrame:
         window = predicted.filter(pl.col("date").is_between(start, end))
-        bars = runner.outputs.frames["bars"].filter(pl.col("date") <= end)
+        bars = runner.outputs.frames["bars"].select(
+            "symbol", "date", "close", "volume"
+        )  # what the filter reads
+        bars = bars.filter(pl.col("date") <= end)
         return decide(
             window,
             top_k=config.decisions.top_k,
