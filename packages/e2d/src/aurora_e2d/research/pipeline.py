@@ -37,6 +37,7 @@ from aurora_e2d.errors import InputError
 from aurora_e2d.research.decisions import decide
 from aurora_e2d.research.executors import Executor, ExecutorSpec, executor_session
 from aurora_e2d.research.features import FEATURE_COLUMNS, LABEL_HORIZON
+from aurora_e2d.research.incremental import Base
 from aurora_e2d.research.model import ModelKind, fit_walk_forward, predict_walk_forward
 from aurora_e2d.research.partitions import CORPORATE_ACTION_MODE, PartitionedStages
 from aurora_e2d.research.stagecache import StageCache, input_hash
@@ -154,9 +155,19 @@ MODELS_DIR = "models"
 
 
 def run_model_stages(
-    runner: StageRunner, config: RunConfig, model_kind: ModelKind, start: date, end: date
+    runner: StageRunner,
+    config: RunConfig,
+    model_kind: ModelKind,
+    start: date,
+    end: date,
+    base: Base | None = None,
 ) -> None:
-    """Stages 6-7: walk-forward ONNX predictions, then decisions inside the trading window."""
+    """Stages 6-7: walk-forward ONNX predictions, then decisions inside the trading window.
+
+    With ``base`` (an evening, `aurora advance`), each stage first tries its
+    incremental path (research/incremental.py): the same bytes, or a traced
+    fall-back to the full recompute.
+    """
     features = runner.outputs.frames["features"]
     model_params = {
         "kind": model_kind.value,
@@ -167,6 +178,19 @@ def run_model_stages(
     }
 
     def predictions() -> pl.DataFrame:
+        if base is not None:
+            evening = base.predictions(
+                runner.trace,
+                model_params,
+                features,
+                model_kind=model_kind,
+                label_horizon=LABEL_HORIZON,
+                min_train_years=config.model.min_train_years,
+                ridge_alpha=config.model.ridge_alpha,
+            )
+            if evening is not None:
+                _write_model_exports(runner.run_dir, evening.exports, evening.folds, evening.parity)
+                return evening.predictions
         fitted = fit_walk_forward(
             features,
             FEATURE_COLUMNS,
@@ -194,24 +218,37 @@ def run_model_stages(
     def decisions() -> pl.DataFrame:
         window = predicted.filter(pl.col("date").is_between(start, end))
         bars = runner.outputs.frames["bars"].filter(pl.col("date") <= end)
-        return decide(
+        previous = None if base is None else base.decisions(runner.trace, decision_params, bars)
+        if previous is not None:  # the previous sessions' decisions stand; decide the new ones alone
+            old, last = previous
+            window = window.filter(pl.col("date") > last)
+        made = decide(
             window,
             top_k=config.decisions.top_k,
             max_weight=config.decisions.max_weight,
             max_gross=config.decisions.max_gross,
             exclusions=universe_exclusions(bars, **config.universe.model_dump()),
         )
+        if previous is None:
+            return made
+        return pl.concat([old, made.select(old.columns).cast(old.schema)])
 
     runner.run("decisions", decision_params, ("predictions", "bars"), decisions)
 
 
-def _write_model_exports(run_dir: Path, exports: tuple, folds: list[dict[str, Any]]) -> None:
-    """Each fold's ONNX and skops bytes, plus fold metadata and export parity per fold."""
+def _write_model_exports(
+    run_dir: Path,
+    exports: tuple,
+    folds: list[dict[str, Any]],
+    parity: list[dict[str, Any]] | None = None,
+) -> None:
+    """Each fold's ONNX and skops bytes, plus fold metadata and export parity per fold
+    (``parity`` given: an evening writes only its new folds' files, and every fold's parity)."""
     target = run_dir / MODELS_DIR
     target.mkdir(exist_ok=True)
     for export in exports:
         atomic_write_bytes(target / f"fold-{export.year}.onnx", export.onnx)
         atomic_write_bytes(target / f"fold-{export.year}.skops", export.skops)
-    summary = {"folds": folds, "parity": [export.parity for export in exports]}
+    summary = {"folds": folds, "parity": [export.parity for export in exports] if parity is None else parity}
     text = json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n"
     atomic_write_bytes(target / "folds.json", text.encode())

@@ -48,6 +48,11 @@ class StageCache:
         sha = sha256_file(path)
         return sha if sha == record.get("sha256") else None
 
+    def recorded(self, stage: str) -> dict[str, str] | None:
+        """The stage's last record (inputs hash and output sha256), as read or written."""
+        record = self._records.get(stage)
+        return None if record is None else dict(record)
+
     def record(self, stage: str, inputs: str, sha256: str) -> None:
         self._records[stage] = {"inputs": inputs, "sha256": sha256}
         data = json.dumps(self._records, indent=2, sort_keys=True) + "\n"

@@ -24,6 +24,7 @@ from aurora_e2d.paths import repo_root
 from aurora_e2d.report.page import BLESSING, REPORT, write_report
 from aurora_e2d.report.summary import frictionless_metrics, performance, run_metrics, write_summary
 from aurora_e2d.research.executors import ExecutorSpec
+from aurora_e2d.research.incremental import Base, discard_base
 from aurora_e2d.research.model import ModelKind
 from aurora_e2d.research.pipeline import (
     MODELS_DIR,
@@ -147,15 +148,24 @@ def execute_run(
     stop: StopSignals | None,
     executor: ExecutorSpec | None = None,
     operator_resume: bool = False,
+    incremental: bool = False,
 ) -> RunResult:
+    """``incremental`` (an evening, `aurora advance`): stages 6-7 reuse what provably stands."""
     _remove_stale_temp_files(run_dir)
+    discard_base(run_dir)  # left by a killed evening
     # A blessing judged the run as it was; a run that continues must be blessed again.
     (run_dir / BLESSING).unlink(missing_ok=True)
     trace = Trace(run_dir / "trace.jsonl", run_id)
     alerts = AlertSink(run_dir, run_id)
     runner = StageRunner(run_dir, trace, stop)
-    start, end = run_data_stages(runner, config, snapshot, executor)
-    run_model_stages(runner, config, ModelKind.from_flag(flags.get("hgb_model", False)), start, end)
+    base = Base.capture(run_dir) if incremental else None
+    try:
+        start, end = run_data_stages(runner, config, snapshot, executor)
+        kind = ModelKind.from_flag(flags.get("hgb_model", False))
+        run_model_stages(runner, config, kind, start, end, base)
+    finally:
+        if base is not None:
+            base.release()
 
     frames = runner.outputs.frames
     sessions = build_sessions(frames["bars"], frames["decisions"], snapshot.actions)

@@ -1,0 +1,324 @@
+"""Stages 6-7 of an evening (`aurora advance`): compute only what the new sessions need.
+
+One batch run over the newer snapshot stays the reference. An evening reuses
+the run's previous predictions and decisions only when it can prove they are
+the prefix of what that batch run would write, and computes the rest:
+
+* predictions: the previous run's stage records name the features they were
+  made from and the same model parameters and code (input hash); the newer
+  features restricted to the previous sessions equal those features (labels
+  where they were known, so every existing fold trains on the same rows);
+  each reused fold's exports match the previous manifest. Then the new rows
+  are predicted by their fold's ONNX export, one session per batch as in
+  batch; a fold year seen for the first time is fitted (that evening costs
+  one refit); the parity of every fold with new rows is measured again over
+  its whole test year, as batch does.
+* decisions: the previous decisions were made from those predictions and
+  bars (input hash) and the raw close and volume of the previous sessions
+  are unchanged (the universe reads them); a session's decisions depend on
+  that session only, so the new sessions are decided alone.
+
+Any failed precondition falls back to the full recompute, and the trace says
+which (event ``incremental``). A new ex-date back-adjusts a symbol's whole
+history, so such an evening recomputes everything: by design, not a fault.
+
+The previous bars and features are hard links under ``BASE_DIR`` taken before
+the data stages replace them, removed when the model stages end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from aurora_e2d import __version__
+from aurora_e2d.artifacts import read_parquet, sha256_file
+from aurora_e2d.research.export import (
+    ExportParityError,
+    FeatureGuard,
+    OnnxModel,
+    load_skops,
+    onnx_bytes,
+    parity_report,
+    skops_bytes,
+)
+from aurora_e2d.research.features import FEATURE_COLUMNS
+from aurora_e2d.research.model import (
+    ExportedFold,
+    ModelKind,
+    first_test_year,
+    fit_walk_forward,
+)
+from aurora_e2d.research.stagecache import StageCache, input_hash
+from aurora_e2d.schemas import ARTIFACTS
+from aurora_e2d.trace import Trace
+
+__all__ = ["BASE_DIR", "Base", "EveningPredictions", "discard_base"]
+
+BASE_DIR = ".advance-base"  # operational scratch, never an artifact
+_LINKED = ("bars", "features")  # replaced by the data stages before stages 6-7 read them
+MODELS_DIR = "models"
+
+
+class _Refused(Exception):
+    """A precondition of the incremental path failed: the full recompute runs instead."""
+
+
+def discard_base(run_dir: Path) -> None:
+    """Drop a base left behind by a killed evening (it is rebuilt from the run directory)."""
+    shutil.rmtree(run_dir / BASE_DIR, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class EveningPredictions:
+    """Predictions of the whole window, plus what the model exports become."""
+
+    predictions: pl.DataFrame
+    exports: tuple[ExportedFold, ...]  # the newly fitted folds only: their files are written
+    folds: list[dict[str, Any]]  # folds.json's "folds", every fold
+    parity: list[dict[str, Any]]  # folds.json's "parity", every fold
+
+
+@dataclass
+class Base:
+    """What the run held before this evening: stage records, the previous manifest, linked artifacts."""
+
+    run_dir: Path
+    records: dict[str, dict[str, str]]
+    manifest: dict[str, Any]
+    predictions_reused: bool = False
+    previous_last: date | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def capture(cls, run_dir: Path) -> Base:
+        discard_base(run_dir)
+        base = run_dir / BASE_DIR
+        base.mkdir()
+        for name in _LINKED:
+            source = run_dir / ARTIFACTS[name].file
+            if source.is_file():
+                os.link(source, base / f"{name}.parquet")  # a later atomic rename keeps this inode
+        cache = StageCache(run_dir)
+        records = {name: r for name in ARTIFACTS if (r := cache.recorded(name)) is not None}
+        try:
+            manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            manifest = {}
+        return cls(run_dir, records, manifest if isinstance(manifest, dict) else {})
+
+    def release(self) -> None:
+        discard_base(self.run_dir)
+
+    # ------------------------------------------------------------------ checks
+    def _linked(self, name: str) -> Path:
+        return self.run_dir / BASE_DIR / f"{name}.parquet"
+
+    def _verified(self, name: str, path: Path) -> str:
+        """The recorded sha256 of ``name``'s previous output, checked against ``path``'s bytes."""
+        record = self.records.get(name)
+        if record is None:
+            raise _Refused(f"no previous record of stage {name}")
+        if not path.is_file() or sha256_file(path) != record.get("sha256"):
+            raise _Refused(f"the previous {name} artifact does not match its record")
+        return record["sha256"]
+
+    def _recorded_inputs(self, name: str, params: Mapping[str, Any], upstream: Mapping[str, str]) -> None:
+        if self.records[name].get("inputs") != input_hash(name, __version__, params, upstream):
+            raise _Refused(f"the previous {name} were made from other inputs, parameters or code")
+
+    def _model_file(self, rel: str) -> bytes:
+        path = self.run_dir / rel
+        entry = self.manifest.get("artifacts", {}).get(rel)
+        data = path.read_bytes() if path.is_file() else None
+        if data is None or not isinstance(entry, dict) or entry.get("sha256") != _sha(data):
+            raise _Refused(f"{rel} is missing or does not match the previous manifest")
+        return data
+
+    # ------------------------------------------------------------- predictions
+    def predictions(
+        self,
+        trace: Trace,
+        params: Mapping[str, Any],
+        features: pl.DataFrame,
+        *,
+        model_kind: ModelKind,
+        label_horizon: int,
+        min_train_years: int,
+        ridge_alpha: float,
+    ) -> EveningPredictions | None:
+        """Stage 6 for the new rows only, or None (traced) when a precondition fails."""
+        try:
+            result = self._predictions(
+                params, features, model_kind, label_horizon, min_train_years, ridge_alpha
+            )
+        except _Refused as refused:
+            trace.event("incremental", stage="predictions", used=False, reason=str(refused))
+            return None
+        self.predictions_reused = True
+        trace.event("incremental", stage="predictions", used=True, notes=list(self.notes))
+        return result
+
+    def _predictions(
+        self,
+        params: Mapping[str, Any],
+        features: pl.DataFrame,
+        kind: ModelKind,
+        label_horizon: int,
+        min_train_years: int,
+        ridge_alpha: float,
+    ) -> EveningPredictions:
+        features_sha = self._verified("features", self._linked("features"))
+        preds_file = self.run_dir / ARTIFACTS["predictions"].file
+        self._verified("predictions", preds_file)
+        self._recorded_inputs("predictions", params, {"features": features_sha})
+        old = read_parquet(self._linked("features"), ARTIFACTS["features"].schema)
+        last = old["date"].max()
+        if not isinstance(last, date):
+            raise _Refused("the previous features hold no row")
+        _same_prefix(old, features, last)
+        del old
+        try:
+            summary = json.loads((self.run_dir / MODELS_DIR / "folds.json").read_text(encoding="utf-8"))
+            old_folds = {int(f["year"]): f for f in summary["folds"]}
+            old_parity = {int(p["year"]): p for p in summary["parity"]}
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise _Refused(f"models/folds.json cannot be read ({type(error).__name__})") from None
+        old_preds = read_parquet(preds_file, ARTIFACTS["predictions"].schema)
+        fresh_rows = features.filter(pl.col("date") > last)
+        first_year = first_test_year(features["date"].min(), min_train_years)  # type: ignore[arg-type]
+        years = sorted(y for y in fresh_rows["date"].dt.year().unique().to_list() if y >= first_year)
+        to_fit = frozenset(y for y in years if y not in old_folds)
+        fitted = {}
+        if to_fit:
+            self.notes.append(f"refit of fold(s) {sorted(to_fit)}: a fold boundary was crossed")
+            walk = fit_walk_forward(
+                features,
+                FEATURE_COLUMNS,
+                model_kind=kind,
+                label_horizon=label_horizon,
+                min_train_years=min_train_years,
+                ridge_alpha=ridge_alpha,
+                years=to_fit,
+            )
+            fitted = {fold.year: fold for fold in walk.folds}
+        guard = FeatureGuard(FEATURE_COLUMNS)
+        parts, exports = [old_preds], []
+        folds, parity = dict(old_folds), dict(old_parity)
+        for year in years:
+            if year not in old_folds and year not in fitted:
+                continue  # batch fits no fold for this year either
+            test = features.filter(pl.col("date").dt.year() == year)
+            X = guard.matrix(test.drop("label"))
+            dates, symbols = test["date"].to_numpy(), test["symbol"].to_numpy()
+            fresh = (test["date"] > last).to_numpy()
+            if year in fitted:
+                fold = fitted[year]
+                model, onnx_data = fold.model, onnx_bytes(fold.model, X.shape[1])
+                skops_data: bytes | None = skops_bytes(model)
+                reload, meta = load_skops(skops_data), fold.metadata()
+            else:
+                onnx_data = self._model_file(f"{MODELS_DIR}/fold-{year}.onnx")
+                self._model_file(f"{MODELS_DIR}/fold-{year}.skops")
+                model = reload = load_skops(self.run_dir / MODELS_DIR / f"fold-{year}.skops")
+                skops_data = None
+                meta = {
+                    **old_folds[year],
+                    "test_end": test["date"].max().isoformat(),
+                    "test_rows": test.height,
+                }
+            prediction = np.empty(test.height, dtype=np.float32)
+            kept = old_preds.filter(pl.col("fold_year") == year)
+            if kept.height != int((~fresh).sum()):
+                raise _Refused(f"the previous predictions of {year} do not cover its previous rows")
+            prediction[~fresh] = kept["prediction"].to_numpy()
+            prediction[fresh] = OnnxModel(onnx_data, guard).predict_per_session(X[fresh], dates[fresh])
+            report = parity_report(model, prediction, reload, X, keys=(dates, symbols))
+            if not report["ok"]:
+                raise ExportParityError.from_report(year, kind.value, report)
+            if skops_data is not None:
+                exports.append(ExportedFold(year, onnx_data, skops_data, {"year": year, **report}))
+            folds[year], parity[year] = meta, {"year": year, **report}
+            parts.append(
+                test.filter(pl.Series(fresh))
+                .select("symbol", "date", "ts")
+                .with_columns(
+                    fold_year=pl.lit(year, dtype=pl.Int32),
+                    model=pl.lit(kind.value, dtype=pl.String),
+                    prediction=pl.Series(prediction[fresh], dtype=pl.Float32),
+                )
+            )
+        self.previous_last = last
+        predictions = pl.concat([p.select(old_preds.columns).cast(old_preds.schema) for p in parts])
+        return EveningPredictions(
+            predictions.sort("symbol", "date"),
+            tuple(exports),
+            [folds[y] for y in sorted(folds)],
+            [parity[y] for y in sorted(parity)],
+        )
+
+    # --------------------------------------------------------------- decisions
+    def decisions(
+        self,
+        trace: Trace,
+        params: Mapping[str, Any],
+        bars: pl.DataFrame,
+    ) -> tuple[pl.DataFrame, date] | None:
+        """The previous decisions and the last session they cover, when the new sessions may be
+        decided alone (see the module docstring); None (traced) otherwise."""
+        try:
+            if not self.predictions_reused or self.previous_last is None:
+                raise _Refused("the predictions were recomputed in full")
+            last = self.previous_last
+            old_preds_sha = self.records["predictions"]["sha256"]
+            bars_sha = self._verified("bars", self._linked("bars"))
+            decisions_file = self.run_dir / ARTIFACTS["decisions"].file
+            self._verified("decisions", decisions_file)
+            previous_end = read_parquet(self._linked("bars"), ARTIFACTS["bars"].schema)
+            columns = ["symbol", "date", "close", "volume"]
+            old_bars = previous_end.select(columns)
+            end = old_bars["date"].max()
+            del previous_end
+            self._recorded_inputs(
+                "decisions",
+                {**params, "end": end.isoformat()},  # type: ignore[union-attr]
+                {"predictions": old_preds_sha, "bars": bars_sha},
+            )
+            if end != last:
+                raise _Refused(f"the previous bars end {end}, the previous features {last}")
+            if not bars.select(columns).filter(pl.col("date") <= last).equals(old_bars):
+                raise _Refused("bars of the previous sessions changed (close or volume)")
+            old = read_parquet(decisions_file, ARTIFACTS["decisions"].schema)
+        except _Refused as refused:
+            trace.event("incremental", stage="decisions", used=False, reason=str(refused))
+            return None
+        trace.event("incremental", stage="decisions", used=True, after=last.isoformat())
+        return old, last
+
+
+def _same_prefix(old: pl.DataFrame, new: pl.DataFrame, last: date) -> None:
+    """The newer features up to ``last`` are the previous ones: every column, labels where known."""
+    prefix = new.filter(pl.col("date") <= last)
+    if prefix.height != old.height:
+        raise _Refused(f"the features up to {last} have {prefix.height} rows, previously {old.height}")
+    if not prefix.drop("label").equals(old.drop("label")):
+        raise _Refused(f"features up to {last} changed (a corporate action back-adjusts history)")
+    known = old["label"].is_not_null()
+    before, after = old["label"].filter(known).to_numpy(), prefix["label"].filter(known).to_numpy()
+    if not np.array_equal(before.view(np.uint64), after.view(np.uint64)):
+        raise _Refused(f"labels known up to {last} changed")
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
