@@ -344,17 +344,21 @@ def rollback_test(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks: figures and ratios printed (reports/bench-e2d.json, reports/bench-router.json), no
-    pass/fail timing. `nox -s bench` runs both; `nox -s bench -- e2d ARGS` or `-- router ARGS` runs one."""
+    """Benchmarks: figures and ratios printed (reports/bench-e2d.json, reports/bench-router.json,
+    reports/bench-evening.json, ...), no pass/fail timing. `nox -s bench` runs them all; `nox -s bench
+    -- e2d ARGS`, `-- router ARGS` or `-- evening ARGS` runs one."""
     # NautilusTrader is the router bench's yardstick: installed here only, never a package
     # dependency. It declares pandas<3 while every session pins pandas 3.1.1; the RiskEngine
     # path the bench drives runs on it, so it goes in without its declared dependencies (from
     # requirements-nodeps.lock, hashed) and its runtime ones are listed here (from the lock).
     install(session, "e2d", tools=("click", "fsspec", "msgspec", "portion", "pytz", "tqdm", "uvloop"))
     session.install("--require-hashes", "--no-deps", "-r", str(requirements_lock.NODEPS_LOCK))
-    chosen = session.posargs[0] if session.posargs[:1] in (["e2d"], ["router"], ["cli"]) else None
+    chosen = (
+        session.posargs[0] if session.posargs[:1] in (["e2d"], ["router"], ["cli"], ["evening"]) else None
+    )
     args = session.posargs[1:] if chosen else session.posargs
-    for name in ("e2d", "router", "cli"):  # cli: command latency before / target / now
+    # cli: command latency before / target / now; evening: `aurora advance` by one session (issue 21)
+    for name in ("e2d", "router", "cli", "evening"):
         if chosen in (None, name):
             script = str(ROOT / "benchmarks" / f"bench_{name}.py")
             session.run("python", script, *(args if chosen or name == "e2d" else []), env=SESSION_ENV)
