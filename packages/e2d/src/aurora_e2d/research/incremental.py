@@ -5,22 +5,28 @@ the run's previous predictions and decisions only when it can prove they are
 the prefix of what that batch run would write, and computes the rest:
 
 * predictions: the previous run's stage records name the features they were
-  made from and the same model parameters and code (input hash); the newer
-  features restricted to the previous sessions equal those features (labels
-  where they were known, so every existing fold trains on the same rows);
-  each reused fold's exports match the previous manifest. Then the new rows
-  are predicted by their fold's ONNX export, one session per batch as in
-  batch; a fold year seen for the first time is fitted (that evening costs
-  one refit); the parity of every fold with new rows is measured again over
-  its whole test year, as batch does.
+  made from and the same model parameters and code (input hash), and each
+  reused fold's exports match the previous manifest. If the newer features
+  up to the previous session equal the previous ones (labels where they were
+  known), every existing fold trains on the same rows: only the new rows are
+  predicted, by their fold's ONNX export, one session per batch as in batch,
+  and a test year seen for the first time is fitted (that evening costs one
+  refit). If history changed (a new ex-date back-adjusts its symbol's whole
+  history, so its labels change in the last bits), batch refits every fold,
+  and so does the evening; but a refitted fold whose ONNX bytes are the
+  previous ones predicts the same bytes on the same session's rows, so only
+  the new sessions, the sessions whose feature rows changed, and the whole
+  year of a fold whose export changed are predicted again. The parity of
+  every fold touched is measured again over its whole test year, as batch
+  does.
 * decisions: the previous decisions were made from those predictions and
   bars (input hash) and the raw close and volume of the previous sessions
   are unchanged (the universe reads them); a session's decisions depend on
-  that session only, so the new sessions are decided alone.
+  that session only, so the new sessions, and previous sessions whose
+  predictions changed, are decided alone.
 
 Any failed precondition falls back to the full recompute, and the trace says
-which (event ``incremental``). A new ex-date back-adjusts a symbol's whole
-history, so such an evening recomputes everything: by design, not a fault.
+which (event ``incremental``, with the notes of what was refitted).
 
 The previous bars and features are hard links under ``BASE_DIR`` taken before
 the data stages replace them, removed when the model stages end.
@@ -97,6 +103,7 @@ class Base:
     manifest: dict[str, Any]
     predictions_reused: bool = False
     previous_last: date | None = None
+    moved_sessions: np.ndarray = field(default_factory=lambda: np.zeros(0, "datetime64[D]"))
     notes: list[str] = field(default_factory=list)
 
     @classmethod
@@ -185,7 +192,7 @@ class Base:
         last = old["date"].max()
         if not isinstance(last, date):
             raise _Refused("the previous features hold no row")
-        _same_prefix(old, features, last)
+        changed, labels_changed = _history_changes(old, features, last)
         del old
         try:
             summary = json.loads((self.run_dir / MODELS_DIR / "folds.json").read_text(encoding="utf-8"))
@@ -194,13 +201,22 @@ class Base:
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise _Refused(f"models/folds.json cannot be read ({type(error).__name__})") from None
         old_preds = read_parquet(preds_file, ARTIFACTS["predictions"].schema)
-        fresh_rows = features.filter(pl.col("date") > last)
         first_year = first_test_year(features["date"].min(), min_train_years)  # type: ignore[arg-type]
-        years = sorted(y for y in fresh_rows["date"].dt.year().unique().to_list() if y >= first_year)
-        to_fit = frozenset(y for y in years if y not in old_folds)
+        all_years = {y for y in features["date"].dt.year().unique().to_list() if y >= first_year}
+        new_years = {y for y in features.filter(pl.col("date") > last)["date"].dt.year().unique().to_list()}
+        if labels_changed or changed.size:
+            # Every fold trains on history that changed: batch refits them all, so must we.
+            to_fit = frozenset(all_years)
+            self.notes.append(
+                f"history up to {last} changed (feature rows of {changed.size} session(s), labels "
+                f"{'too' if labels_changed else 'not'}; a new ex-date back-adjusts a symbol): every fold refitted"
+            )
+        else:
+            to_fit = frozenset(y for y in all_years & new_years if y not in old_folds)
+            if to_fit:
+                self.notes.append(f"refit of fold(s) {sorted(to_fit)}: a fold boundary was crossed")
         fitted = {}
         if to_fit:
-            self.notes.append(f"refit of fold(s) {sorted(to_fit)}: a fold boundary was crossed")
             walk = fit_walk_forward(
                 features,
                 FEATURE_COLUMNS,
@@ -212,36 +228,49 @@ class Base:
             )
             fitted = {fold.year: fold for fold in walk.folds}
         guard = FeatureGuard(FEATURE_COLUMNS)
-        parts, exports = [old_preds], []
+        parts, exports, moved, reexported = [], [], [], []
         folds, parity = dict(old_folds), dict(old_parity)
-        for year in years:
-            if year not in old_folds and year not in fitted:
-                continue  # batch fits no fold for this year either
+        changed_years = {d.year for d in changed.astype("datetime64[D]").astype(date)}
+        work = sorted((new_years | set(fitted) | changed_years) & (set(old_folds) | set(fitted)))
+        for year in work:
             test = features.filter(pl.col("date").dt.year() == year)
             X = guard.matrix(test.drop("label"))
             dates, symbols = test["date"].to_numpy(), test["symbol"].to_numpy()
             fresh = (test["date"] > last).to_numpy()
+            onnx_rel = f"{MODELS_DIR}/fold-{year}.onnx"
+            skops_data: bytes | None = None
             if year in fitted:
                 fold = fitted[year]
                 model, onnx_data = fold.model, onnx_bytes(fold.model, X.shape[1])
-                skops_data: bytes | None = skops_bytes(model)
+                skops_data = skops_bytes(model)
                 reload, meta = load_skops(skops_data), fold.metadata()
-            else:
-                onnx_data = self._model_file(f"{MODELS_DIR}/fold-{year}.onnx")
+                same_export = year in old_folds and onnx_data == self._model_file(onnx_rel)
+            elif year in old_folds:
+                onnx_data = self._model_file(onnx_rel)
                 self._model_file(f"{MODELS_DIR}/fold-{year}.skops")
                 model = reload = load_skops(self.run_dir / MODELS_DIR / f"fold-{year}.skops")
-                skops_data = None
                 meta = {
                     **old_folds[year],
                     "test_end": test["date"].max().isoformat(),
                     "test_rows": test.height,
                 }
-            prediction = np.empty(test.height, dtype=np.float32)
+                same_export = True
+            else:
+                continue  # batch fits no fold for this year either
             kept = old_preds.filter(pl.col("fold_year") == year)
             if kept.height != int((~fresh).sum()):
                 raise _Refused(f"the previous predictions of {year} do not cover its previous rows")
-            prediction[~fresh] = kept["prediction"].to_numpy()
-            prediction[fresh] = OnnxModel(onnx_data, guard).predict_per_session(X[fresh], dates[fresh])
+            before = kept["prediction"].to_numpy()
+            prediction = np.empty(test.height, dtype=np.float32)
+            prediction[~fresh] = before
+            # The same export on the same session's rows gives the same bytes: only sessions that are
+            # new, or whose rows changed, or whose fold's export changed are predicted again.
+            redo = fresh | np.isin(dates, changed) if same_export else np.ones(test.height, dtype=bool)
+            if not same_export and year in old_folds:
+                reexported.append(year)
+            prediction[redo] = OnnxModel(onnx_data, guard).predict_per_session(X[redo], dates[redo])
+            differs = prediction[~fresh].view(np.uint32) != before.view(np.uint32)
+            moved.append(dates[~fresh][differs])
             report = parity_report(model, prediction, reload, X, keys=(dates, symbols))
             if not report["ok"]:
                 raise ExportParityError.from_report(year, kind.value, report)
@@ -249,15 +278,19 @@ class Base:
                 exports.append(ExportedFold(year, onnx_data, skops_data, {"year": year, **report}))
             folds[year], parity[year] = meta, {"year": year, **report}
             parts.append(
-                test.filter(pl.Series(fresh))
-                .select("symbol", "date", "ts")
-                .with_columns(
+                test.select("symbol", "date", "ts").with_columns(
                     fold_year=pl.lit(year, dtype=pl.Int32),
                     model=pl.lit(kind.value, dtype=pl.String),
-                    prediction=pl.Series(prediction[fresh], dtype=pl.Float32),
+                    prediction=pl.Series(prediction, dtype=pl.Float32),
                 )
             )
         self.previous_last = last
+        self.moved_sessions = np.unique(np.concatenate(moved)) if moved else np.zeros(0, "datetime64[D]")
+        if reexported:
+            self.notes.append(f"fold export(s) {reexported} changed: their years predicted again")
+        if self.moved_sessions.size:
+            self.notes.append(f"predictions of {self.moved_sessions.size} previous session(s) changed")
+        parts.insert(0, old_preds.filter(~pl.col("fold_year").is_in(work)))
         predictions = pl.concat([p.select(old_preds.columns).cast(old_preds.schema) for p in parts])
         return EveningPredictions(
             predictions.sort("symbol", "date"),
@@ -272,9 +305,10 @@ class Base:
         trace: Trace,
         params: Mapping[str, Any],
         bars: pl.DataFrame,
-    ) -> tuple[pl.DataFrame, date] | None:
-        """The previous decisions and the last session they cover, when the new sessions may be
-        decided alone (see the module docstring); None (traced) otherwise."""
+    ) -> tuple[pl.DataFrame, date, list[date]] | None:
+        """The previous decisions that stand, the last previous session, and the previous sessions
+        to decide again (their predictions changed), when sessions may be decided alone (see the
+        module docstring); None (traced) otherwise."""
         try:
             if not self.predictions_reused or self.previous_last is None:
                 raise _Refused("the predictions were recomputed in full")
@@ -297,25 +331,32 @@ class Base:
                 raise _Refused(f"the previous bars end {end}, the previous features {last}")
             if not bars.select(columns).filter(pl.col("date") <= last).equals(old_bars):
                 raise _Refused("bars of the previous sessions changed (close or volume)")
+            again: list[date] = self.moved_sessions.astype("datetime64[D]").tolist()
             old = read_parquet(decisions_file, ARTIFACTS["decisions"].schema)
+            old = old.filter(~pl.col("date").is_in(again))
         except _Refused as refused:
             trace.event("incremental", stage="decisions", used=False, reason=str(refused))
             return None
-        trace.event("incremental", stage="decisions", used=True, after=last.isoformat())
-        return old, last
+        trace.event("incremental", stage="decisions", used=True, after=last.isoformat(), again=len(again))
+        return old, last, again
 
 
-def _same_prefix(old: pl.DataFrame, new: pl.DataFrame, last: date) -> None:
-    """The newer features up to ``last`` are the previous ones: every column, labels where known."""
+def _history_changes(old: pl.DataFrame, new: pl.DataFrame, last: date) -> tuple[np.ndarray, bool]:
+    """The sessions up to ``last`` whose feature rows differ between the previous and the newer
+    features, and whether any label known then differs; refused when the rows themselves differ."""
     prefix = new.filter(pl.col("date") <= last)
-    if prefix.height != old.height:
-        raise _Refused(f"the features up to {last} have {prefix.height} rows, previously {old.height}")
-    if not prefix.drop("label").equals(old.drop("label")):
-        raise _Refused(f"features up to {last} changed (a corporate action back-adjusts history)")
+    keys = ["symbol", "date", "ts"]
+    if prefix.height != old.height or not prefix.select(keys).equals(old.select(keys)):
+        raise _Refused(f"the feature rows up to {last} are not the previous ones")
+    differs = np.zeros(old.height, dtype=bool)
+    for name in FEATURE_COLUMNS:
+        differs |= old[name].to_numpy().view(np.uint32) != prefix[name].to_numpy().view(np.uint32)
     known = old["label"].is_not_null()
-    before, after = old["label"].filter(known).to_numpy(), prefix["label"].filter(known).to_numpy()
-    if not np.array_equal(before.view(np.uint64), after.view(np.uint64)):
-        raise _Refused(f"labels known up to {last} changed")
+    before, after = old["label"].filter(known), prefix["label"].filter(known)
+    labels = not np.array_equal(
+        before.to_numpy().view(np.uint64), after.fill_null(float("nan")).to_numpy().view(np.uint64)
+    )
+    return np.unique(old["date"].to_numpy()[differs]), labels
 
 
 def _sha(data: bytes) -> str:

@@ -219,9 +219,9 @@ def run_model_stages(
         window = predicted.filter(pl.col("date").is_between(start, end))
         bars = runner.outputs.frames["bars"].filter(pl.col("date") <= end)
         previous = None if base is None else base.decisions(runner.trace, decision_params, bars)
-        if previous is not None:  # the previous sessions' decisions stand; decide the new ones alone
-            old, last = previous
-            window = window.filter(pl.col("date") > last)
+        if previous is not None:  # the previous decisions stand; decide the new (and moved) sessions alone
+            old, last, again = previous
+            window = window.filter((pl.col("date") > last) | pl.col("date").is_in(again))
         made = decide(
             window,
             top_k=config.decisions.top_k,
