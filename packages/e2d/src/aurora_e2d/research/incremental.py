@@ -65,10 +65,11 @@ from aurora_e2d.research.model import (
     fit_walk_forward,
 )
 from aurora_e2d.research.stagecache import StageCache, input_hash
+from aurora_e2d.research.universe import universe_exclusions
 from aurora_e2d.schemas import ARTIFACTS
 from aurora_e2d.trace import Trace
 
-__all__ = ["BASE_DIR", "Base", "EveningPredictions", "discard_base"]
+__all__ = ["BASE_DIR", "Base", "EveningPredictions", "discard_base", "exclusions_after"]
 
 BASE_DIR = ".advance-base"  # operational scratch, never an artifact
 _LINKED = ("bars", "features")  # replaced by the data stages before stages 6-7 read them
@@ -339,6 +340,24 @@ class Base:
             return None
         trace.event("incremental", stage="decisions", used=True, after=last.isoformat(), again=len(again))
         return old, last, again
+
+
+def exclusions_after(bars: pl.DataFrame, last: date, universe: Mapping[str, Any]) -> pl.DataFrame:
+    """``universe_exclusions`` of the sessions after ``last`` from each symbol's last rows only.
+
+    Each symbol keeps its rows after ``last`` plus max(window - 1, min history) before them (all
+    of them when it has fewer): every new row's median window lies inside that tail, and its count
+    of rows reaches the minimum history exactly when the full count does. A rolling median is an
+    order statistic of its window's values, the same wherever the computation starts.
+    """
+    days = bars.filter(pl.col("date") > last)["date"].n_unique()
+    keep = max(int(universe["dollar_volume_window_sessions"]) - 1, int(universe["min_history_sessions"]))
+    tail = (
+        bars.select("symbol", "date", "close", "volume")
+        .group_by("symbol", maintain_order=True)
+        .tail(keep + days)
+    )
+    return universe_exclusions(tail, **universe).filter(pl.col("date") > last)
 
 
 def _history_changes(old: pl.DataFrame, new: pl.DataFrame, last: date) -> tuple[np.ndarray, bool]:

@@ -37,7 +37,7 @@ from aurora_e2d.errors import InputError
 from aurora_e2d.research.decisions import decide
 from aurora_e2d.research.executors import Executor, ExecutorSpec, executor_session
 from aurora_e2d.research.features import FEATURE_COLUMNS, LABEL_HORIZON
-from aurora_e2d.research.incremental import Base
+from aurora_e2d.research.incremental import Base, exclusions_after
 from aurora_e2d.research.model import ModelKind, fit_walk_forward, predict_walk_forward
 from aurora_e2d.research.partitions import CORPORATE_ACTION_MODE, PartitionedStages
 from aurora_e2d.research.stagecache import StageCache, input_hash
@@ -219,15 +219,21 @@ def run_model_stages(
         window = predicted.filter(pl.col("date").is_between(start, end))
         bars = runner.outputs.frames["bars"].filter(pl.col("date") <= end)
         previous = None if base is None else base.decisions(runner.trace, decision_params, bars)
+        universe = config.universe.model_dump()
         if previous is not None:  # the previous decisions stand; decide the new (and moved) sessions alone
             old, last, again = previous
             window = window.filter((pl.col("date") > last) | pl.col("date").is_in(again))
+            excluded = (
+                universe_exclusions(bars, **universe) if again else exclusions_after(bars, last, universe)
+            )
+        else:
+            excluded = universe_exclusions(bars, **universe)
         made = decide(
             window,
             top_k=config.decisions.top_k,
             max_weight=config.decisions.max_weight,
             max_gross=config.decisions.max_gross,
-            exclusions=universe_exclusions(bars, **config.universe.model_dump()),
+            exclusions=excluded,
         )
         if previous is None:
             return made
