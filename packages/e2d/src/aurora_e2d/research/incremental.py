@@ -34,6 +34,7 @@ the data stages replace them, removed when the model stages end.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -115,7 +116,10 @@ class Base:
         for name in _LINKED:
             source = run_dir / ARTIFACTS[name].file
             if source.is_file():
-                os.link(source, base / f"{name}.parquet")  # a later atomic rename keeps this inode
+                # A later atomic rename keeps this inode. No hard links on this file system: the
+                # stage's precondition then fails and the full path runs.
+                with contextlib.suppress(OSError):
+                    os.link(source, base / f"{name}.parquet")
         cache = StageCache(run_dir)
         records = {name: r for name in ARTIFACTS if (r := cache.recorded(name)) is not None}
         try:
