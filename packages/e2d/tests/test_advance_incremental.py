@@ -43,6 +43,12 @@ def content(run_dir: Path) -> dict[str, str]:
     }
 
 
+def numbers(run_dir: Path) -> dict[str, object]:
+    """The report's numbers: summary metrics and the frictionless reference (not wall times)."""
+    summary = json.loads((run_dir / "summary.json").read_text())
+    return {key: summary[key] for key in ("metrics", "frictionless", "sessions")}
+
+
 def evening_events(run_dir: Path) -> dict[str, dict[str, object]]:
     """The ``incremental`` trace events of the last advance, by stage."""
     records = [json.loads(line) for line in (run_dir / "trace.jsonl").read_text().splitlines()]
@@ -85,6 +91,7 @@ def test_one_evening_predicts_and_decides_only_its_session_and_equals_batch(
     assert events["decisions"]["used"] is True, events
     assert events["decisions"]["after"] == "2013-02-28"
     assert content(run_dir) == content(bundled["batch"])
+    assert numbers(run_dir) == numbers(bundled["batch"])
     assert not (run_dir / BASE_DIR).exists()  # the previous artifacts' links are gone
 
 
