@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from _evening import content, evening_events, numbers
 from _runs import ALL_ARTIFACTS, artifact_hashes, aurora, query, tree_hashes
 from _snapshots import cut_snapshot, drop_session, restate
+from aurora_e2d.research.incremental import BASE_DIR
 
 START = ("--start", "2012-09-04")
 FINAL = dt.date(2013, 3, 1)
@@ -208,3 +210,46 @@ def test_a_run_with_a_fixed_end_cannot_be_advanced(cuts: Cuts, tmp_path: Path) -
     refused = aurora("advance", "--run-dir", run_dir, "--snapshot", cuts.at(FINAL))
     assert refused.returncode == 2
     assert "was started with --end 2013-02-28; daily operation needs an open-ended run" in refused.stderr
+
+
+# ------------------------------------------------------------------ one evening, incremental (ADR 0014)
+@pytest.fixture(scope="module")
+def day_before_final(cuts: Cuts, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A completed open-ended run on data to the session before FINAL (copied by each test)."""
+    run_dir = tmp_path_factory.mktemp("day-before") / "run"
+    done = aurora("run", "--snapshot", cuts.at(D("2013-02-28")), "--run-dir", run_dir, *START)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return run_dir
+
+
+def test_one_evening_predicts_and_decides_only_its_session_and_equals_batch(
+    cuts: Cuts, batch: Path, day_before_final: Path, tmp_path: Path
+) -> None:
+    run_dir = tmp_path / "run"
+    shutil.copytree(day_before_final, run_dir)
+    step = aurora("advance", "--run-dir", run_dir, "--snapshot", cuts.at(FINAL))
+    assert step.returncode == 0, step.stderr[-3000:]
+    events = evening_events(run_dir)
+    assert events["predictions"]["used"] is True, events
+    assert events["decisions"]["used"] is True, events
+    assert events["decisions"]["after"] == "2013-02-28"
+    assert content(run_dir) == content(batch)
+    assert numbers(run_dir) == numbers(batch)
+    assert not (run_dir / BASE_DIR).exists()  # the previous artifacts' links are gone
+
+
+def test_an_evening_whose_previous_predictions_cannot_be_trusted_recomputes_them_and_says_why(
+    cuts: Cuts, batch: Path, day_before_final: Path, tmp_path: Path
+) -> None:
+    run_dir = tmp_path / "run"
+    shutil.copytree(day_before_final, run_dir)
+    stages = json.loads((run_dir / "stages.json").read_text())
+    stages["predictions"]["sha256"] = "0" * 64  # the record no longer vouches for the file
+    (run_dir / "stages.json").write_text(json.dumps(stages))
+    step = aurora("advance", "--run-dir", run_dir, "--snapshot", cuts.at(FINAL))
+    assert step.returncode == 0, step.stderr[-3000:]
+    events = evening_events(run_dir)
+    assert events["predictions"]["used"] is False
+    assert events["predictions"]["reason"] == "the previous predictions artifact does not match its record"
+    assert events["decisions"]["used"] is False
+    assert content(run_dir) == content(batch)
