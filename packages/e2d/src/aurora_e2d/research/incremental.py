@@ -46,6 +46,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+import pyarrow.parquet as pq
 
 from aurora_e2d import __version__
 from aurora_e2d.artifacts import read_parquet, sha256_file
@@ -193,12 +194,7 @@ class Base:
         preds_file = self.run_dir / ARTIFACTS["predictions"].file
         self._verified("predictions", preds_file)
         self._recorded_inputs("predictions", params, {"features": features_sha})
-        old = read_parquet(self._linked("features"), ARTIFACTS["features"].schema)
-        last = old["date"].max()
-        if not isinstance(last, date):
-            raise _Refused("the previous features hold no row")
-        changed, labels_changed = _history_changes(old, features, last)
-        del old
+        last, changed, labels_changed = _history_changes(self._linked("features"), features)
         try:
             summary = json.loads((self.run_dir / MODELS_DIR / "folds.json").read_text(encoding="utf-8"))
             old_folds = {int(f["year"]): f for f in summary["folds"]}
@@ -322,11 +318,10 @@ class Base:
             bars_sha = self._verified("bars", self._linked("bars"))
             decisions_file = self.run_dir / ARTIFACTS["decisions"].file
             self._verified("decisions", decisions_file)
-            previous_end = read_parquet(self._linked("bars"), ARTIFACTS["bars"].schema)
             columns = ["symbol", "date", "close", "volume"]
-            old_bars = previous_end.select(columns)
+            old_bars = pl.from_arrow(pq.read_table(self._linked("bars"), columns=columns))
+            assert isinstance(old_bars, pl.DataFrame)
             end = old_bars["date"].max()
-            del previous_end
             self._recorded_inputs(
                 "decisions",
                 {**params, "end": end.isoformat()},  # type: ignore[union-attr]
@@ -364,22 +359,38 @@ def exclusions_after(bars: pl.DataFrame, last: date, universe: Mapping[str, Any]
     return universe_exclusions(tail, **universe).filter(pl.col("date") > last)
 
 
-def _history_changes(old: pl.DataFrame, new: pl.DataFrame, last: date) -> tuple[np.ndarray, bool]:
-    """The sessions up to ``last`` whose feature rows differ between the previous and the newer
-    features, and whether any label known then differs; refused when the rows themselves differ."""
-    prefix = new.filter(pl.col("date") <= last)
-    keys = ["symbol", "date", "ts"]
-    if prefix.height != old.height or not prefix.select(keys).equals(old.select(keys)):
+def _history_changes(previous: Path, new: pl.DataFrame) -> tuple[date, np.ndarray, bool]:
+    """The previous last session, the sessions up to it whose feature rows differ between the
+    previous and the newer features, and whether any label known then differs; refused when the
+    rows themselves differ. The previous file is read one column at a time (memory: one column)."""
+    source = pq.ParquetFile(previous)
+
+    def column(name: str) -> pl.Series:
+        series = pl.from_arrow(source.read(columns=[name]).column(name))
+        assert isinstance(series, pl.Series)
+        return series
+
+    dates = column("date")
+    last = dates.max()
+    if not isinstance(last, date):
+        raise _Refused("the previous features hold no row")
+    mask = new["date"] <= last
+    if int(mask.sum()) != dates.len() or not new["date"].filter(mask).equals(dates):
         raise _Refused(f"the feature rows up to {last} are not the previous ones")
-    differs = np.zeros(old.height, dtype=bool)
+    for key in ("symbol", "ts"):
+        if not new[key].filter(mask).equals(column(key)):
+            raise _Refused(f"the feature rows up to {last} are not the previous ones")
+    differs = np.zeros(dates.len(), dtype=bool)
     for name in FEATURE_COLUMNS:
-        differs |= old[name].to_numpy().view(np.uint32) != prefix[name].to_numpy().view(np.uint32)
-    known = old["label"].is_not_null()
-    before, after = old["label"].filter(known), prefix["label"].filter(known)
+        before, after = column(name).to_numpy(), new[name].filter(mask).to_numpy()
+        differs |= before.view(np.uint32) != after.view(np.uint32)
+    old_label, new_label = column("label"), new["label"].filter(mask)
+    known = old_label.is_not_null()
     labels = not np.array_equal(
-        before.to_numpy().view(np.uint64), after.fill_null(float("nan")).to_numpy().view(np.uint64)
+        old_label.filter(known).to_numpy().view(np.uint64),
+        new_label.filter(known).fill_null(float("nan")).to_numpy().view(np.uint64),
     )
-    return np.unique(old["date"].to_numpy()[differs]), labels
+    return last, np.unique(dates.to_numpy()[differs]), labels
 
 
 def _sha(data: bytes) -> str:
