@@ -40,7 +40,7 @@ _CUT = (
     "import pyarrow.compute as pc; "
     "src = None if sys.argv[1] == '-' else Path(sys.argv[1]); snap = load_snapshot(src); "
     "days = sorted(pc.unique(snap.prices.column('date')).to_pylist()); "
-    "from aurora_e2d.paths import snapshot_dir; "
+    "from aurora_e2d.core.paths import snapshot_dir; "
     "cut_snapshot_dir(src or snapshot_dir(), Path(sys.argv[2]), days[-2]); "
     "cut_snapshot_dir(src or snapshot_dir(), Path(sys.argv[3]), days[-1]); print(days[-2], days[-1])"
 )

@@ -49,7 +49,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from aurora_e2d import __version__
-from aurora_e2d.artifacts import read_parquet, sha256_file
+from aurora_e2d.core.trace import Trace
 from aurora_e2d.research.export import (
     ExportParityError,
     FeatureGuard,
@@ -66,10 +66,10 @@ from aurora_e2d.research.model import (
     first_test_year,
     fit_walk_forward,
 )
+from aurora_e2d.research.stagecache import STAGE_ARTIFACTS as ARTIFACTS
 from aurora_e2d.research.stagecache import StageCache, input_hash
 from aurora_e2d.research.universe import universe_exclusions
-from aurora_e2d.schemas import ARTIFACTS
-from aurora_e2d.trace import Trace
+from aurora_e2d.rundir.artifacts import read_parquet, sha256_file
 
 __all__ = ["BASE_DIR", "Base", "EveningPredictions", "discard_base", "exclusions_after"]
 

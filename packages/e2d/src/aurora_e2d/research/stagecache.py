@@ -14,9 +14,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from aurora_e2d.artifacts import atomic_write_bytes, sha256_file
+from aurora_e2d.data.corpactions import BARS_ARTIFACT
+from aurora_e2d.research.decisions import DECISIONS_ARTIFACT, PREDICTIONS_ARTIFACT
+from aurora_e2d.research.features import FEATURES_ARTIFACT
+from aurora_e2d.rundir.artifacts import atomic_write_bytes, sha256_file
 
 STAGES_FILE = "stages.json"
+
+# The stages recorded here, by name, with the artifact each writes.
+STAGE_ARTIFACTS = {
+    spec.name: spec for spec in (BARS_ARTIFACT, FEATURES_ARTIFACT, PREDICTIONS_ARTIFACT, DECISIONS_ARTIFACT)
+}
 
 
 def input_hash(stage: str, code_version: str, params: Mapping[str, Any], upstream: Mapping[str, str]) -> str:
