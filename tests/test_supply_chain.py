@@ -158,16 +158,17 @@ def test_an_unhashed_requirement_is_refused(tmp_path: Path, wheel_sha: str) -> N
 
 
 def _lock_pin_install(
-    tmp_path: Path, pin: requirements_lock.Pin, hashes: list[str]
+    venv: Path, pin: requirements_lock.Pin, hashes: list[str]
 ) -> subprocess.CompletedProcess[str]:
-    """``uv pip install --require-hashes`` of one real pin of the lock into a fresh environment, from
-    uv's own cache (or the registry, when the cache lacks it: uv checks the hash either way)."""
+    """``uv pip install --require-hashes`` of one real pin of the lock into ``venv``, from uv's own
+    cache (or the registry, when the cache lacks it: uv checks the hash either way)."""
     assert UV is not None, "uv is not installed beside this interpreter (nox -s l0 installs it from the lock)"
-    tmp_path.mkdir(parents=True)
-    venv = tmp_path / "venv"
-    subprocess.run([UV, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True, timeout=120)
-    wanted = f"{pin.name}=={pin.version} " + " ".join(f"--hash=sha256:{h}" for h in hashes)
-    (tmp_path / "requirements.txt").write_text(wanted + "\n")
+    if not venv.exists():
+        subprocess.run(
+            [UV, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True, timeout=120
+        )
+    wanted = venv.parent / "requirements.txt"
+    wanted.write_text(f"{pin.name}=={pin.version} " + " ".join(f"--hash=sha256:{h}" for h in hashes) + "\n")
     return subprocess.run(
         [
             UV,
@@ -177,7 +178,7 @@ def _lock_pin_install(
             str(venv / "bin" / "python"),
             "--require-hashes",
             "-r",
-            str(tmp_path / "requirements.txt"),
+            str(wanted),
         ],
         capture_output=True,
         text=True,
@@ -194,12 +195,11 @@ def test_a_locked_wheel_with_a_tampered_hash_is_refused_and_with_its_own_install
     ]
     assert hashes, pin.text
     tampered = [("0" if h[0] != "0" else "1") + h[1:] for h in hashes]
-    refused = _lock_pin_install(tmp_path / "tampered", pin, tampered)
+    venv = tmp_path / "venv"
+    refused = _lock_pin_install(venv, pin, tampered)
     assert refused.returncode != 0
     assert "hash mismatch" in refused.stderr.lower(), refused.stderr
-    assert not list((tmp_path / "tampered" / "venv").rglob("iniconfig/__init__.py")), (
-        "a refused wheel was installed"
-    )
-    installed = _lock_pin_install(tmp_path / "locked", pin, hashes)
+    assert not list(venv.rglob("iniconfig/__init__.py")), "a refused wheel was installed"
+    installed = _lock_pin_install(venv, pin, hashes)
     assert installed.returncode == 0, installed.stderr
-    assert list((tmp_path / "locked" / "venv").rglob("iniconfig/__init__.py"))
+    assert list(venv.rglob("iniconfig/__init__.py"))
