@@ -135,19 +135,22 @@ def shared_run(
     cwd: Path,
     env: Mapping[str, str] | None = None,
     config_toml: str | None = None,
+    name: str = "run",
 ) -> tuple[Path, dict[str, Any]]:
-    """One ``aurora run ARGS`` per cache root, whoever asks first: (run directory, facts)."""
+    """One ``aurora run ARGS`` per cache root, whoever asks first: (run directory, facts).
+
+    ``name``: the run directory's name, which a run records as its id when it is created."""
 
     def build(entry: Path) -> dict[str, Any]:
         extra: list[str] = []
         if config_toml is not None:
             (entry / "config.toml").write_text(config_toml)
             extra = ["--config", str(entry / "config.toml")]
-        return timed_aurora_run(aurora, entry / "run", [*args, *extra], cwd=cwd, env=env)
+        return timed_aurora_run(aurora, entry / name, [*args, *extra], cwd=cwd, env=env)
 
-    key = cache_key("run", list(args), config_toml, dict(env or {}))
+    key = cache_key("run", list(args), config_toml, dict(env or {}), *([name] if name != "run" else []))
     entry, facts = cached(root, key, build)
-    return entry / "run", facts
+    return entry / name, facts
 
 
 def main(argv: Sequence[str] | None = None) -> int:
