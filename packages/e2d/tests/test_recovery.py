@@ -21,7 +21,10 @@ The loop's fault points share one run: it is killed at the earliest point, a cop
 of what the kill left is kept, the run is resumed with the next point armed and
 killed again, and so on (``_loop_fault_chain``, built once per test run); each
 parametrised test then resumes its own copy to the end. The pipeline's stages are
-paid once instead of once per point, and every kill is still a real SIGKILL.
+paid once instead of once per point, and every kill is still a real SIGKILL. The
+artifact-write points keep a fresh run each: a resumed process rewrites the summary,
+manifest and report, so its write count cannot be mapped onto a fresh run's (a
+chain tried that way still needed 7 fresh runs for 10 points).
 """
 
 from __future__ import annotations
@@ -250,52 +253,9 @@ def _check_loop_fault(
     assert_same_as_baseline(run_dir, baseline)
 
 
-def _is_torn(run_dir: Path, torn: str) -> bool:
-    return any(p.name.startswith(f".{torn}.") for p in run_dir.rglob(".*.tmp"))
-
-
-def _artifact_fault_chain(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One run torn at every artifact write in ``ARTIFACT_FAULTS`` in turn, like the loop chain.
-
-    A resumed process reuses the stages already written, so it usually reaches write ``n`` of a
-    fresh run at its own write ``n - previous + 1``. Where that guess tears another file (the
-    summary and manifest are rewritten on every resume) the point gets a fresh run instead: the
-    copy kept for ``n`` always holds the torn file a fresh run killed at ``n`` holds."""
-
-    def build(entry: Path) -> dict[str, int]:
-        chain = entry / "chain"
-        previous, fresh_runs = 0, 0
-        for _, n, torn in ARTIFACT_FAULTS:
-            if (chain / "config.json").is_file() and previous:
-                step = n - previous + 1
-                env = {"AURORA_FAULT_AT": f"mid_artifact:{step}"}
-                result = aurora("resume", "--run-dir", chain, env=env)
-                if result.returncode == KILLED and _is_torn(chain, torn):
-                    copy_run(chain, entry / f"mid_artifact-{n}")
-                    previous = n
-                    continue
-            shutil.rmtree(chain, ignore_errors=True)
-            fresh_runs += 1
-            _kill_at(chain, "mid_artifact", n)
-            copy_run(chain, entry / f"mid_artifact-{n}")
-            previous = n
-        return {"fresh_runs": fresh_runs}
-
-    key = cache_key("artifact-fault-chain", ARTIFACT_FAULTS, SHORT_WINDOW, str(REPO_ROOT))
-    entry, facts = cached(cache_root(tmp_path_factory.getbasetemp()), key, build)
-    print(f"artifact fault chain: {facts['fresh_runs']} fresh runs for {len(ARTIFACT_FAULTS)} points")
-    return entry
-
-
-def _check_artifact_fault(
-    tmp_path: Path, baseline: Baseline, n: int, torn: str, killed: Path | None = None
-) -> None:
-    """``killed``: what the chain's kill at ``mid_artifact:n`` left (copied here); else a fresh run."""
+def _check_artifact_fault(tmp_path: Path, baseline: Baseline, n: int, torn: str) -> None:
     run_dir = tmp_path / "run"
-    if killed is None:
-        _kill_at(run_dir, "mid_artifact", n)
-    else:
-        copy_run(killed, run_dir)
+    _kill_at(run_dir, "mid_artifact", n)
     temps = [p.name for p in run_dir.rglob(".*.tmp")]
     assert any(name.startswith(f".{torn}.") for name in temps), f"expected a torn {torn}, found {temps}"
     recover(run_dir)
@@ -329,11 +289,8 @@ def test_loop_fault_points(
 @pytest.mark.parametrize(
     ("n", "torn"), [(n, t) for _, n, t in ARTIFACT_FAULTS], ids=[f"{t}@{n}" for _, n, t in ARTIFACT_FAULTS]
 )
-def test_mid_artifact_fault_points(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, baseline: Baseline, n: int, torn: str
-) -> None:
-    chain = _artifact_fault_chain(tmp_path_factory)
-    _check_artifact_fault(tmp_path, baseline, n, torn, killed=chain / f"mid_artifact-{n}")
+def test_mid_artifact_fault_points(tmp_path: Path, baseline: Baseline, n: int, torn: str) -> None:
+    _check_artifact_fault(tmp_path, baseline, n, torn)
 
 
 def test_every_named_fault_point_is_covered() -> None:
