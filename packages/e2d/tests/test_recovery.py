@@ -175,7 +175,7 @@ def _kill_at(run_dir: Path, point: str, n: int) -> None:
     )
 
 
-# Where each loop point fires inside one session (runtime/loop.py: fills at the open, then the
+# Where each loop point fires inside one session (engine/loop.py: fills at the open, then the
 # decisions are journaled, then the orders submitted, then the session commits).
 _IN_SESSION = {"after_fills": 0, "after_decisions": 1, "between_submit_and_fill": 2, "after_commit": 3}
 
@@ -294,7 +294,7 @@ def test_mid_artifact_fault_points(tmp_path: Path, baseline: Baseline, n: int, t
 
 
 def test_every_named_fault_point_is_covered() -> None:
-    from aurora_e2d.faults import POINTS
+    from aurora_e2d.core.faults import POINTS
 
     covered = {p for p, *_ in LOOP_FAULTS} | {p for p, *_ in ARTIFACT_FAULTS}
     assert covered == set(POINTS)
