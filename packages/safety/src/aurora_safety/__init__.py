@@ -45,21 +45,30 @@ from aurora_safety.flags import (
     missing_adrs,
     rollback_active,
 )
-from aurora_safety.governor import BreakerStillOpenError, GovernorListener, NotTrippedError, TradingGovernor
+from aurora_safety.governor import (
+    BoardStore,
+    BreakerStillOpenError,
+    GovernorListener,
+    NotTrippedError,
+    TradingGovernor,
+)
 from aurora_safety.guard import gate_order
 from aurora_safety.killswitch import (
     KILL_FILE_NAME,
     KillStatus,
     KillSwitch,
+    describe_trigger,
     disengage,
     engage,
     kill_file_candidates,
     kill_file_path,
 )
 from aurora_safety.reasons import ReasonCode
-from aurora_safety.state import OrderEffect, TradingState, TradingStateMachine, severity
+from aurora_safety.standing import Standing
+from aurora_safety.state import OrderEffect, TradingState, TradingStateMachine, severity, strictest
 from aurora_safety.throttle import SessionOrderCounter, TokenBucket
 from aurora_safety.ticks import on_tick_grid, round_to_tick, tick_size
+from aurora_safety.views import BoardView, BreakerView
 
 __all__ = [
     "ACTION_DEFAULTS",
@@ -69,11 +78,14 @@ __all__ = [
     "LIMIT_DEFAULTS",
     "SIDES",
     "AuroraError",
+    "BoardStore",
+    "BoardView",
     "Breaker",
     "BreakerBoard",
     "BreakerReset",
     "BreakerStillOpenError",
     "BreakerTripped",
+    "BreakerView",
     "Clock",
     "ConfigError",
     "ConsecutiveRejectsBreaker",
@@ -91,6 +103,7 @@ __all__ = [
     "ReasonCode",
     "Rejection",
     "SessionOrderCounter",
+    "Standing",
     "StateChanged",
     "StorageError",
     "SystemClock",
@@ -111,6 +124,7 @@ __all__ = [
     "check_short_sale",
     "check_valid",
     "declared_flags",
+    "describe_trigger",
     "disengage",
     "effective_flags",
     "engage",
@@ -124,5 +138,6 @@ __all__ = [
     "rollback_active",
     "round_to_tick",
     "severity",
+    "strictest",
     "tick_size",
 ]

@@ -35,6 +35,7 @@ __all__ = [
     "KillStatus",
     "KillSwitch",
     "StatFn",
+    "describe_trigger",
     "disengage",
     "engage",
     "kill_file_candidates",
@@ -200,6 +201,21 @@ def engage(path: Path, reason: str, *, clock: Clock | None = None) -> Path:  # p
             detail="kill switch NOT engaged",  # pragma: no mutate
         ) from exc  # pragma: no mutate
     return path  # pragma: no mutate
+
+
+def describe_trigger(trigger: str) -> str:
+    """The trigger with the operator's reason from the kill file (``engage`` wrote it), if any.
+
+    An unreadable file or a bare ``touch`` still counts as a kill (fail closed):
+    the trigger alone is then the description.
+    """
+    if not trigger.startswith("file:"):
+        return trigger
+    try:
+        reason = json.loads(Path(trigger[len("file:") :]).read_text(encoding="utf-8")).get("reason")
+    except (OSError, ValueError, AttributeError):
+        return trigger
+    return f"{trigger}, reason: {reason}" if isinstance(reason, str) and reason.strip() else trigger
 
 
 def _write_kill_file(path: Path, body: str) -> None:

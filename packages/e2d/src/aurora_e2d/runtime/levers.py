@@ -105,17 +105,15 @@ def reset_breaker(run_dir: Path, name: str, reason: str) -> BreakerReset:
             raise InputError(str(run_dir), "has no journal yet; nothing has tripped")
         with open_stack(run_dir, config, SystemClock(), create=False, watch_kill_files=False) as stack:
             try:
-                event = stack.governor.reset_breaker(name, reason, time.time_ns())
+                with stack.journal.session_transaction():  # the reset and the saved board, or neither
+                    event = stack.governor.reset_breaker(name, reason, time.time_ns(), stack.journal)
             except UnknownBreakerError as error:
                 raise ConfigError(
                     "NAME",
-                    "must be one of drawdown, daily_loss, consecutive_rejects, order_rate",
+                    "must be one of " + ", ".join(stack.governor.board.names),
                     name,
                     "command line",
                 ) from error
             except NotTrippedError as error:
                 raise InputError(str(run_dir), str(error)) from None
-            with stack.journal.session_transaction():
-                stack.journal.record_breaker_event(event)
-                stack.journal.save_breaker_state(stack.governor.board.to_dict())
     return event

@@ -21,7 +21,7 @@ from aurora_e2d.config import RunConfig
 from aurora_e2d.runtime.halts import resume_commands
 from aurora_e2d.runtime.lock import Holder, holder
 from aurora_e2d.runtime.rundir import CONFIG_FILE
-from aurora_safety import BreakerBoard, KillStatus, KillSwitch, TradingState, TransitionCause
+from aurora_safety import KillStatus, KillSwitch, Standing, TradingState, TransitionCause
 
 __all__ = ["CONFIG_FILE", "PhaseInfo", "RunPhase", "is_run_dir", "read_phase", "trading_days"]
 
@@ -117,22 +117,18 @@ def read_phase(run_dir: Path, config: RunConfig) -> PhaseInfo:
     state = TradingState.ACTIVE
     reason: str | None = None
     cause: TransitionCause | None = None
-    board = BreakerBoard.from_limits(config.limits)
+    standing = Standing(TradingState.ACTIVE)
     if (run_dir / JOURNAL_NAME).is_file():
         with JournalReader.open(run_dir) as reader:
             checkpoint = reader.last_checkpoint()
             last = None if checkpoint is None else checkpoint.session
-            saved = reader.breaker_state()
-            board = BreakerBoard.from_dict(saved) if saved else board
+            standing = Standing.from_saved(reader.breaker_state(), reader.trading_state())
             events = reader.state_events()
+            state = standing.recorded
             if events:
-                state, reason, cause = (
-                    events[-1].event.to_state,
-                    events[-1].event.reason,
-                    events[-1].event.cause,
-                )
+                reason, cause = events[-1].event.reason, events[-1].event.cause
     done = 0 if last is None else sum(1 for d in days if d <= last)
-    open_breakers = tuple(t.breaker for t in board.tripped() if t.action is TradingState.HALTED)
+    open_breakers = standing.halting
     summary = _summary(run_dir)
     kill = KillSwitch(run_dir=run_dir).check()
     if who is not None:

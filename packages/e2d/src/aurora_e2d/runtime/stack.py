@@ -17,7 +17,7 @@ from pathlib import Path
 from aurora_broker import BrokerConfig, Journal, JournalReader, PaperBroker
 from aurora_e2d.config import RunConfig
 from aurora_router import JournalSink, ReferenceBook, ResultSink, Router
-from aurora_safety import BreakerBoard, Clock, KillSwitch, Limits, SystemClock, TradingGovernor
+from aurora_safety import Clock, KillSwitch, Limits, SystemClock, TradingGovernor
 
 __all__ = ["TradingStack", "broker_config", "open_stack", "restore_governor"]
 
@@ -35,9 +35,7 @@ def broker_config(config: RunConfig) -> BrokerConfig:
 
 def restore_governor(reader: JournalReader, limits: Limits) -> TradingGovernor:
     """The governor as the journal left it: saved breaker board and last trading state."""
-    saved = reader.breaker_state()
-    board = BreakerBoard.from_dict(saved) if saved else BreakerBoard.from_limits(limits)
-    return TradingGovernor(board, reader.trading_state())
+    return TradingGovernor.restore(reader.breaker_state(), reader.trading_state(), limits)
 
 
 @dataclass
@@ -91,7 +89,6 @@ def open_stack(
         governor = restore_governor(journal.read, config.limits)
         journal_sink = JournalSink(journal)
         chosen: ResultSink = journal_sink if observe is None else observe(journal_sink)
-        governor.listen(chosen)
         kill_switch = KillSwitch(run_dir=kill_run_dir)
         book = ReferenceBook(symbols)
         router = Router(
@@ -101,7 +98,7 @@ def open_stack(
             governor,
             clock,
             book,
-            sink=chosen,
+            sink=chosen,  # the router subscribes it to the governor: one listener path
             watch_kill_files=watch_kill_files,
             allow_short=config.execution.allow_short,
         )
