@@ -83,7 +83,8 @@ def test_a_view_is_a_snapshot_and_names_its_breakers() -> None:
     governor = tripped_governor()
     before = governor.board
     governor.reset_breaker("drawdown", "checked the feed", 3)
-    assert before["drawdown"].tripped and not governor.board["drawdown"].tripped
+    assert before["drawdown"].tripped
+    assert not governor.board["drawdown"].tripped
     assert before.names == ("drawdown", "daily_loss", "consecutive_rejects", "order_rate")
     with pytest.raises(UnknownBreakerError):
         before["drawdwn"]
@@ -128,7 +129,8 @@ def test_a_reset_is_journaled_and_the_board_saved_through_the_governor() -> None
     # the state stays HALTED until an operator resume, which the reset allows
     assert governor.effective_state() is TradingState.HALTED
     resumed = governor.operator_resume(4)
-    assert resumed is not None and resumed.cause is TransitionCause.OPERATOR_RESUME
+    assert resumed is not None
+    assert resumed.cause is TransitionCause.OPERATOR_RESUME
     assert governor.effective_state() is TradingState.ACTIVE
 
 
