@@ -64,6 +64,7 @@ from aurora_safety.killswitch import (
     kill_file_path,
 )
 from aurora_safety.reasons import ReasonCode
+from aurora_safety.room import BOOK_LIMITS, Cap, limit_label, order_cap, order_count_cap
 from aurora_safety.standing import Standing
 from aurora_safety.state import OrderEffect, TradingState, TradingStateMachine, severity, strictest
 from aurora_safety.throttle import SessionOrderCounter, TokenBucket
@@ -72,6 +73,7 @@ from aurora_safety.views import BoardView, BreakerView
 
 __all__ = [
     "ACTION_DEFAULTS",
+    "BOOK_LIMITS",
     "DEFAULT_MAX_RATE_LIMITED",
     "GATE_REASONS",
     "KILL_FILE_NAME",
@@ -86,6 +88,7 @@ __all__ = [
     "BreakerStillOpenError",
     "BreakerTripped",
     "BreakerView",
+    "Cap",
     "Clock",
     "ConfigError",
     "ConsecutiveRejectsBreaker",
@@ -131,10 +134,13 @@ __all__ = [
     "gate_order",
     "kill_file_candidates",
     "kill_file_path",
+    "limit_label",
     "load_declarations",
     "load_limits",
     "missing_adrs",
     "on_tick_grid",
+    "order_cap",
+    "order_count_cap",
     "rollback_active",
     "round_to_tick",
     "severity",
