@@ -20,8 +20,6 @@ from aurora_safety import (
     TradingState,
     TransitionCause,
     UnknownBreakerError,
-    describe_trigger,
-    engage,
 )
 
 
@@ -132,13 +130,3 @@ def test_a_reset_is_journaled_and_the_board_saved_through_the_governor() -> None
     assert resumed is not None
     assert resumed.cause is TransitionCause.OPERATOR_RESUME
     assert governor.effective_state() is TradingState.ACTIVE
-
-
-def test_a_kill_trigger_is_described_with_the_operators_reason(tmp_path) -> None:
-    flag = engage(tmp_path / "kill.flag", "drill")
-    assert describe_trigger(f"file:{flag}") == f"file:{flag}, reason: drill"
-    bare = tmp_path / "bare.flag"
-    bare.write_text("")  # a bare touch still kills; it has no reason to show
-    assert describe_trigger(f"file:{bare}") == f"file:{bare}"
-    assert describe_trigger(f"file:{tmp_path / 'gone'}") == f"file:{tmp_path / 'gone'}"
-    assert describe_trigger("env:AURORA_KILL=1") == "env:AURORA_KILL=1"

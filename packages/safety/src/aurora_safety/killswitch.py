@@ -203,21 +203,6 @@ def engage(path: Path, reason: str, *, clock: Clock | None = None) -> Path:  # p
     return path  # pragma: no mutate
 
 
-def describe_trigger(trigger: str) -> str:
-    """The trigger with the operator's reason from the kill file (``engage`` wrote it), if any.
-
-    An unreadable file or a bare ``touch`` still counts as a kill (fail closed):
-    the trigger alone is then the description.
-    """
-    if not trigger.startswith("file:"):
-        return trigger
-    try:
-        reason = json.loads(Path(trigger[len("file:") :]).read_text(encoding="utf-8")).get("reason")
-    except (OSError, ValueError, AttributeError):
-        return trigger
-    return f"{trigger}, reason: {reason}" if isinstance(reason, str) and reason.strip() else trigger
-
-
 def _write_kill_file(path: Path, body: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)  # pragma: no mutate
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # pragma: no mutate
@@ -250,3 +235,18 @@ def disengage(paths: Iterable[Path]) -> list[Path]:
             continue
         removed.append(Path(path))
     return removed
+
+
+def describe_trigger(trigger: str) -> str:
+    """The trigger with the operator's reason from the kill file (``engage`` wrote it), if any.
+
+    An unreadable file or a bare ``touch`` still counts as a kill (fail closed):
+    the trigger alone is then the description.
+    """
+    if not trigger.startswith("file:"):
+        return trigger
+    try:
+        reason = json.loads(Path(trigger[len("file:") :]).read_bytes()).get("reason")
+    except (OSError, ValueError, AttributeError):
+        return trigger
+    return f"{trigger}, reason: {reason}" if isinstance(reason, str) and reason.strip() else trigger
