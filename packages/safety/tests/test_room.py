@@ -32,6 +32,8 @@ def test_the_notional_cap_is_the_largest_quantity_the_check_passes() -> None:
     assert rejected is not None
     assert rejected.reason is ReasonCode.MAX_ORDER_NOTIONAL
     assert order_cap(300_000.0, Limits()).allows == 0  # one share is already too much
+    # an exact quotient (250,000 / 100 = 2,500) plans one share below it, as the planner always did
+    assert order_cap(100.0, Limits()).allows == 2_499
 
 
 @given(
