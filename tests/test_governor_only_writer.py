@@ -93,12 +93,12 @@ def test_the_scan_finds_each_kind_of_write(tmp_path: Path) -> None:
         "governor.halt_for_kill('file:k', 0)\n"
         "governor.reset_breaker('drawdown', 'ok', 0, journal)\n"  # the governor's own door: fine
     )
-    assert offences(module, "e2d/src/aurora_e2d/runtime/loop.py") == [
-        "e2d/src/aurora_e2d/runtime/loop.py:1: builds BreakerBoard.from_limits (only the governor holds one)",
-        "e2d/src/aurora_e2d/runtime/loop.py:2: builds aurora_safety.TradingStateMachine (only the governor holds one)",
-        "e2d/src/aurora_e2d/runtime/loop.py:3: moves a state machine (machine.transition)",
-        "e2d/src/aurora_e2d/runtime/loop.py:4: reaches into the governor (_board)",
-        "e2d/src/aurora_e2d/runtime/loop.py:5: writes save_breaker_state itself (the governor persists)",
-        "e2d/src/aurora_e2d/runtime/loop.py:6: halts for a kill (Router.enforce_kill is the one place)",
+    assert offences(module, "e2d/src/aurora_e2d/engine/loop.py") == [
+        "e2d/src/aurora_e2d/engine/loop.py:1: builds BreakerBoard.from_limits (only the governor holds one)",
+        "e2d/src/aurora_e2d/engine/loop.py:2: builds aurora_safety.TradingStateMachine (only the governor holds one)",
+        "e2d/src/aurora_e2d/engine/loop.py:3: moves a state machine (machine.transition)",
+        "e2d/src/aurora_e2d/engine/loop.py:4: reaches into the governor (_board)",
+        "e2d/src/aurora_e2d/engine/loop.py:5: writes save_breaker_state itself (the governor persists)",
+        "e2d/src/aurora_e2d/engine/loop.py:6: halts for a kill (Router.enforce_kill is the one place)",
     ]
     assert offences(module, "safety/src/aurora_safety/governor.py") == []

@@ -9,7 +9,7 @@ import datetime as dt
 import math
 
 from aurora_broker import Side
-from aurora_e2d.runtime.orderplan import HEADROOM, ClipReason, Target, limit_price, plan_orders, plan_session
+from aurora_e2d.engine.orderplan import HEADROOM, ClipReason, Target, limit_price, plan_orders, plan_session
 from aurora_safety import Limits, ReasonCode, check_order_notional
 
 DAY = dt.date(2013, 1, 2)

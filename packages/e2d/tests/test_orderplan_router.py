@@ -23,8 +23,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aurora_broker import Bar, BrokerConfig, Journal, PaperBroker, Side, SubmitOrder
-from aurora_e2d.runtime.loop import ReplayClock
-from aurora_e2d.runtime.orderplan import Target, plan_session
+from aurora_e2d.engine.loop import ReplayClock
+from aurora_e2d.engine.orderplan import Target, plan_session
 from aurora_router import ListSink, ReferenceBook, Router
 from aurora_safety import KillSwitch, Limits, TradingGovernor, on_tick_grid
 
