@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from aurora_broker import JOURNAL_NAME, Migration, migrate_journal
-from aurora_e2d.artifacts import atomic_write_bytes
 from aurora_e2d.errors import InputError
 from aurora_e2d.identity import legacy_config_hash
 
@@ -87,6 +86,8 @@ def upgrade_run_dir(run_dir: Path, saved: dict[str, Any], identity: str) -> Upgr
 
     ``identity`` is the config identity of the stored config as this code reads it.
     """
+    from aurora_e2d.artifacts import atomic_write_bytes  # pyarrow: not for `aurora status`
+
     version = check_run_format(run_dir, saved)
     if version == RUN_FORMAT_VERSION:
         return None

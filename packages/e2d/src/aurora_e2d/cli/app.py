@@ -17,7 +17,6 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from importlib.metadata import entry_points
 from pathlib import Path
 from shlex import quote
 from typing import TYPE_CHECKING, Annotated
@@ -114,14 +113,19 @@ def _run(
     claimed: list[Path],
 ) -> None:
     from aurora_e2d.config import load_config
+    from aurora_e2d.paths import check_snapshot_dir
     from aurora_e2d.research.executors import ExecutorSpec
     from aurora_e2d.runtime.rundir import claim_run_dir, new_run_id
 
     with StopSignals(on_second=_second_signal(run_dir, claimed)) as stop:
         how = ExecutorSpec.from_options(executor, workers, scheduler)  # how, not what: not in the config hash
+        if snapshot is not None:
+            check_snapshot_dir(snapshot)  # as typed; a missing directory is refused before anything loads
         settings = load_config(
             config, snapshot=snapshot, start=_date("--start", start), end=_date("--end", end)
         )
+        if settings.data.snapshot is not None:
+            check_snapshot_dir(Path(settings.data.snapshot))  # [data] snapshot of a config file
         _stop_before_claim(stop, run_dir)
         from aurora_e2d.runtime.watch import watched
 
@@ -480,6 +484,8 @@ def _builtin_command(argv: list[str]) -> bool:
 
 
 def _load_plugins() -> None:
+    from importlib.metadata import entry_points
+
     for ep in sorted(entry_points(group="aurora.commands"), key=lambda e: e.name):
         ep.load()(app)
 

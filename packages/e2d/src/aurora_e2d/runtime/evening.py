@@ -21,9 +21,10 @@ from datetime import date
 from pathlib import Path
 
 from aurora_e2d.errors import InputError
-from aurora_e2d.paths import LOCK_NAME
+from aurora_e2d.paths import LOCK_NAME, check_snapshot_dir
 from aurora_e2d.runtime.halts import halt_refusal
 from aurora_e2d.runtime.lock import holder
+from aurora_e2d.runtime.memo import remembered
 from aurora_e2d.runtime.rundir import CONFIG_FILE, last_committed, load_run_config
 
 __all__ = ["Answer", "quick_advance"]
@@ -47,16 +48,7 @@ def quick_advance(run_dir: Path, snapshot_dir: Path) -> Answer | None:
             str(run_dir),
             f"was started with --end {config.end}; daily operation needs an open-ended run (start one without --end)",
         )
-    if not snapshot_dir.is_dir():
-        raise InputError(
-            str(snapshot_dir),
-            "snapshot directory is missing (no such directory); make one with `aurora data import`",
-        )
-    if not (snapshot_dir / LOCK_NAME).is_file():
-        raise InputError(
-            str(snapshot_dir),
-            f"holds no snapshot ({LOCK_NAME} is missing); make one with `aurora data import`",
-        )
+    check_snapshot_dir(snapshot_dir)
     if holder(run_dir) is not None:
         return None  # a live writer: the full path names it (one writer per run directory)
     refused = halt_refusal(run_dir, "aurora advance")
@@ -88,7 +80,9 @@ def _nothing_new_after(run_dir: Path, snapshot_dir: Path) -> date | None:
     try:
         if _file_sha256(prices) != prices_sha:
             return None  # damaged: the full path names it
-        newest = _newest_date(prices)
+        # Remembered by the verified content hash: pyarrow alone costs most of a no-op's budget.
+        found = remembered("newest-date", {"sha256": prices_sha}, lambda: _newest_iso(prices))
+        newest = None if found is None else date.fromisoformat(found)
     except OSError:
         return None
     last = last_committed(run_dir)
@@ -101,6 +95,11 @@ def _file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _newest_iso(prices: Path) -> str | None:
+    newest = _newest_date(prices)
+    return None if newest is None else newest.isoformat()
 
 
 def _newest_date(prices: Path) -> date | None:
