@@ -16,6 +16,7 @@ fact is derived again, which is only slower.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -53,12 +54,15 @@ def remembered(kind: str, key: dict[str, Any], derive: Callable[[], Any]) -> Any
     except (OSError, ValueError, KeyError):
         pass
     value = derive()
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump({"key": key, "value": value}, handle, sort_keys=True)
         os.replace(tmp, path)  # readers see the old file or the whole new one
-    except OSError:
-        pass  # a read-only or full home: answer anyway, derive again next time
+    except OSError:  # a read-only or full home: answer anyway, derive again next time
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
     return value
