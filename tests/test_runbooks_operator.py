@@ -109,7 +109,8 @@ def test_the_circuit_breaker_runbook_works_as_written(repo_root: Path, desk: Pat
     halted_at = committed(run_dir)
 
     human, as_json = (step(desk, command, "breaker") for command in steps["Confirm"])
-    assert "TRIPPED" in human and "HALTED" in human
+    assert "TRIPPED" in human
+    assert "HALTED" in human
     assert json.loads(as_json)["breakers"]["drawdown"]["tripped"] is True
 
     reset, resume = steps["Act: reset and resume"]
@@ -123,7 +124,8 @@ def test_the_circuit_breaker_runbook_works_as_written(repo_root: Path, desk: Pat
     (verify,) = steps["Verify"]
     status = step(desk, verify, "breaker")
     if resumed.returncode == 0:
-        assert "completed" in status and "ACTIVE" in status
+        assert "completed" in status
+        assert "ACTIVE" in status
     else:
         assert "circuit breaker open (drawdown" in resumed.stderr
         assert "TRIPPED" in status
@@ -157,7 +159,8 @@ def test_the_crash_recovery_runbook_works_as_written(repo_root: Path, desk: Path
 
     (confirm,) = steps["Confirm"]
     status = step(desk, confirm, "crashed")
-    assert "interrupted" in status and "aurora resume --run-dir runs/crashed" in status
+    assert "interrupted" in status
+    assert "aurora resume --run-dir runs/crashed" in status
     (act,) = steps["Act"]
     assert "completed" in step(desk, act, "crashed")
     status, gate, check = steps["Verify"]
@@ -180,11 +183,9 @@ def test_the_rollback_runbook_works_as_written(repo_root: Path, desk: Path, flag
     manifest = json.loads((desk / "runs" / "flagged" / "manifest.json").read_text())
     assert manifest["flags"]["hgb_model"] is True
 
-    status, ratchet = steps["Confirm"]
+    status, flags = steps["Confirm"]
     assert "completed" in step(desk, status, "flagged")
-    judged = shell(ratchet.replace("<run_id>", "flagged"), desk)  # the symptom: may fail (exit 1)
-    assert judged.returncode in (0, 1), judged.stderr[-3000:]
-    assert "Traceback" not in judged.stderr
+    assert '"hgb_model": true' in step(desk, flags, "flagged")
 
     (act,) = steps["Act"]
     assert "completed" in step(desk, act, "flagged")
