@@ -5,13 +5,14 @@ here: a timed test fails on a busy machine and passes a slow change on a
 quiet one. What makes these commands slow is known and checkable, though:
 pandas (through exchange-calendars), pyarrow, numpy, polars, scikit-learn
 and onnxruntime each cost a noticeable fraction of a second to import. Each
-test runs the real console script under ``python -X importtime`` and reads
-the modules it imported; one heavy import sneaking back into the path of
+test runs the console script's entry point and reads ``sys.modules`` as it
+exits; one heavy import sneaking back into the path of
 `--help`, `kill`, `unkill`, `status` or `run --snapshot MISSING` fails here.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -24,11 +25,28 @@ from _runs import AURORA, QUICK_TIMEOUT, REPO_ROOT, SHORT_WINDOW, aurora, child_
 HEAVY = ("pandas", "exchange_calendars", "pyarrow", "numpy", "polars", "sklearn", "onnxruntime")
 
 
+# The console script's own start (aurora_e2d.launch.entry), with os._exit -- its way out -- made to
+# write the names in sys.modules first: every module the command loaded, however it was imported.
+WRAPPER = """
+import json, os, sys
+real_exit, listing = os._exit, sys.argv.pop(1)
+def _exit(code):
+    with open(listing, "w") as out:
+        json.dump(sorted(sys.modules), out)
+    real_exit(code)
+os._exit = _exit
+sys.argv[0] = {script!r}
+from aurora_e2d.launch import entry
+entry()
+"""
+
+
 def imported(args: list[str], cache: Path) -> tuple[set[str], str]:
-    """Top-level packages the console script imported for ``aurora ARGS``, and its stdout."""
+    """Top-level packages ``aurora ARGS`` had loaded when it exited, and its stdout."""
     assert AURORA is not None
+    listing = cache.parent / "modules.json"
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", AURORA, *args],
+        [sys.executable, "-c", WRAPPER.format(script=AURORA), str(listing), *args],
         cwd=REPO_ROOT,
         env=child_env({"AURORA_CACHE_DIR": str(cache)}),
         capture_output=True,
@@ -36,12 +54,9 @@ def imported(args: list[str], cache: Path) -> tuple[set[str], str]:
         timeout=QUICK_TIMEOUT,
         check=False,
     )
-    names = {
-        line.rsplit("|", 1)[1].strip().split(".")[0]
-        for line in proc.stderr.splitlines()
-        if line.startswith("import time:") and "|" in line
-    }
-    assert "aurora_e2d" in names, proc.stderr[-2000:]  # the parse itself works
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    names = {name.split(".")[0] for name in json.loads(listing.read_text())}
+    assert {"aurora_e2d", "typer"} <= names  # the listing itself works
     return names, proc.stdout
 
 

@@ -87,6 +87,7 @@ def trading_days(run_dir: Path) -> list[date]:
         "path": str(path.resolve()),
         "size": stat.st_size,
         "mtime_ns": stat.st_mtime_ns,
+        "ctime_ns": stat.st_ctime_ns,
         "ino": stat.st_ino,
     }
     return [date.fromisoformat(d) for d in remembered("decision-dates", key, lambda: _decision_dates(path))]
