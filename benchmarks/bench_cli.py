@@ -34,7 +34,7 @@ from pathlib import Path
 
 AURORA = [str(Path(sys.executable).parent / "aurora")]
 # (name, before, target) in s. "before": main at 5de508b (before the lazy imports and the per-user
-# memo of runtime/memo.py), measured with this script, best of 3, on the project's 2-core machine
+# memo of run/memo.py), measured with this script, best of 3, on the project's 2-core machine
 # shared with other sessions: load average 5.5 (2.5 a minute earlier), so every figure is inflated.
 # Issue 17's quiet-machine figures on older main (cd38524) were --help 0.29-0.32, kill 0.27-0.28,
 # status 2.72-2.75, a no-op advance 2.19. The cold-cache status is the first status a user runs
@@ -56,9 +56,7 @@ ROWS = [
 
 # Byte-code caching on, as an installed `aurora` has it (this machine exports PYTHONDONTWRITEBYTECODE).
 _ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-CACHE_ENV = (
-    "AURORA_CACHE_DIR"  # runtime/memo.py: a fresh per-user cache per bench, warmed by its first repeat
-)
+CACHE_ENV = "AURORA_CACHE_DIR"  # run/memo.py: a fresh per-user cache per bench, warmed by its first repeat
 
 
 def _timed(argv: list[str], cwd: Path, prepare: Callable[[], None] | None, repeats: int) -> tuple[float, str]:

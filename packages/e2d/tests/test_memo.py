@@ -1,4 +1,4 @@
-"""runtime/memo.py: a remembered fact is only ever read back for the same key, and a cache that cannot
+"""run/memo.py: a remembered fact is only ever read back for the same key, and a cache that cannot
 be used costs time, never a wrong answer or an error (real files in a temporary cache directory)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from aurora_e2d.runtime.memo import CACHE_ENV, cache_dir, remembered
+from aurora_e2d.run.memo import CACHE_ENV, cache_dir, remembered
 
 
 @pytest.fixture
