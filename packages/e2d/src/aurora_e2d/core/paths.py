@@ -39,3 +39,11 @@ def repo_root() -> Path:
 def snapshot_dir() -> Path:
     """``goldens/snapshot`` of the repository."""
     return repo_root() / SNAPSHOT_RELPATH
+
+
+def aurora_executable() -> str | None:
+    """The ``aurora`` console script beside this interpreter (its environment), else on PATH, else None."""
+    import shutil
+    import sys
+
+    return shutil.which("aurora", path=str(Path(sys.executable).parent)) or shutil.which("aurora")

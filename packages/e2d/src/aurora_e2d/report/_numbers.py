@@ -22,6 +22,7 @@ from aurora_e2d.report.exposure import Binding, binding_limits
 from aurora_e2d.report.portfolio import PositionCaps, simulate
 from aurora_e2d.report.trades import CostYear, Trade, costs_by_year, round_trips
 from aurora_e2d.rundir.config import RunConfig, validate_config
+from aurora_e2d.rundir.layout import CONFIG_FILE
 from aurora_safety import AuroraError
 
 __all__ = ["Numbers", "numbers", "run_config"]
@@ -49,7 +50,7 @@ class Numbers:
 
 def run_config(run_dir: Path) -> RunConfig | None:
     """The run's frozen config, or None when it cannot be read (the report still renders)."""
-    path = run_dir / "config.json"
+    path = run_dir / CONFIG_FILE
     try:
         return validate_config(read_json(path)["config"], str(path))
     except (OSError, ValueError, KeyError, TypeError, AuroraError):

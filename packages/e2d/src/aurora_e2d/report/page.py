@@ -25,11 +25,12 @@ from aurora_e2d.report import sizing
 from aurora_e2d.report.tearsheet import ROLLING_SESSIONS
 from aurora_e2d.report.trades import trade_stats
 from aurora_e2d.rundir.artifacts import atomic_write_bytes
+from aurora_e2d.rundir.layout import BLESSING_FILE, MANIFEST_FILE, REPORT_FILE, SUMMARY_FILE
 
 __all__ = ["REPORT", "format_metric", "render_report", "write_report"]
 
-REPORT = "report.html"
-BLESSING = "blessing.json"  # written by `aurora bless` into the candidate's run directory
+REPORT = REPORT_FILE
+BLESSING = BLESSING_FILE
 _PERCENT = {"annual_return", "annual_volatility", "max_drawdown", "turnover", "hit_rate", "fill_rate"}
 _FOUR_DECIMALS = {"ic"}
 # name -> what it means, in one line for a reader who has not read the code (empyrical definitions).
@@ -307,8 +308,8 @@ def render_report(run_dir: Path, repo_root: Path | None = None) -> str:
     """The report's HTML text for ``run_dir`` (see ``write_report``)."""
     run_dir = Path(run_dir)
     repo = _repo(repo_root)
-    manifest = repo_files.read_json(run_dir / "manifest.json")
-    summary = repo_files.read_json(run_dir / "summary.json")
+    manifest = repo_files.read_json(run_dir / MANIFEST_FILE)
+    summary = repo_files.read_json(run_dir / SUMMARY_FILE)
     s = data.series(run_dir)
     n = None if s is None else nums.numbers(run_dir, s, nums.run_config(run_dir))
     events = events_.timeline(run_dir)

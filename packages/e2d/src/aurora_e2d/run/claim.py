@@ -21,6 +21,7 @@ from pathlib import Path
 from aurora_e2d.core.errors import InputError
 from aurora_e2d.run.lock import RunDirBusyError, RunLock
 from aurora_e2d.rundir.config import RunConfig, validate_config
+from aurora_e2d.rundir.layout import CONFIG_FILE
 from aurora_safety import StorageError
 
 __all__ = [
@@ -34,8 +35,6 @@ __all__ = [
     "new_run_id",
     "prepare_run_dir",
 ]
-
-CONFIG_FILE = "config.json"
 
 
 # The lock `aurora run --run-dir D` takes in its first instant (launch.py), adopted by claim_run_dir.
