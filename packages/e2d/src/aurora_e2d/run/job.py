@@ -197,7 +197,7 @@ def execute_run(
     _write_summary(runner, run_id, outcome, config)
     manifest = _write_manifest(runner, run_id, config, flags)
     with trace.span("stage:report", stage="report"):
-        write_report(run_dir)  # reads the manifest, so it comes after it ...
+        write_report(run_dir, config=config)  # reads the manifest, so it comes after it ...
     manifest.record(run_dir, REPORT_ENTRY, REPORT, None, None)  # ... and is then listed in it
     manifest.write(run_dir)
     if outcome.status is LoopStatus.INTERRUPTED:
