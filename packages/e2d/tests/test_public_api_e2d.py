@@ -44,7 +44,8 @@ def test_the_import_contract_lists_every_room_in_order(repo_root: Path) -> None:
 def test_every_public_name_of_a_room_resolves_once(room: str) -> None:
     module = importlib.import_module(f"aurora_e2d.{room}")
     names = list(module.__all__)
-    assert names and len(set(names)) == len(names)
+    assert names
+    assert len(set(names)) == len(names)
     for name in names:
         assert getattr(module, name) is not None, f"aurora_e2d.{room}.{name}"
 

@@ -27,6 +27,7 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
 def test_each_concept_declares_its_own_public_names(sub: str) -> None:
     module = importlib.import_module(f"aurora_gates.{sub}")
     names = list(module.__all__)
-    assert names and len(set(names)) == len(names)
+    assert names
+    assert len(set(names)) == len(names)
     for name in names:
         assert getattr(module, name) is not None, f"aurora_gates.{sub}.{name}"
