@@ -43,7 +43,7 @@ from aurora_e2d.research.stagecache import StageCache, input_hash
 from aurora_e2d.research.universe import universe_exclusions
 from aurora_e2d.rundir.artifacts import atomic_write_bytes, read_parquet, write_parquet
 from aurora_e2d.rundir.config import RunConfig
-from aurora_e2d.rundir.layout import MODELS_DIR
+from aurora_e2d.rundir.layout import MODELS_DIR as MODELS_DIR  # re-exported: research names where exports go
 
 if TYPE_CHECKING:
     from aurora_e2d.core.signals import StopSignals
