@@ -1,0 +1,117 @@
+"""`[broker] kind`: the run trades through the registered broker its config names.
+
+The default (`paper`) leaves config.json and the identity as they were before
+the section existed; an unknown kind is one line, exit 2, nothing written; and
+a whole bundled run through the reference `next_open` broker completes, fills
+every order at the next session's raw open (so its fills differ from the paper
+run's), and is byte-identical when run again in another process (l1).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from _runs import (
+    ALL_ARTIFACTS,
+    SHORT_WINDOW,
+    artifact_hashes,
+    assert_manifest_holds,
+    cached_run,
+    finish,
+    journal_content,
+    spawn,
+)
+from aurora_broker import NextOpenBroker, PaperBroker
+from aurora_e2d import identity
+from aurora_e2d.cli.app import main
+from aurora_e2d.config import RunConfig, load_config, validate_config
+from aurora_e2d.runtime.stack import open_stack
+from aurora_safety import ConfigError, TestClock
+
+NEXT_OPEN_TOML = '[broker]\nkind = "next_open"\n'
+
+
+def test_the_default_broker_leaves_config_json_and_the_identity_as_they_were() -> None:
+    default = RunConfig()
+    explicit = validate_config({"broker": {"kind": "paper"}}, "test")
+    assert "broker" not in default.model_dump(mode="json")  # config.json and the manifest: unchanged
+    assert explicit.model_dump(mode="json") == default.model_dump(mode="json")
+    assert explicit.config_hash() == default.config_hash()
+    assert not [
+        p for p in identity.config_identity(default.model_dump(mode="json"))["values"] if "broker" in p
+    ]
+    chosen = validate_config({"broker": {"kind": "next_open"}}, "test")
+    assert chosen.model_dump(mode="json")["broker"] == {"kind": "next_open"}
+    assert identity.config_identity(chosen.model_dump(mode="json"))["values"]["broker.kind"] == "next_open"
+    assert chosen.config_hash() != default.config_hash()  # a paper run cannot be resumed as next_open
+    assert validate_config(chosen.model_dump(mode="json"), "config.json") == chosen  # round trip
+
+
+def test_an_unknown_broker_kind_is_one_line_exit_2_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "ib.toml"
+    config.write_text('[broker]\nkind = "ib"\n', encoding="utf-8")
+    message = "'broker.kind' value error, must be a registered broker kind (next_open, paper), was 'ib'"
+    with pytest.raises(ConfigError) as refused:
+        load_config(config)
+    assert str(refused.value) == f"{message} ({config})"
+    run_dir = tmp_path / "run"
+    assert main(["run", "--config", str(config), "--run-dir", str(run_dir)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [f"aurora: error: {message} ({config})"]
+    assert not run_dir.exists()
+
+
+@pytest.mark.parametrize(("kind", "expected"), [("paper", PaperBroker), ("next_open", NextOpenBroker)])
+def test_open_stack_builds_the_configured_broker(tmp_path: Path, kind: str, expected: type) -> None:
+    config = validate_config({"broker": {"kind": kind}}, "test")
+    with open_stack(tmp_path, config, TestClock(), watch_kill_files=False) as stack:
+        assert type(stack.broker) is expected
+
+
+def _next_open_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return cached_run(tmp_path_factory, *SHORT_WINDOW, config_toml=NEXT_OPEN_TOML).run_dir
+
+
+def test_a_next_open_run_completes_fills_at_the_open_and_differs_from_paper(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    run_dir = _next_open_run(tmp_path_factory)
+    paper_dir = cached_run(tmp_path_factory, *SHORT_WINDOW).run_dir
+    assert_manifest_holds(run_dir)
+    assert json.loads((run_dir / "config.json").read_text())["config"]["broker"] == {"kind": "next_open"}
+    fills = pl.read_parquet(run_dir / "fills.parquet")
+    bars = pl.read_parquet(run_dir / "bars.parquet").select("date", "symbol", "open")
+    at = fills.join(bars, on=["date", "symbol"], how="left")
+    assert at.height == fills.height > 0
+    assert (at["price"] == at["open"]).all()  # the raw open exactly: no slippage, no limit
+    paper = pl.read_parquet(paper_dir / "fills.parquet")
+    assert fills.height > paper.height  # paper expires orders whose open is past the limit
+    same = fills.join(paper, on="fill_id", suffix="_paper")
+    assert same.height > 0
+    assert (same["price"] != same["price_paper"]).any()  # and where both filled, prices differ
+    metrics = json.loads((run_dir / "summary.json").read_text())["metrics"]
+    assert metrics["fill_rate"] == 1.0
+
+
+@pytest.mark.l1
+def test_a_next_open_run_is_byte_identical_in_another_process(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    reference = _next_open_run(tmp_path_factory)
+    config = tmp_path / "next_open.toml"
+    config.write_text(NEXT_OPEN_TOML, encoding="utf-8")
+    again = tmp_path / "elsewhere" / "next-open-again"
+    proc = spawn("run", "--run-dir", again, "--config", config, *SHORT_WINDOW, env={"PYTHONHASHSEED": "7"})
+    code, _, err = finish(proc)
+    assert code == 0, err[-3000:]
+    assert artifact_hashes(again, ALL_ARTIFACTS) == artifact_hashes(reference, ALL_ARTIFACTS)
+    assert journal_content(again) == journal_content(reference)
+    manifests = [json.loads((d / "manifest.json").read_text())["artifacts"] for d in (reference, again)]
+    assert {n: manifests[0][n]["sha256"] for n in ALL_ARTIFACTS} == {
+        n: manifests[1][n]["sha256"] for n in ALL_ARTIFACTS
+    }
