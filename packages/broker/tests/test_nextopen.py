@@ -33,7 +33,10 @@ COSTS = BrokerConfig(slippage_bps=25.0, participation_cap_pct=10.0, commission_p
 @pytest.fixture
 def pair(tmp_path: Path) -> Iterator[tuple[PaperBroker, NextOpenBroker]]:
     clock = TestClock(1_000)
-    journals = [Journal.open(tmp_path / name, HASH, clock=clock) for name in ("paper", "next")]
+    journals = []
+    for name in ("paper", "next"):
+        (tmp_path / name).mkdir()
+        journals.append(Journal.open(tmp_path / name, HASH, clock=clock))
     yield (
         PaperBroker(journals[0], COSTS, Limits(), clock),
         NextOpenBroker(journals[1], COSTS, Limits(), clock),

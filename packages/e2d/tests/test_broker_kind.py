@@ -1,14 +1,17 @@
 """`[broker] kind`: the run trades through the registered broker its config names.
 
 The default (`paper`) leaves config.json and the identity as they were before
-the section existed; an unknown kind is one line, exit 2, nothing written; and
-a whole bundled run through the reference `next_open` broker completes, fills
-every order at the next session's raw open (so its fills differ from the paper
-run's), and is byte-identical when run again in another process (l1).
+the section existed; an unknown kind is one line, exit 2, nothing written; the
+execution loop drives the reference `next_open` broker through the `Broker`
+interface alone (in process, on hand-built sessions: l0). A whole bundled run
+through it completes, fills every order at the next session's raw open (so its
+fills differ from the paper run's) and is byte-identical when run again in
+another process: l1, since each is a whole pipeline run and l0 must not grow.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -25,11 +28,16 @@ from _runs import (
     journal_content,
     spawn,
 )
-from aurora_broker import NextOpenBroker, PaperBroker
+from aurora_broker import Bar, JournalReader, NextOpenBroker, PaperBroker
 from aurora_e2d import identity
 from aurora_e2d.cli.app import main
 from aurora_e2d.config import RunConfig, load_config, validate_config
+from aurora_e2d.runtime.alerts import AlertSink
+from aurora_e2d.runtime.loop import ExecutionLoop, LoopOutcome, LoopStatus, ReplayClock
+from aurora_e2d.runtime.orderplan import Target
+from aurora_e2d.runtime.sessions import Session
 from aurora_e2d.runtime.stack import open_stack
+from aurora_e2d.trace import Trace
 from aurora_safety import ConfigError, TestClock
 
 NEXT_OPEN_TOML = '[broker]\nkind = "next_open"\n'
@@ -73,10 +81,55 @@ def test_open_stack_builds_the_configured_broker(tmp_path: Path, kind: str, expe
         assert type(stack.broker) is expected
 
 
+# A name that opens 2 % above the last close every session: past the buy limit (close + 50 bps).
+DAYS = [dt.date(2013, 1, d) for d in (2, 3, 4, 7)]
+RISING = [100.0 * 1.02**i for i in range(len(DAYS))]
+
+
+def _loop(run_dir: Path, kind: str) -> LoopOutcome:
+    """The execution loop over ``DAYS`` through broker ``kind``, as `aurora run` wires it."""
+    sessions = []
+    for day, price in zip(DAYS, RISING, strict=True):
+        bar = Bar(open=price, high=price, low=price, close=price, volume=1_000_000)
+        ts_ns = int(dt.datetime(day.year, day.month, day.day, 21, tzinfo=dt.UTC).timestamp()) * 10**9
+        sessions.append(Session(day, ts_ns, {"AAA": bar}, (), (Target("AAA", 0.3),)))
+    config = validate_config({"broker": {"kind": kind}}, "test")
+    run_dir.mkdir(exist_ok=True)
+    clock, trace = ReplayClock(), Trace(run_dir / "trace.jsonl", "t")
+    stack = open_stack(run_dir, config, clock, symbols=["AAA"], kill_run_dir=run_dir)
+    loop = ExecutionLoop(stack, clock, trace, AlertSink(run_dir, "t"))
+    try:
+        return loop.run(sessions)
+    finally:
+        loop.close()
+        trace.close()
+
+
+def test_the_loop_drives_next_open_through_the_interface_where_paper_expires(tmp_path: Path) -> None:
+    outcomes = {kind: _loop(tmp_path / kind, kind) for kind in ("paper", "next_open")}
+    assert {k: o.status for k, o in outcomes.items()} == dict.fromkeys(outcomes, LoopStatus.COMPLETED)
+    with JournalReader.open(tmp_path / "paper") as reader:
+        assert reader.fills() == []  # every open is past the limit: each order expired
+        reasons = {e["reason"] for e in reader.order_events() if e["event"] == "OrderExpired"}
+        assert reasons == {"LIMIT_NOT_REACHED"}
+    with JournalReader.open(tmp_path / "next_open") as reader:
+        fills = reader.fills()
+        assert [(f.session, f.price) for f in fills[:1]] == [(DAYS[1], round(RISING[1], 4))]
+        assert {f.session for f in fills} == set(DAYS[1:])
+    # Resumed, the journal reconciles with the next-open broker's mass status: nothing to redo.
+    again = _loop(tmp_path / "next_open", "next_open")
+    assert (again.status, again.sessions_done, again.message) == (
+        LoopStatus.COMPLETED,
+        len(DAYS),
+        "all sessions committed",
+    )
+
+
 def _next_open_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return cached_run(tmp_path_factory, *SHORT_WINDOW, config_toml=NEXT_OPEN_TOML).run_dir
 
 
+@pytest.mark.l1
 def test_a_next_open_run_completes_fills_at_the_open_and_differs_from_paper(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
