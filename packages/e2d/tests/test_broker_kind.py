@@ -11,6 +11,7 @@ another process: l1, since each is a whole pipeline run and l0 must not grow.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
 from pathlib import Path
@@ -28,10 +29,12 @@ from _runs import (
     journal_content,
     spawn,
 )
-from aurora_broker import Bar, JournalReader, NextOpenBroker, PaperBroker
+from aurora_broker import Bar, Broker, JournalReader, NextOpenBroker, PaperBroker
 from aurora_e2d import identity
 from aurora_e2d.cli.app import main
 from aurora_e2d.config import RunConfig, load_config, validate_config
+from aurora_e2d.runtime import loop as loop_module
+from aurora_e2d.runtime import reconcile as reconcile_module
 from aurora_e2d.runtime.alerts import AlertSink
 from aurora_e2d.runtime.loop import ExecutionLoop, LoopOutcome, LoopStatus, ReplayClock
 from aurora_e2d.runtime.orderplan import Target
@@ -79,6 +82,31 @@ def test_open_stack_builds_the_configured_broker(tmp_path: Path, kind: str, expe
     config = validate_config({"broker": {"kind": kind}}, "test")
     with open_stack(tmp_path, config, TestClock(), watch_kill_files=False) as stack:
         assert type(stack.broker) is expected
+
+
+def _broker_attributes(source: str) -> set[str]:
+    """Every ``X`` in ``broker.X`` / ``self.broker.X`` of ``source``."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute):
+            owner = node.value
+            if (isinstance(owner, ast.Name) and owner.id == "broker") or (
+                isinstance(owner, ast.Attribute) and owner.attr == "broker"
+            ):
+                found.add(node.attr)
+    return found
+
+
+def test_the_loop_and_reconciliation_use_only_the_broker_interface() -> None:
+    """What mypy checks when it reads these modules (``nox -s typecheck`` lists only e2d's public
+    API so far): nothing but ``Broker``'s methods, so any registered kind can run the loop."""
+    interface = {name for name in dir(Broker) if not name.startswith("_")}
+    used = set()
+    for module in (loop_module, reconcile_module):
+        used |= _broker_attributes(Path(str(module.__file__)).read_text(encoding="utf-8"))
+    assert {"process_session", "positions", "mass_status"} <= used
+    assert used <= interface, f"not on the Broker interface: {sorted(used - interface)}"
+    assert _broker_attributes("self.broker.orders()\nbroker.journal") - interface == {"orders", "journal"}
 
 
 # A name that opens 2 % above the last close every session: past the buy limit (close + 50 bps).
