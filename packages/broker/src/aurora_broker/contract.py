@@ -125,8 +125,10 @@ def mass_status_agrees_with_the_single_verbs(h: BrokerHarness) -> None:
 
 def a_session_reports_its_fills_and_the_closing_account(h: BrokerHarness) -> None:
     broker = h.fresh()
+    _expect(broker.last_session is None, f"a fresh account has processed {broker.last_session}")
     broker.submit(_order("r"))
     report = broker.process_session(D1, {"AAPL": BAR})
+    _expect(broker.last_session == D1, f"last_session is {broker.last_session} after processing {D1}")
     _expect(report.session == D1, f"the report is of {report.session}, the session was {D1}")
     _expect(report.fills == broker.fills_since(D0), "the report's fills are not the session's fills")
     _expect([f.client_order_id for f in report.fills] == ["r"], f"expected 'r' to fill, got {report.fills}")

@@ -14,8 +14,8 @@ dictionary lookup, not a query.
 The run loop needs three things beyond trading verbs, one method each:
 a session's market reaching the broker (``process_session``: corporate
 actions, then earlier orders meet the open, then marks; it answers a
-``SessionReport``), the fills (``fills_since``) and reconciliation
-(``mass_status``). Which broker a run trades through is a config value
+``SessionReport``; ``last_session`` reads back how far it got), the fills
+(``fills_since``) and reconciliation (``mass_status``). Which broker a run trades through is a config value
 (``aurora_broker.registry``).
 """
 
@@ -113,3 +113,8 @@ class Broker(ABC):
         Sessions strictly increase (an earlier or repeated one raises ``SessionOrderError``); the
         report's ``account`` is the account at the close, as ``account()`` answers afterwards.
         """
+
+    @property
+    @abstractmethod
+    def last_session(self) -> date | None:
+        """The last session processed (fills and marks applied), None before the first."""
