@@ -556,11 +556,11 @@ def _bench_executors(
     child = """
 import json, resource, sys, tempfile, time
 from pathlib import Path
-from aurora_e2d.config import RunConfig
+from aurora_e2d.rundir.config import RunConfig
 from aurora_e2d.data.ingest import load_snapshot
 from aurora_e2d.research.executors import ExecutorSpec
 from aurora_e2d.research.pipeline import StageRunner, run_data_stages
-from aurora_e2d.trace import Trace
+from aurora_e2d.core.trace import Trace
 snapshot_dir, kind, workers = sys.argv[1], sys.argv[2], int(sys.argv[3])
 t0 = time.perf_counter()
 snapshot = load_snapshot(Path(snapshot_dir))

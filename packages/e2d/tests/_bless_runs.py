@@ -13,7 +13,7 @@ import pytest
 
 from _runs import SHORT_WINDOW, aurora, cached_run
 from _runs import copy_run as copy_run
-from aurora_e2d.artifacts import sha256_file
+from aurora_e2d.rundir.artifacts import sha256_file
 
 EXIT_OK, EXIT_NOT_BLESSED, EXIT_BAD_INPUT, EXIT_BREAKER = 0, 1, 2, 4
 

@@ -21,10 +21,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from aurora_e2d import paths
-from aurora_e2d.artifacts import sha256_file
 from aurora_e2d.cli.app import main
+from aurora_e2d.core import paths
 from aurora_e2d.data.ingest import Snapshot
+from aurora_e2d.rundir.artifacts import sha256_file
 
 AURORA = shutil.which("aurora", path=str(Path(sys.executable).parent))
 PINNED = json.loads((paths.snapshot_dir() / paths.LOCK_NAME).read_text())

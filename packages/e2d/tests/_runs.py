@@ -35,8 +35,8 @@ from pathlib import Path
 import pytest
 
 from aurora_broker import JOURNAL_NAME, JOURNAL_TABLES
-from aurora_e2d.runtime import LOCK_FILE
-from aurora_e2d.runtime.metrics_prom import METRICS_FILE
+from aurora_e2d.run import LOCK_FILE
+from aurora_e2d.run.metrics_prom import METRICS_FILE
 from aurora_e2d.testkit import cache_root
 from aurora_e2d.testkit import shared_run as testkit_shared_run
 

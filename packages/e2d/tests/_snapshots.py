@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from aurora_e2d.core.paths import snapshot_dir
 from aurora_e2d.data import import_snapshot
-from aurora_e2d.paths import snapshot_dir
 
 SOURCE_NAMES = ["Ticker", "Date", "Open", "High", "Low", "Close", "Volume", "Adj Close"]
 

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from aurora_e2d.artifacts import (
+from aurora_e2d.rundir.artifacts import (
     ArtifactError,
     atomic_write_bytes,
     canonical_table,
@@ -92,7 +92,7 @@ class TestWriteParquet:
     def test_byte_identical_across_processes(self, tmp_path):
         code = textwrap.dedent(f"""
             import datetime as dt, pyarrow as pa
-            from aurora_e2d.artifacts import write_parquet
+            from aurora_e2d.rundir.artifacts import write_parquet
             import test_artifacts as t
             print(write_parquet(t._table(), {str(tmp_path / "p.parquet")!r}, t.SCHEMA, ["symbol", "ts"]))
         """)

@@ -31,7 +31,7 @@ from _runs import (
 from _snapshots import cut_snapshot
 from aurora_broker import JOURNAL_NAME, integrity_check_journal
 from aurora_e2d.cli.app import main
-from aurora_e2d.runtime.backup import BACKUP_INDEX, create_backup, restore_backup
+from aurora_e2d.run.backup import BACKUP_INDEX, create_backup, restore_backup
 
 START = ("--start", "2012-09-04")
 D = dt.date.fromisoformat

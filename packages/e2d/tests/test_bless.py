@@ -27,10 +27,10 @@ from _bless_runs import (
 )
 from _runs import aurora
 from _snapshots import cut_snapshot
-from aurora_e2d.artifacts import write_parquet
 from aurora_e2d.blessing import CHECKS
 from aurora_e2d.blessing.verdict import record_in_manifest
-from aurora_e2d.schemas import ARTIFACTS
+from aurora_e2d.engine.catalog import ARTIFACTS
+from aurora_e2d.rundir.artifacts import write_parquet
 from test_report_browser import chromium, console_problems
 
 pytestmark = pytest.mark.l1  # nightly breadth (nox -s l1): real runs, minutes each

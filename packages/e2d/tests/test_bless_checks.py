@@ -17,7 +17,6 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats import wasserstein_distance
 
 from _bless_runs import copy_run, make_run, make_runs
-from aurora_e2d.artifacts import write_parquet
 from aurora_e2d.blessing import load_run
 from aurora_e2d.blessing.inputs import (
     Reference,
@@ -28,8 +27,9 @@ from aurora_e2d.blessing.inputs import (
 )
 from aurora_e2d.blessing.performance import baselines_check, champion_check, slices_check, symbol_group
 from aurora_e2d.blessing.verdict import record_in_manifest
-from aurora_e2d.config import BlessConfig
-from aurora_e2d.schemas import ARTIFACTS
+from aurora_e2d.engine.catalog import ARTIFACTS
+from aurora_e2d.rundir.artifacts import write_parquet
+from aurora_e2d.rundir.config import BlessConfig
 
 pytestmark = pytest.mark.l1  # nightly breadth (nox -s l1): real runs, minutes each
 

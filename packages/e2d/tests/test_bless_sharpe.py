@@ -21,9 +21,9 @@ from scipy.stats import kurtosis, norm, skew
 from aurora_e2d.blessing.inputs import drift_check
 from aurora_e2d.blessing.sharpe import expected_max_sharpe, infer, probabilistic_sharpe
 from aurora_e2d.blessing.trials import Trial, append_trial, read_trials, trial_sharpes
-from aurora_e2d.config import BlessConfig
-from aurora_e2d.errors import InputError
+from aurora_e2d.core.errors import InputError
 from aurora_e2d.research.features import FEATURE_COLUMNS
+from aurora_e2d.rundir.config import BlessConfig
 
 GAMMA = 0.5772156649015329
 

@@ -30,17 +30,17 @@ from _runs import (
     spawn,
 )
 from aurora_broker import Bar, Broker, JournalReader, NextOpenBroker, PaperBroker
-from aurora_e2d import identity
 from aurora_e2d.cli.app import main
-from aurora_e2d.config import RunConfig, load_config, validate_config
+from aurora_e2d.core.trace import Trace
+from aurora_e2d.engine.alerts import AlertSink
+from aurora_e2d.engine.loop import ExecutionLoop, LoopOutcome, LoopStatus, ReplayClock
+from aurora_e2d.engine.orderplan import Target
+from aurora_e2d.engine.sessions import Session
+from aurora_e2d.engine.stack import open_stack
+from aurora_e2d.rundir import identity
+from aurora_e2d.rundir.config import RunConfig, load_config, validate_config
 from aurora_e2d.runtime import loop as loop_module
 from aurora_e2d.runtime import reconcile as reconcile_module
-from aurora_e2d.runtime.alerts import AlertSink
-from aurora_e2d.runtime.loop import ExecutionLoop, LoopOutcome, LoopStatus, ReplayClock
-from aurora_e2d.runtime.orderplan import Target
-from aurora_e2d.runtime.sessions import Session
-from aurora_e2d.runtime.stack import open_stack
-from aurora_e2d.trace import Trace
 from aurora_safety import ConfigError, TestClock
 
 NEXT_OPEN_TOML = '[broker]\nkind = "next_open"\n'

@@ -201,8 +201,8 @@ def test_a_run_killed_before_its_final_manifest_is_interrupted_and_resume_finish
     """Every session committed and summary.json written, but the kill came before the manifest that
     lists the report: status must not say completed (resume would then do nothing and leave the run
     without its report and its temp files); resume writes the rest, byte for byte."""
-    from aurora_e2d.runtime.job import load_run_config
-    from aurora_e2d.runtime.phase import RunPhase, read_phase
+    from aurora_e2d.run.job import load_run_config
+    from aurora_e2d.run.phase import RunPhase, read_phase
 
     run_dir = _copy_run(tmp_path, tmp_path_factory)
     finished = tree_hashes(run_dir)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from aurora_e2d.cli.app import main
-from aurora_e2d.config import load_config
+from aurora_e2d.rundir.config import load_config
 from aurora_safety import ConfigError
 
 

@@ -10,9 +10,9 @@ import pytest
 from pydantic import BaseModel
 
 from _runs import REPO_ROOT
-from aurora_e2d import identity
-from aurora_e2d.config import RunConfig, validate_config
-from aurora_e2d.identity import (
+from aurora_e2d.rundir import identity
+from aurora_e2d.rundir.config import RunConfig, validate_config
+from aurora_e2d.rundir.identity import (
     IDENTITY_V1_FIELDS,
     NEUTRAL,
     NON_TRADING_SECTIONS,

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aurora_e2d.core.errors import InputError
 from aurora_e2d.data.corpactions import BARS_SCHEMA, Mode, normalise
 from aurora_e2d.data.sessions import attach_session_close
-from aurora_e2d.errors import InputError
 
 D = dt.date
 RAW = ["symbol", "date", "ts", "open", "high", "low", "close", "volume"]

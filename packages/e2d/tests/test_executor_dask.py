@@ -39,11 +39,12 @@ from _runs import (
     shared_run,
     wait_for,
 )
-from aurora_e2d.config import RunConfig
+from aurora_e2d.core.errors import InputError
+from aurora_e2d.core.trace import Trace
 from aurora_e2d.data.ingest import Snapshot, load_snapshot
 from aurora_e2d.data.snapshot_writer import write_snapshot_dir
 from aurora_e2d.data.synthetic_snapshot import write_synthetic_snapshot
-from aurora_e2d.errors import InputError
+from aurora_e2d.engine.catalog import ARTIFACTS
 from aurora_e2d.research.executors import (
     DaskExecutor,
     ExecutorError,
@@ -52,8 +53,7 @@ from aurora_e2d.research.executors import (
     _sweep_stale_scratch,
 )
 from aurora_e2d.research.pipeline import StageRunner, run_data_stages
-from aurora_e2d.schemas import ARTIFACTS
-from aurora_e2d.trace import Trace
+from aurora_e2d.rundir.config import RunConfig
 
 LOCAL = ExecutorSpec()
 DASK_1 = ExecutorSpec(kind=ExecutorKind.DASK, workers=1)

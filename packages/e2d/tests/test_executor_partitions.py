@@ -21,20 +21,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aurora_e2d.artifacts import canonical_table
-from aurora_e2d.config import RunConfig
+from aurora_e2d.core.errors import InputError
+from aurora_e2d.core.trace import Trace
 from aurora_e2d.data.corpactions import Mode, normalise
 from aurora_e2d.data.ingest import Snapshot
 from aurora_e2d.data.sanity import Check, run_sanity
 from aurora_e2d.data.sessions import attach_session_close
 from aurora_e2d.data.synthetic import SyntheticUniverse, generate_universe
-from aurora_e2d.errors import InputError
+from aurora_e2d.engine.catalog import ARTIFACTS
 from aurora_e2d.research.executors import ExecutorSpec, LocalExecutor
 from aurora_e2d.research.features import compute_features
 from aurora_e2d.research.partitions import PartitionedStages, Partitioning
 from aurora_e2d.research.pipeline import StageRunner, run_data_stages
-from aurora_e2d.schemas import ARTIFACTS
-from aurora_e2d.trace import Trace
+from aurora_e2d.rundir.artifacts import canonical_table
+from aurora_e2d.rundir.config import RunConfig
 
 DEVNULL_TRACE = Trace(Path(os.devnull), "test")
 

@@ -3,7 +3,6 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from aurora_e2d.artifacts import canonical_table
 from aurora_e2d.data.corpactions import Mode, normalise
 from aurora_e2d.data.sessions import attach_session_close
 from aurora_e2d.research.features import (
@@ -14,6 +13,7 @@ from aurora_e2d.research.features import (
     compute_features,
     compute_features_pandas,
 )
+from aurora_e2d.rundir.artifacts import canonical_table
 
 
 @pytest.fixture(scope="module")

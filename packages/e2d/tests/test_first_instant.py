@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from _runs import SHORT_SESSIONS, SHORT_WINDOW, aurora, committed_sessions, finish, query, spawn, wait_for
-from aurora_e2d.runtime import holder
+from aurora_e2d.run import holder
 
 EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
 

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from _runs import DRAWDOWN_TOML, aurora
-from aurora_e2d.config import load_config
-from aurora_e2d.runtime.job import run_job
-from aurora_e2d.runtime.status import collect_status
+from aurora_e2d.run.job import run_job
+from aurora_e2d.run.status import collect_status
+from aurora_e2d.rundir.config import load_config
 
 
 @pytest.fixture(scope="module")

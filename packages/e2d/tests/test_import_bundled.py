@@ -20,7 +20,7 @@ from _import_files import (
     source_like_csv,
     yahoo_split_adjusted,
 )
-from aurora_e2d import paths
+from aurora_e2d.core import paths
 from aurora_e2d.data.importer import import_snapshot
 from aurora_e2d.data.ingest import load_snapshot
 from aurora_e2d.data.snapshot import ACTIONS_FILE, PRICES_FILE
@@ -217,7 +217,7 @@ class TestYahooSplitAdjusted:
             for r in rows
         ]
         (tmp_path / "AAPL.csv").write_text("\n".join(lines) + "\n")
-        from aurora_e2d.errors import InputError
+        from aurora_e2d.core.errors import InputError
 
         with pytest.raises(InputError) as info:
             import_snapshot([tmp_path / "AAPL.csv"], tmp_path / "s", price_basis="split_adjusted")

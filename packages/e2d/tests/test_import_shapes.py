@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from _import_files import rows_by_symbol
-from aurora_e2d import paths
+from aurora_e2d.core import paths
 from aurora_e2d.data.importer import import_snapshot
 from aurora_e2d.data.ingest import load_snapshot
 

@@ -8,11 +8,11 @@ import json
 import pytest
 
 from _import_files import csvdir, hashes, run_cli
-from aurora_e2d import paths
+from aurora_e2d.core import paths
+from aurora_e2d.core.errors import InputError
 from aurora_e2d.data import snapshot_writer
 from aurora_e2d.data.importer import import_snapshot
 from aurora_e2d.data.ingest import load_snapshot
-from aurora_e2d.errors import InputError
 
 SYMBOLS = ["FB", "GOOG"]
 

@@ -10,11 +10,11 @@ import pyarrow.compute as pc
 import pytest
 
 from _import_files import csvdir, rows_by_symbol, run_cli
+from aurora_e2d.core.errors import InputError
 from aurora_e2d.data.importer import import_snapshot
 from aurora_e2d.data.ingest import load_snapshot
 from aurora_e2d.data.sanity import run_sanity
 from aurora_e2d.data.sessions import attach_session_close, session_closes
-from aurora_e2d.errors import InputError
 
 HEADER = "Date,Open,High,Low,Close,Adj Close,Volume"
 

@@ -24,7 +24,7 @@ from _import_files import (
     yahoo_split_adjusted,
     yfinance_file,
 )
-from aurora_e2d import paths
+from aurora_e2d.core import paths
 from aurora_e2d.data.ingest import load_snapshot
 
 

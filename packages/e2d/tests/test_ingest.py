@@ -3,9 +3,9 @@ import shutil
 
 import pytest
 
-from aurora_e2d import paths
+from aurora_e2d.core import paths
+from aurora_e2d.core.errors import InputError
 from aurora_e2d.data.ingest import load_snapshot
-from aurora_e2d.errors import InputError
 
 
 @pytest.fixture

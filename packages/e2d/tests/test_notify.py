@@ -22,10 +22,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from _runs import assert_manifest_holds, aurora
-from aurora_e2d.config import AlertsConfig, validate_config
-from aurora_e2d.runtime.alerts import FORWARDERS, AlertSink
-from aurora_e2d.runtime.notify import Notification, Notifier
-from aurora_e2d.runtime.watch import watched
+from aurora_e2d.engine.alerts import FORWARDERS, AlertSink
+from aurora_e2d.run.notify import Notification, Notifier
+from aurora_e2d.run.watch import watched
+from aurora_e2d.rundir.config import AlertsConfig, validate_config
 from aurora_safety import ConfigError
 
 SECRET_URL_VAR = "DESK_WEBHOOK_URL"

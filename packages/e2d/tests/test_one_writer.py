@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from _runs import JOURNAL_NAME, SHORT_WINDOW, aurora, finish, spawn, wait_for
-from aurora_e2d.runtime import LOCK_FILE, RunDirBusyError, RunLock, holder
+from aurora_e2d.run import LOCK_FILE, RunDirBusyError, RunLock, holder
 
 
 def test_a_deleted_run_lock_admits_no_second_writer(tmp_path: Path):

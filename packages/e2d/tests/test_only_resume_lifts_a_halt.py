@@ -27,10 +27,10 @@ from hypothesis import strategies as st
 
 from _runs import aurora, query
 from _snapshots import cut_snapshot
-from aurora_e2d.config import load_config
-from aurora_e2d.runtime.advance import advance_job
-from aurora_e2d.runtime.job import load_run_config, resume_job, run_job
-from aurora_e2d.runtime.levers import arm_kill, disarm_kill, reset_breaker
+from aurora_e2d.run.advance import advance_job
+from aurora_e2d.run.job import load_run_config, resume_job, run_job
+from aurora_e2d.run.levers import arm_kill, disarm_kill, reset_breaker
+from aurora_e2d.rundir.config import load_config
 from aurora_safety import AuroraError
 
 START = dt.date(2013, 1, 2)

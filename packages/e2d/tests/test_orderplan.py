@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aurora_broker import Bar, Side
-from aurora_e2d.config import RunConfig
-from aurora_e2d.runtime.loop import ReplayClock
-from aurora_e2d.runtime.orderplan import HEADROOM, ClipReason, Target, limit_price, plan_orders, plan_session
-from aurora_e2d.runtime.stack import open_stack
+from aurora_e2d.engine.loop import ReplayClock
+from aurora_e2d.engine.orderplan import HEADROOM, ClipReason, Target, limit_price, plan_orders, plan_session
+from aurora_e2d.engine.stack import open_stack
+from aurora_e2d.rundir.config import RunConfig
 from aurora_safety import Limits, on_tick_grid
 
 DAY = dt.date(2013, 1, 2)

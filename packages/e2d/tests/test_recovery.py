@@ -209,7 +209,7 @@ def test_mid_artifact_fault_points(tmp_path: Path, baseline: Baseline, n: int, t
 
 
 def test_every_named_fault_point_is_covered() -> None:
-    from aurora_e2d.faults import POINTS
+    from aurora_e2d.core.faults import POINTS
 
     covered = {p for p, *_ in LOOP_FAULTS} | {p for p, *_ in ARTIFACT_FAULTS}
     assert covered == set(POINTS)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from _runs import SHORT_WINDOW, cached_run, copy_run
-from aurora_e2d.paths import repo_root
+from aurora_e2d.core.paths import repo_root
 from aurora_e2d.report.page import REPORT, format_metric, write_report
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -17,7 +17,6 @@ import polars as pl
 import pytest
 
 from _runs import DRAWDOWN_TOML, SHORT_WINDOW, aurora, cached_run, copy_run
-from aurora_e2d.config import validate_config
 from aurora_e2d.report import _data as data
 from aurora_e2d.report import benchmarks, metrics, tearsheet
 from aurora_e2d.report._numbers import numbers, run_config
@@ -25,6 +24,7 @@ from aurora_e2d.report.page import write_report
 from aurora_e2d.report.portfolio import PositionCaps, simulate
 from aurora_e2d.report.summary import frictionless_metrics
 from aurora_e2d.report.trades import costs_by_year, round_trips
+from aurora_e2d.rundir.config import validate_config
 
 
 def run(root: Path, name: str, *args: str, expect: int = 0) -> Path:

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 from aurora_broker import Bar, Delisting, JournalReader, OrderStatus
-from aurora_e2d.config import RunConfig, validate_config
-from aurora_e2d.runtime.alerts import AlertSink, ObservingSink
-from aurora_e2d.runtime.loop import ExecutionLoop, LoopStatus, ReplayClock
-from aurora_e2d.runtime.orderplan import Target
-from aurora_e2d.runtime.sessions import Session
-from aurora_e2d.runtime.signals import StopSignals
-from aurora_e2d.runtime.stack import open_stack
-from aurora_e2d.trace import Trace
+from aurora_e2d.core.signals import StopSignals
+from aurora_e2d.core.trace import Trace
+from aurora_e2d.engine.alerts import AlertSink, ObservingSink
+from aurora_e2d.engine.loop import ExecutionLoop, LoopStatus, ReplayClock
+from aurora_e2d.engine.orderplan import Target
+from aurora_e2d.engine.sessions import Session
+from aurora_e2d.engine.stack import open_stack
+from aurora_e2d.rundir.config import RunConfig, validate_config
 from aurora_safety import TradingState, TransitionCause
 
 DAYS = [dt.date(2013, 1, d) for d in (2, 3, 4, 7, 8, 9, 10)]
@@ -251,7 +251,7 @@ def test_build_sessions_delists_on_the_first_session_without_a_bar() -> None:
     import pyarrow as pa
 
     from aurora_e2d.data import ACTIONS_SCHEMA
-    from aurora_e2d.runtime.sessions import build_sessions
+    from aurora_e2d.engine.sessions import build_sessions
 
     rows = [
         {"date": d, "ts": dt.datetime(d.year, d.month, d.day, 21, tzinfo=dt.UTC), "symbol": s,

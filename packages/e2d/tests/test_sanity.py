@@ -8,10 +8,10 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from aurora_e2d.core.errors import InputError
 from aurora_e2d.data import sanity
 from aurora_e2d.data.sanity import Check, SanityMode, run_sanity
 from aurora_e2d.data.snapshot import ACTIONS_SCHEMA, PRICES_SCHEMA
-from aurora_e2d.errors import InputError
 
 _DAYS = np.arange(np.datetime64("2020-01-01"), np.datetime64("2020-03-01"))
 SESSIONS = _DAYS[np.is_busday(_DAYS)]  # synthetic calendar: weekdays

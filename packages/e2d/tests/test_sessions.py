@@ -4,13 +4,13 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from aurora_e2d.core.errors import InputError
 from aurora_e2d.data.sessions import (
     SESSION_PRICES_SCHEMA,
     attach_session_close,
     early_close_count,
     session_closes,
 )
-from aurora_e2d.errors import InputError
 
 D = dt.date
 

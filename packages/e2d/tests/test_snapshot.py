@@ -6,10 +6,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from aurora_e2d import paths
-from aurora_e2d.artifacts import sha256_file
+from aurora_e2d.core import paths
 from aurora_e2d.data import snapshot
 from aurora_e2d.data.snapshot import ACTIONS_SCHEMA, PRICES_SCHEMA, derive_corporate_actions
+from aurora_e2d.rundir.artifacts import sha256_file
 
 D = dt.date
 

@@ -141,7 +141,7 @@ WRITE_POINTS = [
 
 
 def test_every_write_point_is_covered() -> None:
-    from aurora_e2d.faults import WRITE_POINTS as DECLARED
+    from aurora_e2d.core.faults import WRITE_POINTS as DECLARED
 
     covered = {spec.partition(":")[0] for spec, _ in WRITE_POINTS} | {"write_alert"}  # alert: test below
     assert covered == set(DECLARED)

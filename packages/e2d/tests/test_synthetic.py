@@ -8,12 +8,12 @@ import numpy as np
 import pyarrow.compute as pc
 import pytest
 
-from aurora_e2d.artifacts import write_parquet
+from aurora_e2d.core.errors import InputError
 from aurora_e2d.data.sanity import run_sanity
 from aurora_e2d.data.sessions import attach_session_close, session_closes
 from aurora_e2d.data.snapshot import ACTIONS_SCHEMA, PRICES_SCHEMA, derive_corporate_actions
 from aurora_e2d.data.synthetic import LABEL, SyntheticUniverse, generate_universe
-from aurora_e2d.errors import InputError
+from aurora_e2d.rundir.artifacts import write_parquet
 
 N_SYMBOLS, YEARS, SEED = 40, 3, 7
 

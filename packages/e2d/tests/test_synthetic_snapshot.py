@@ -7,7 +7,7 @@ import json
 import pytest
 
 from _import_files import hashes, run_cli
-from aurora_e2d import paths
+from aurora_e2d.core import paths
 from aurora_e2d.data.ingest import load_snapshot
 from aurora_e2d.data.synthetic import generate_universe
 from aurora_e2d.data.synthetic_snapshot import write_synthetic_snapshot

@@ -8,9 +8,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from aurora_e2d.config import load_config
 from aurora_e2d.research.decisions import decide, target_weights
 from aurora_e2d.research.universe import ExclusionReason, universe_exclusions
+from aurora_e2d.rundir.config import load_config
 from aurora_safety import ConfigError
 
 DAYS = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(6)]

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from aurora_e2d.artifacts import PARQUET_WRITE_OPTIONS
+from aurora_e2d.rundir.artifacts import PARQUET_WRITE_OPTIONS
 from aurora_gates import REGISTRY, GateContext, Level, run_check
 
 

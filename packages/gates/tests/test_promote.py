@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from aurora_e2d.config import BlessConfig, RunConfig
 from aurora_e2d.data.ingest import load_lock
+from aurora_e2d.rundir.config import BlessConfig, RunConfig
 from aurora_gates.promote import (
     RUNBOOKS,
     CommandInventory,

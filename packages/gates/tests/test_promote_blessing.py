@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from aurora_e2d.config import BlessConfig, RunConfig
 from aurora_e2d.data.ingest import load_lock
+from aurora_e2d.rundir.config import BlessConfig, RunConfig
 from aurora_gates.evidence import Evidence
 from aurora_gates.promote import blessing_item, default_config_hash, mltestscore
 from aurora_gates.promote.inputs import PromotionInputs

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aurora_e2d.artifacts import sha256_file
 from aurora_e2d.data.ingest import load_lock
+from aurora_e2d.rundir.artifacts import sha256_file
 from aurora_gates import REGISTRY, GateContext, run_check
 from aurora_gates.ratchet import (
     Direction,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from aurora_e2d.core.reference import find_goldens, locate_goldens
 from aurora_e2d.data.ingest import load_lock
-from aurora_e2d.reference import find_goldens, locate_goldens
 from aurora_gates.ratchet import Goldens, RatchetError, load_goldens
 from aurora_gates.reference import config_hash_without_window, load_reference, require_run_on_reference
 from aurora_safety import ConfigError

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from aurora_e2d.artifacts import sha256_file
+from aurora_e2d.rundir.artifacts import sha256_file
 from aurora_gates.rollback import (
     RollbackError,
     RunRecord,
@@ -207,7 +207,7 @@ FAKE_AURORA = textwrap.dedent(
     import json, os, sys
     from pathlib import Path
     import pyarrow as pa, pyarrow.parquet as pq
-    from aurora_e2d.artifacts import sha256_file
+    from aurora_e2d.rundir.artifacts import sha256_file
     assert sys.argv[1] == "run" and sys.argv[2] == "--run-dir", sys.argv
     run = Path(sys.argv[3]); run.mkdir(parents=True)
     rollback = os.environ.get("AURORA_ROLLBACK") == "1" and not os.environ.get("BUG_IGNORE_ROLLBACK")

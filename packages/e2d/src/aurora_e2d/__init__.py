@@ -1,10 +1,13 @@
-"""End-to-decision pipeline, trading runtime, report and the aurora CLI.
+"""End-to-decision pipeline, trading engine, run orchestration, report and the aurora CLI.
 
-Subpackages by concept (each declares its public names in ``__init__.pyi``):
-``data`` (snapshots, sanity, calendars, corporate actions), ``research``
-(features, model, exports, decisions, stages), ``runtime`` (the trading
-stack, run loop, locks, signals, status, levers), ``report`` (metrics,
-summary, report.html) and ``cli``.
+Rooms by concept, each importing only the rooms below it (checked by the
+import contracts in ``.importlinter``): ``cli`` > ``blessing`` > ``run``
+(a run directory's life: run, resume, advance, levers, status, lock) >
+``report`` > ``engine`` (stack, session loop, order planning, derived
+artifacts, alerts) > ``research`` (features, model, decisions, stages) >
+``data`` (snapshots, sanity, calendars, corporate actions) > ``rundir``
+(config, identity, canonical artifacts, manifest, format) > ``core``
+(errors, exit codes, trace, faults, signals, paths).
 
 Importing this package pins OpenBLAS to its Haswell (AVX2) kernels on x86-64
 machines that have AVX2, before numpy loads. OpenBLAS picks kernels by CPU at

@@ -23,7 +23,7 @@ _CODES = {signal.SIGINT: (130, "SIGINT"), signal.SIGTERM: (143, "SIGTERM")}
 
 def _during_start_up(signum: int, frame: object) -> None:
     code, name = _CODES[signal.Signals(signum)]
-    abandon = getattr(sys.modules.get("aurora_e2d.runtime.rundir"), "abandon_early_claim", None)
+    abandon = getattr(sys.modules.get("aurora_e2d.run.claim"), "abandon_early_claim", None)
     if abandon is not None:  # the module may be half-imported at this instant
         abandon()
     os.write(2, f"aurora: interrupted by {name} during start-up; nothing was written\n".encode())
@@ -54,7 +54,7 @@ def entry() -> None:
     guard_start_up()
     run_dir = _run_dir_of_run(sys.argv[1:])
     if run_dir is not None:  # `aurora run --run-dir D`: lock D first, so a kill lands from now on
-        from aurora_e2d.runtime.rundir import claim_early
+        from aurora_e2d.run.claim import claim_early
         from aurora_safety import StorageError
 
         try:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from aurora_e2d.errors import ArtifactError
-from aurora_e2d.runtime import first_difference, rederive
-from aurora_e2d.schemas import ARTIFACTS
+from aurora_e2d.core.errors import ArtifactError
+from aurora_e2d.engine import first_difference, rederive
+from aurora_e2d.engine.catalog import ARTIFACTS
 from aurora_gates.registry import REGISTRY, CheckFailed, GateContext, Level
 from aurora_safety import AuroraError
 

@@ -8,7 +8,7 @@ import shlex
 from typing import Any
 
 from aurora_broker import JOURNAL_NAME, JournalError, JournalReader
-from aurora_e2d.manifest import MANIFEST
+from aurora_e2d.rundir.manifest import MANIFEST
 from aurora_gates.registry import REGISTRY, CheckFailed, GateContext, Level
 
 

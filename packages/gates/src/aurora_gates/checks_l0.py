@@ -17,12 +17,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from aurora_e2d.artifacts import sha256_file
+from aurora_e2d.core.errors import InputError
 from aurora_e2d.data import DEFAULT_CALENDAR, load_lock, session_closes
-from aurora_e2d.errors import InputError
-from aurora_e2d.manifest import MANIFEST
-from aurora_e2d.runtime import LOCK_FILE, load_run_config
-from aurora_e2d.schemas import ARTIFACTS, ArtifactSpec
+from aurora_e2d.engine.catalog import ARTIFACTS, ArtifactSpec
+from aurora_e2d.run import LOCK_FILE, load_run_config
+from aurora_e2d.rundir.artifacts import sha256_file
+from aurora_e2d.rundir.manifest import MANIFEST
 from aurora_gates.registry import REGISTRY, CheckFailed, GateContext, Level
 from aurora_safety import ConfigError, effective_flags, load_declarations
 

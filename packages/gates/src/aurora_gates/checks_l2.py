@@ -17,9 +17,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from aurora_e2d.artifacts import sha256_file
-from aurora_e2d.exitcodes import ExitCode
-from aurora_e2d.schemas import ARTIFACTS
+from aurora_e2d.core.exitcodes import ExitCode
+from aurora_e2d.engine.catalog import ARTIFACTS
+from aurora_e2d.rundir.artifacts import sha256_file
 from aurora_gates.registry import REGISTRY, CheckFailed, GateContext, Level
 
 # Another process with other sources of nondeterminism than the run under test.

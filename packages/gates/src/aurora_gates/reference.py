@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aurora_e2d.config import RunConfig
+from aurora_e2d.core.errors import InputError
+from aurora_e2d.core.paths import snapshot_dir as bundled_snapshot_dir
+from aurora_e2d.core.reference import GOLDENS_METRICS, GoldensLocation, locate_goldens
 from aurora_e2d.data.ingest import load_lock
-from aurora_e2d.errors import InputError
-from aurora_e2d.manifest import MANIFEST
-from aurora_e2d.paths import snapshot_dir as bundled_snapshot_dir
-from aurora_e2d.reference import GOLDENS_METRICS, GoldensLocation, locate_goldens
+from aurora_e2d.rundir.config import RunConfig
+from aurora_e2d.rundir.manifest import MANIFEST
 from aurora_gates.ratchet.goldens import Goldens, RatchetError, load_goldens
 
 __all__ = [

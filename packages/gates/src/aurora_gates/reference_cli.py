@@ -19,7 +19,7 @@ from typing import Annotated
 
 import typer
 
-from aurora_e2d.reference import BUNDLED_GOLDENS, GOLDENS_METRICS, PROJECT_FILE, locate_goldens
+from aurora_e2d.core.reference import BUNDLED_GOLDENS, GOLDENS_METRICS, PROJECT_FILE, locate_goldens
 from aurora_gates.paths import repo_root
 from aurora_safety.env import FLAG_PREFIX, ROLLBACK_VAR
 
@@ -78,7 +78,7 @@ def _target(root: Path, goldens_dir: Path | None) -> Path:
 
 
 def _name_in_project_file(root: Path, target: Path) -> str:
-    from aurora_e2d.artifacts import atomic_write_bytes
+    from aurora_e2d.rundir.artifacts import atomic_write_bytes
 
     path = root / PROJECT_FILE
     relative = os.path.relpath(target, root)
@@ -110,8 +110,8 @@ def init(
     ] = None,
 ) -> None:
     """Run the reference once (flags off) and write its goldens; exit 2 if refused, 1 if the run fails."""
-    from aurora_e2d.config import load_config
     from aurora_e2d.data.ingest import load_lock
+    from aurora_e2d.rundir.config import load_config
     from aurora_gates.ratchet import (
         GOLDENS,
         Goldens,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aurora_e2d.manifest import git_revision
+from aurora_e2d.rundir.manifest import git_revision
 from aurora_gates.registry import REGISTRY, GateContext, Level, Registry, run_check
 from aurora_gates.report import GateReport
 

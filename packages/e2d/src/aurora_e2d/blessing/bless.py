@@ -23,11 +23,11 @@ from aurora_e2d.blessing.sharpe import infer
 from aurora_e2d.blessing.skew import skew_check
 from aurora_e2d.blessing.trials import Trial, append_trial, read_trials, trial_sharpes
 from aurora_e2d.blessing.verdict import BLESSING_FILE, Blessing, CheckResult, record_in_manifest
-from aurora_e2d.config import BlessConfig
-from aurora_e2d.errors import InputError
-from aurora_e2d.manifest import REPORT_ENTRY
+from aurora_e2d.core.errors import InputError
 from aurora_e2d.report.page import REPORT, write_report
-from aurora_e2d.runtime.lock import RunLock
+from aurora_e2d.run.lock import RunLock
+from aurora_e2d.rundir.config import BlessConfig
+from aurora_e2d.rundir.manifest import REPORT_ENTRY
 
 __all__ = ["CHECKS", "bless_runs"]
 

@@ -17,12 +17,12 @@ from typing import Any
 
 import polars as pl
 
-from aurora_e2d.artifacts import sha256_file
-from aurora_e2d.config import RunConfig
-from aurora_e2d.errors import InputError
-from aurora_e2d.manifest import MANIFEST
-from aurora_e2d.runtime.job import load_run_config
-from aurora_e2d.runtime.phase import RunPhase, read_phase
+from aurora_e2d.core.errors import InputError
+from aurora_e2d.run.job import load_run_config
+from aurora_e2d.run.phase import RunPhase, read_phase
+from aurora_e2d.rundir.artifacts import sha256_file
+from aurora_e2d.rundir.config import RunConfig
+from aurora_e2d.rundir.manifest import MANIFEST
 
 __all__ = ["FINISHED", "RunEvidence", "load_run"]
 

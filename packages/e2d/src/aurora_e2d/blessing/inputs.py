@@ -35,8 +35,8 @@ import polars as pl
 
 from aurora_e2d.blessing.evidence import RunEvidence
 from aurora_e2d.blessing.verdict import CheckResult
-from aurora_e2d.config import BlessConfig
 from aurora_e2d.research.features import FEATURE_COLUMNS
+from aurora_e2d.rundir.config import BlessConfig
 
 __all__ = [
     "Reference",

@@ -16,8 +16,8 @@ import polars as pl
 
 from aurora_e2d.blessing.evidence import RunEvidence
 from aurora_e2d.blessing.verdict import CheckResult
-from aurora_e2d.config import BlessConfig
 from aurora_e2d.report import baselines, metrics, series
+from aurora_e2d.rundir.config import BlessConfig
 
 __all__ = ["baselines_check", "champion_check", "slices_check", "symbol_group"]
 

@@ -29,12 +29,12 @@ import pyarrow.compute as pc
 
 from aurora_e2d.blessing.evidence import RunEvidence
 from aurora_e2d.blessing.verdict import CheckResult
-from aurora_e2d.config import BlessConfig
 from aurora_e2d.data.audit import sanity_report
 from aurora_e2d.data.ingest import Snapshot, load_snapshot
 from aurora_e2d.data.sessions import session_closes
 from aurora_e2d.data.snapshot_writer import write_snapshot_dir
 from aurora_e2d.research.features import FEATURE_COLUMNS
+from aurora_e2d.rundir.config import BlessConfig
 
 __all__ = ["ADVANCE_COMMAND", "advance_available", "compare_features", "cut_snapshot", "skew_check"]
 

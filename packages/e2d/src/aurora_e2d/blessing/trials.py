@@ -1,7 +1,7 @@
 """The ledger of blessings recorded for one reference: how many candidates were tried, and their Sharpe.
 
 One JSON line per recorded blessing (``blessings.jsonl`` in the reference's
-goldens directory, see ``aurora_e2d.reference``). The deflated Sharpe ratio
+goldens directory, see ``aurora_e2d.core.reference``). The deflated Sharpe ratio
 counts the distinct candidates (by manifest hash) recorded on the same
 snapshot, this one included, so re-blessing a run does not inflate the count.
 A ledger line that cannot be read is bad input: a silently shorter history
@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from aurora_e2d.errors import InputError
+from aurora_e2d.core.errors import InputError
 
 __all__ = ["Trial", "append_trial", "read_trials", "trial_sharpes"]
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aurora_e2d.artifacts import atomic_write_bytes, sha256_file
-from aurora_e2d.manifest import MANIFEST, read_manifest, rerecord
+from aurora_e2d.rundir.artifacts import atomic_write_bytes, sha256_file
+from aurora_e2d.rundir.manifest import MANIFEST, read_manifest, rerecord
 
 __all__ = ["BLESSING_FILE", "FORMAT_VERSION", "Blessing", "CheckResult", "record_in_manifest"]
 

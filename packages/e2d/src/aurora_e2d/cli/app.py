@@ -27,14 +27,14 @@ from rich.console import Console
 
 from aurora_e2d.cli.bless import bless as bless_command
 from aurora_e2d.cli.data import data_app
-from aurora_e2d.errors import CheckFailedError
-from aurora_e2d.exitcodes import ExitCode
-from aurora_e2d.runtime.signals import EXIT_CODES, StopSignals
+from aurora_e2d.core.errors import CheckFailedError
+from aurora_e2d.core.exitcodes import ExitCode
+from aurora_e2d.core.signals import EXIT_CODES, StopSignals
 from aurora_safety import AuroraError, ConfigError, StorageError
 
 if TYPE_CHECKING:
-    from aurora_e2d.config import RunConfig
-    from aurora_e2d.runtime.job import RunResult
+    from aurora_e2d.run.job import RunResult
+    from aurora_e2d.rundir.config import RunConfig
 
 app = typer.Typer(
     name="aurora",
@@ -93,7 +93,7 @@ def run(
 
     Ctrl-C (SIGINT) or SIGTERM stops at a session boundary (exit 130/143); `aurora resume` continues.
     """
-    from aurora_e2d.runtime.rundir import abandon_early_claim
+    from aurora_e2d.run.claim import abandon_early_claim
 
     claimed: list[Path] = []  # the run directory once it exists (for the second signal's hint)
     try:
@@ -113,9 +113,9 @@ def _run(
     scheduler: str | None,
     claimed: list[Path],
 ) -> None:
-    from aurora_e2d.config import load_config
     from aurora_e2d.research.executors import ExecutorSpec
-    from aurora_e2d.runtime.rundir import claim_run_dir, new_run_id
+    from aurora_e2d.run.claim import claim_run_dir, new_run_id
+    from aurora_e2d.rundir.config import load_config
 
     with StopSignals(on_second=_second_signal(run_dir, claimed)) as stop:
         how = ExecutorSpec.from_options(executor, workers, scheduler)  # how, not what: not in the config hash
@@ -123,14 +123,14 @@ def _run(
             config, snapshot=snapshot, start=_date("--start", start), end=_date("--end", end)
         )
         _stop_before_claim(stop, run_dir)
-        from aurora_e2d.runtime.watch import watched
+        from aurora_e2d.run.watch import watched
 
         target = run_dir if run_dir is not None else Path("runs") / new_run_id(settings)
         # Watched outside the claim: metrics.prom and the summary read the run once its lock is free.
         # The claim: lock, config.json and run id exist before any stage; a kill lands from this instant.
         with watched("run", target, settings) as watch, claim_run_dir(settings, target) as claim:
             claimed.append(claim.run_dir)
-            from aurora_e2d.runtime.job import run_claimed  # the heavy stack loads only now
+            from aurora_e2d.run.job import run_claimed  # the heavy stack loads only now
 
             with _progress() as progress:
                 result = watch.result = run_claimed(settings, claim, progress, stop, executor=how)
@@ -146,8 +146,8 @@ def resume(
     Refused (exit 2) while another process holds the run; a completed run is left as it is.
     """
     with StopSignals(on_second=_second_signal(run_dir)) as stop:
-        from aurora_e2d.runtime.job import resume_job
-        from aurora_e2d.runtime.watch import watched
+        from aurora_e2d.run.job import resume_job
+        from aurora_e2d.run.watch import watched
 
         with watched("resume", run_dir, _watched_config(run_dir)) as watch, _progress() as progress:
             result = watch.result = resume_job(run_dir, progress, stop)
@@ -171,15 +171,15 @@ def advance(
     A snapshot with no new session is a no-op (exit 0), so a timer may retry. One that restates
     traded history or skips sessions of its calendar is refused (exit 2), nothing changed.
     """
-    from aurora_e2d.runtime.evening import quick_advance
+    from aurora_e2d.run.evening import quick_advance
 
     quick = quick_advance(run_dir, snapshot)  # refusals and "nothing new" before anything heavy loads
     if quick is not None:
         typer.echo(quick.message, err=quick.exit_code != 0)
         raise typer.Exit(quick.exit_code)
     with StopSignals(on_second=_second_signal(run_dir)) as stop:
-        from aurora_e2d.runtime.advance import advance_job
-        from aurora_e2d.runtime.watch import watched
+        from aurora_e2d.run.advance import advance_job
+        from aurora_e2d.run.watch import watched
 
         with watched("advance", run_dir, _watched_config(run_dir)) as watch, _progress() as progress:
             result = watch.result = advance_job(
@@ -196,7 +196,7 @@ def migrate(
 
     `run`, `resume` and `advance` migrate on their own; a directory already current is left as it is.
     """
-    from aurora_e2d.runtime.migrate import migrate_run
+    from aurora_e2d.run.migrate import migrate_run
 
     typer.echo(migrate_run(run_dir))
 
@@ -208,7 +208,7 @@ def status(
 ) -> None:
     """Live, interrupted, halted or completed, and the next command; progress, state, breakers, kill,
     positions, cash, equity. Never changes the run."""
-    from aurora_e2d.runtime.status import collect_status, render_status
+    from aurora_e2d.run.status import collect_status, render_status
 
     info = collect_status(run_dir)
     if as_json:
@@ -248,15 +248,15 @@ def route(
     Prices are the last committed session's (--run-dir) or the bundled data's last session;
     their staleness is judged against the wall clock unless --at-close.
     """
-    from aurora_e2d.config import load_config
-    from aurora_e2d.runtime.route import route_orders
-    from aurora_e2d.runtime.rundir import load_run_config
+    from aurora_e2d.engine.route import route_orders
+    from aurora_e2d.run.claim import load_run_config
+    from aurora_e2d.rundir.config import load_config
 
     settings = load_run_config(run_dir) if run_dir is not None and config is None else load_config(config)
     if out is None:
         results = route_orders(orders_csv, settings, run_dir, sys.stdout, at_close=at_close)
     else:
-        from aurora_e2d.artifacts import atomic_write_bytes
+        from aurora_e2d.rundir.artifacts import atomic_write_bytes
 
         buffer = io.StringIO()
         results = route_orders(orders_csv, settings, run_dir, buffer, at_close=at_close)
@@ -276,10 +276,10 @@ def report(
     Every run writes one; this refreshes it as the run's only writer and re-records its hash in the
     manifest, so `aurora gate l0` still finds every listed file intact.
     """
-    from aurora_e2d.manifest import MANIFEST, REPORT_ENTRY, rerecord
     from aurora_e2d.report.page import write_report
-    from aurora_e2d.runtime.lock import RunLock
-    from aurora_e2d.runtime.rundir import load_run_config
+    from aurora_e2d.run.claim import load_run_config
+    from aurora_e2d.run.lock import RunLock
+    from aurora_e2d.rundir.manifest import MANIFEST, REPORT_ENTRY, rerecord
 
     load_run_config(run_dir)  # a clear exit 2 for a directory that is not a run
     with RunLock(run_dir):
@@ -296,7 +296,7 @@ def backup(
 ) -> None:
     """Verified backup of a run, consistent while it trades: the journal by SQLite's online backup,
     plus artifacts, models, manifest, config and logs; every file's sha256 in the archive's index."""
-    from aurora_e2d.runtime.backup import create_backup
+    from aurora_e2d.run.backup import create_backup
 
     typer.echo(create_backup(run_dir, out).message)
 
@@ -312,7 +312,7 @@ def restore(
 
     Refused (exit 2, nothing written) for a non-empty target, a damaged archive, or a member
     that would land outside the target."""
-    from aurora_e2d.runtime.backup import restore_backup
+    from aurora_e2d.run.backup import restore_backup
 
     typer.echo(restore_backup(archive, run_dir).message)
 
@@ -335,7 +335,7 @@ def breaker_reset(
 
     Refused (exit 2) for a breaker that is not tripped, a completed run, or a run another process holds.
     """
-    from aurora_e2d.runtime.levers import reset_breaker
+    from aurora_e2d.run.levers import reset_breaker
 
     event = reset_breaker(run_dir, name, reason)
     typer.echo(
@@ -345,7 +345,7 @@ def breaker_reset(
 
 def _watched_config(run_dir: Path) -> RunConfig | None:
     """The run's config for its alert sinks; None when there is none (the job says why, exit 2)."""
-    from aurora_e2d.runtime.job import load_run_config
+    from aurora_e2d.run.job import load_run_config
 
     try:
         return load_run_config(run_dir)
@@ -423,7 +423,7 @@ def kill(
     With --run-dir, the directory must hold a run (exit 2 otherwise, naming the live runs);
     --arm says on purpose that it does not yet.
     """
-    from aurora_e2d.runtime.levers import arm_kill
+    from aurora_e2d.run.levers import arm_kill
 
     path = arm_kill(run_dir, reason, arm=arm)
     typer.echo(f"kill switch engaged: {path}")
@@ -432,7 +432,7 @@ def kill(
 @app.command()
 def unkill(run_dir: RunDirOption = None) -> None:
     """Remove kill files. Trading does not restart by itself: resume explicitly."""
-    from aurora_e2d.runtime.levers import disarm_kill
+    from aurora_e2d.run.levers import disarm_kill
 
     removed, still = disarm_kill(run_dir)
     for path in removed:
@@ -453,12 +453,12 @@ def _second_signal(run_dir: Path | None, claimed: list[Path] | None = None) -> C
     def message(signum: int) -> str:
         from shlex import quote
 
-        from aurora_e2d.runtime.phase import is_run_dir
+        from aurora_e2d.run.phase import is_run_dir
 
         name = signal.Signals(signum).name
         where = claimed[-1] if claimed else run_dir
         if where is None or not is_run_dir(where):
-            from aurora_e2d.runtime.rundir import abandon_early_claim
+            from aurora_e2d.run.claim import abandon_early_claim
 
             abandon_early_claim()
             return f"aurora: second {name}: stopping now; no run directory was created, nothing to resume"

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from aurora_e2d.exitcodes import ExitCode
+from aurora_e2d.core.exitcodes import ExitCode
 
 __all__ = ["bless"]
 
@@ -54,8 +54,8 @@ def bless(
 ) -> None:
     """Champion/challenger blessing: exit 0 blessed, 1 not (every failed check named), 2 bad input."""
     from aurora_e2d.blessing import bless_runs
-    from aurora_e2d.config import DEFAULT_SOURCE, load_config
-    from aurora_e2d.reference import find_goldens
+    from aurora_e2d.core.reference import find_goldens
+    from aurora_e2d.rundir.config import DEFAULT_SOURCE, load_config
 
     thresholds = load_config(config).bless
     blessing = bless_runs(

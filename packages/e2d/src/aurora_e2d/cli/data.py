@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from aurora_e2d.errors import InputError
+from aurora_e2d.core.errors import InputError
 
 __all__ = ["data_app"]
 

@@ -17,10 +17,11 @@ from typing import assert_never
 import polars as pl
 import pyarrow as pa
 
+from aurora_e2d.core.errors import InputError
 from aurora_e2d.data.sessions import SESSION_PRICES_SCHEMA
-from aurora_e2d.errors import InputError
+from aurora_e2d.rundir.spec import ArtifactSpec
 
-__all__ = ["BARS_SCHEMA", "Mode", "event_multipliers", "normalise"]
+__all__ = ["BARS_ARTIFACT", "BARS_SCHEMA", "Mode", "event_multipliers", "normalise"]
 
 
 class Mode(StrEnum):
@@ -48,6 +49,13 @@ BARS_SCHEMA = pa.schema(
         pa.field("close_adj", _F64, nullable=False),  # close as the mode adjusts it (features use this)
         pa.field("volume_adj", pa.int64(), nullable=False),  # volume as the mode adjusts it
     ]
+)
+BARS_ARTIFACT = ArtifactSpec(
+    "bars",
+    BARS_SCHEMA,
+    sort_by=("symbol", "date"),
+    unique_by=("symbol", "date"),
+    finite=("open", "high", "low", "close", "close_tr", "close_adj"),
 )
 _RAW = ["symbol", "date", "ts", "open", "high", "low", "close", "volume"]
 _KEY = ["symbol", "date"]

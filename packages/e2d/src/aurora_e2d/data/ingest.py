@@ -13,11 +13,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from aurora_e2d import paths
-from aurora_e2d.artifacts import ArtifactError, sha256_bytes, validate_schema
+from aurora_e2d.core import paths
+from aurora_e2d.core.errors import InputError
 from aurora_e2d.data.sessions import DEFAULT_CALENDAR
 from aurora_e2d.data.snapshot import ACTIONS_FILE, ACTIONS_SCHEMA, PRICES_FILE, PRICES_SCHEMA
-from aurora_e2d.errors import InputError
+from aurora_e2d.rundir.artifacts import ArtifactError, sha256_bytes, validate_schema
 
 __all__ = ["Snapshot", "load_lock", "load_snapshot"]
 

@@ -17,8 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from aurora_e2d.core.errors import InputError
 from aurora_e2d.data.snapshot import PRICES_SCHEMA
-from aurora_e2d.errors import InputError
 
 __all__ = ["BAD_TICK_THRESHOLD", "MAX_LISTED_ROWS", "Check", "SanityMode", "SanityReport", "run_sanity"]
 

@@ -18,8 +18,8 @@ from typing import NamedTuple
 import numpy as np
 import pyarrow as pa
 
+from aurora_e2d.core.errors import InputError
 from aurora_e2d.data.snapshot import PRICES_SCHEMA
-from aurora_e2d.errors import InputError
 
 __all__ = [
     "DEFAULT_CALENDAR",

@@ -22,9 +22,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from aurora_e2d import paths
-from aurora_e2d.artifacts import atomic_write_bytes, sha256_file, write_parquet
-from aurora_e2d.errors import InputError
+from aurora_e2d.core import paths
+from aurora_e2d.core.errors import InputError
+from aurora_e2d.rundir.artifacts import atomic_write_bytes, sha256_file, write_parquet
 
 __all__ = [
     "ACTIONS_FILE",

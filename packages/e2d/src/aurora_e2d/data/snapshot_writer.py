@@ -34,10 +34,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from aurora_e2d import paths
-from aurora_e2d.artifacts import atomic_write_bytes, sha256_bytes
+from aurora_e2d.core import paths
+from aurora_e2d.core.errors import InputError
 from aurora_e2d.data.snapshot import PROVENANCE_FILE, write_tables
-from aurora_e2d.errors import InputError
+from aurora_e2d.rundir.artifacts import atomic_write_bytes, sha256_bytes
 
 __all__ = ["LOCK_FORMAT_VERSION", "SANITY_FILE", "WrittenSnapshot", "check_target", "write_snapshot_dir"]
 

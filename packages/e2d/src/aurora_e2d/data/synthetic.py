@@ -42,9 +42,9 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from aurora_e2d.core.errors import InputError
 from aurora_e2d.data.sessions import DEFAULT_CALENDAR, SessionCloses, session_closes
 from aurora_e2d.data.snapshot import ACTIONS_SCHEMA, PRICES_SCHEMA
-from aurora_e2d.errors import InputError
 
 __all__ = ["DEFAULT_END", "LABEL", "SYMBOL_PREFIX", "SyntheticUniverse", "generate_universe"]
 

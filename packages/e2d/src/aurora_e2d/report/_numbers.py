@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from aurora_e2d.config import RunConfig, validate_config
 from aurora_e2d.report import _data as data
 from aurora_e2d.report import benchmarks as bench
 from aurora_e2d.report import metrics, tearsheet
@@ -22,6 +21,7 @@ from aurora_e2d.report._repo import read_json
 from aurora_e2d.report.exposure import Binding, binding_limits
 from aurora_e2d.report.portfolio import PositionCaps, simulate
 from aurora_e2d.report.trades import CostYear, Trade, costs_by_year, round_trips
+from aurora_e2d.rundir.config import RunConfig, validate_config
 from aurora_safety import AuroraError
 
 __all__ = ["Numbers", "numbers", "run_config"]

@@ -44,9 +44,9 @@ def golden_snapshot(repo: Path, recorded: Any) -> str | None:
     """The lock sha256 of the snapshot the goldens belong to: recorded in them, else the bundled one's."""
     if isinstance(recorded, str) and recorded:
         return recorded
+    from aurora_e2d.core.errors import InputError
+    from aurora_e2d.core.paths import SNAPSHOT_RELPATH
     from aurora_e2d.data.ingest import load_lock
-    from aurora_e2d.errors import InputError
-    from aurora_e2d.paths import SNAPSHOT_RELPATH
 
     try:
         return load_lock(repo / SNAPSHOT_RELPATH)[1]
@@ -62,7 +62,7 @@ def load_goldens(repo: Path | None, run_snapshot: str | None) -> Goldens:
     """
     if repo is None:
         return Goldens({}, "no goldens/metrics.json found")
-    from aurora_e2d.reference import locate_goldens
+    from aurora_e2d.core.reference import locate_goldens
     from aurora_safety import AuroraError
 
     try:

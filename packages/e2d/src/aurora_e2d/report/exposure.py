@@ -1,6 +1,6 @@
 """Which limit capped the book each session: position notional, gross exposure or daily notional.
 
-The planner (``runtime.orderplan.plan_orders``) sizes orders under the
+The planner (``engine.orderplan.plan_orders``) sizes orders under the
 limits, so a target weight is often not what the book holds. To name the
 limit that bound, each session is planned again from the run's own
 artifacts -- its targets, the positions and equity at that close, the raw
@@ -19,8 +19,8 @@ from datetime import date
 
 import polars as pl
 
+from aurora_e2d.engine.orderplan import Target, plan_orders
 from aurora_e2d.research.decisions import STRATEGY
-from aurora_e2d.runtime.orderplan import Target, plan_orders
 from aurora_safety import Limits
 
 __all__ = ["LIMITS", "Binding", "binding_limits"]

@@ -14,7 +14,6 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from aurora_e2d.artifacts import atomic_write_bytes
 from aurora_e2d.report import _data as data
 from aurora_e2d.report import _events as events_
 from aurora_e2d.report import _html as h
@@ -25,6 +24,7 @@ from aurora_e2d.report import _sections as sections
 from aurora_e2d.report import sizing
 from aurora_e2d.report.tearsheet import ROLLING_SESSIONS
 from aurora_e2d.report.trades import trade_stats
+from aurora_e2d.rundir.artifacts import atomic_write_bytes
 
 __all__ = ["REPORT", "format_metric", "render_report", "write_report"]
 
@@ -61,8 +61,8 @@ def format_metric(name: str, value: Any) -> str:
 def _repo(repo_root: Path | None) -> Path | None:
     if repo_root is not None:
         return repo_root
-    from aurora_e2d.errors import InputError
-    from aurora_e2d.paths import repo_root as find
+    from aurora_e2d.core.errors import InputError
+    from aurora_e2d.core.paths import repo_root as find
 
     try:
         return find()

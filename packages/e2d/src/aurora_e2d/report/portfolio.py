@@ -49,7 +49,7 @@ class PositionCaps:
     @classmethod
     def of(cls, limits: Limits) -> PositionCaps:
         """From the run's limits at the planner's ``HEADROOM`` (declared once, in the planner)."""
-        from aurora_e2d.runtime.orderplan import HEADROOM
+        from aurora_e2d.engine.orderplan import HEADROOM
 
         return cls(HEADROOM * limits.max_position_notional_usd, HEADROOM * limits.max_gross_exposure_usd)
 

@@ -1,7 +1,7 @@
 """The report's "Order sizing and universe" section: what the run did not trade as decided, and why.
 
 Two sources, both the run's own: the journal's decision payloads carry each
-clip the planner made (``runtime.orderplan.Clip``: an order cut to a per-order
+clip the planner made (``engine.orderplan.Clip``: an order cut to a per-order
 limit, or dropped beyond the session's order count), and ``decisions.parquet``
 carries each name kept out of a session's universe (``research.universe``) as
 its ``veto_reason``. Grouped by symbol and reason, with first and last session,

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from aurora_e2d.artifacts import atomic_write_bytes
 from aurora_e2d.report import metrics
 from aurora_e2d.report.portfolio import STARTING_EQUITY_USD, PositionCaps, simulate
+from aurora_e2d.rundir.artifacts import atomic_write_bytes
 from aurora_safety import Limits
 
 SUMMARY = "summary.json"

@@ -28,12 +28,16 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from aurora_e2d.rundir.spec import ArtifactSpec
+
 __all__ = [
+    "DECISIONS_ARTIFACT",
     "DECISIONS_SCHEMA",
     "DECISIONS_SORT_KEY",
     "GROSS_TOLERANCE",
     "MAX_GROSS",
     "MAX_WEIGHT",
+    "PREDICTIONS_ARTIFACT",
     "PREDICTIONS_SCHEMA",
     "PREDICTIONS_SORT_KEY",
     "PREDICTION_QUANTUM",
@@ -78,6 +82,20 @@ DECISIONS_SCHEMA = pa.schema(
     ]
 )
 DECISIONS_SORT_KEY = ("strategy", "date", "symbol")  # the decision key
+PREDICTIONS_ARTIFACT = ArtifactSpec(
+    "predictions",
+    PREDICTIONS_SCHEMA,
+    sort_by=PREDICTIONS_SORT_KEY,
+    unique_by=PREDICTIONS_SORT_KEY,
+    finite=("prediction",),
+)
+DECISIONS_ARTIFACT = ArtifactSpec(
+    "decisions",
+    DECISIONS_SCHEMA,
+    sort_by=DECISIONS_SORT_KEY,
+    unique_by=DECISIONS_SORT_KEY,
+    finite=("prediction", "target_weight"),
+)
 
 
 class VetoReason(StrEnum):

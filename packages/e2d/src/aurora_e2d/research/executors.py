@@ -31,12 +31,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, assert_never
 
-from aurora_e2d.errors import InputError
+from aurora_e2d.core.errors import InputError
 from aurora_safety.errors import AuroraError
 
 if TYPE_CHECKING:
-    from aurora_e2d.runtime.signals import StopSignals
-    from aurora_e2d.trace import Trace
+    from aurora_e2d.core.signals import StopSignals
+    from aurora_e2d.core.trace import Trace
 
 __all__ = [
     "CONNECT_TIMEOUT_S",

@@ -25,7 +25,7 @@ import skops.io as sio
 from skl2onnx import to_onnx
 from skl2onnx.common.data_types import FloatTensorType
 
-from aurora_e2d.errors import CheckFailedError
+from aurora_e2d.core.errors import CheckFailedError
 from aurora_e2d.research.decisions import quantise, target_weights
 
 __all__ = [

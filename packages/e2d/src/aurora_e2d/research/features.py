@@ -14,8 +14,10 @@ import polars as pl
 import pyarrow as pa
 
 from aurora_e2d.data.corpactions import BARS_SCHEMA
+from aurora_e2d.rundir.spec import ArtifactSpec
 
 __all__ = [
+    "FEATURES_ARTIFACT",
     "FEATURES_SCHEMA",
     "FEATURE_COLUMNS",
     "LABEL_HORIZON",
@@ -46,6 +48,13 @@ FEATURES_SCHEMA = pa.schema(
         *(pa.field(n, pa.float32(), nullable=False) for n in FEATURE_COLUMNS),
         pa.field("label", pa.float64()),  # null for the last LABEL_HORIZON sessions of each symbol
     ]
+)
+FEATURES_ARTIFACT = ArtifactSpec(
+    "features",
+    FEATURES_SCHEMA,
+    sort_by=("symbol", "date"),
+    unique_by=("symbol", "date"),
+    finite=FEATURE_COLUMNS,
 )
 
 

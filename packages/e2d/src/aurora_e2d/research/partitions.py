@@ -34,13 +34,13 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from aurora_e2d.core.errors import InputError
+from aurora_e2d.core.trace import Trace
 from aurora_e2d.data.corpactions import Mode, normalise
 from aurora_e2d.data.sanity import run_sanity
 from aurora_e2d.data.sessions import SessionCloses, attach_session_close
-from aurora_e2d.errors import InputError
 from aurora_e2d.research.executors import Executor
 from aurora_e2d.research.features import compute_features
-from aurora_e2d.trace import Trace
 
 __all__ = ["PartitionResult", "PartitionTask", "PartitionedStages", "Partitioning", "run_partition"]
 

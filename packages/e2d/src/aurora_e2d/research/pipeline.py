@@ -29,23 +29,28 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from aurora_e2d import __version__
-from aurora_e2d.artifacts import atomic_write_bytes, read_parquet, write_parquet
-from aurora_e2d.config import RunConfig
+from aurora_e2d.core.errors import InputError
+from aurora_e2d.core.trace import Trace
+from aurora_e2d.data.corpactions import BARS_ARTIFACT
 from aurora_e2d.data.ingest import Snapshot
 from aurora_e2d.data.sessions import session_closes
-from aurora_e2d.errors import InputError
-from aurora_e2d.research.decisions import decide
+from aurora_e2d.research.decisions import DECISIONS_ARTIFACT, PREDICTIONS_ARTIFACT, decide
 from aurora_e2d.research.executors import Executor, ExecutorSpec, executor_session
-from aurora_e2d.research.features import FEATURE_COLUMNS, LABEL_HORIZON
+from aurora_e2d.research.features import FEATURE_COLUMNS, FEATURES_ARTIFACT, LABEL_HORIZON
 from aurora_e2d.research.model import ModelKind, fit_walk_forward, predict_walk_forward
 from aurora_e2d.research.partitions import CORPORATE_ACTION_MODE, PartitionedStages
 from aurora_e2d.research.stagecache import StageCache, input_hash
 from aurora_e2d.research.universe import universe_exclusions
-from aurora_e2d.schemas import ARTIFACTS
-from aurora_e2d.trace import Trace
+from aurora_e2d.rundir.artifacts import atomic_write_bytes, read_parquet, write_parquet
+from aurora_e2d.rundir.config import RunConfig
 
 if TYPE_CHECKING:
-    from aurora_e2d.runtime.signals import StopSignals
+    from aurora_e2d.core.signals import StopSignals
+
+
+STAGE_ARTIFACTS = {
+    spec.name: spec for spec in (BARS_ARTIFACT, FEATURES_ARTIFACT, PREDICTIONS_ARTIFACT, DECISIONS_ARTIFACT)
+}
 
 
 @dataclass
@@ -77,7 +82,7 @@ class StageRunner:
     ) -> pl.DataFrame:
         if self.stop is not None:
             self.stop.check()
-        spec = ARTIFACTS[name]
+        spec = STAGE_ARTIFACTS[name]
         inputs = input_hash(name, __version__, params, {u: self.outputs.sha256[u] for u in upstream})
         with self.trace.span(f"stage:{name}", stage=name, inputs_hash=inputs) as out:
             sha = self.cache.fresh(name, inputs, spec.file)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from aurora_e2d.artifacts import atomic_write_bytes, sha256_file
+from aurora_e2d.rundir.artifacts import atomic_write_bytes, sha256_file
 
 STAGES_FILE = "stages.json"
 

@@ -25,7 +25,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, TextIO
 
-from aurora_e2d.artifacts import atomic_write_bytes
+from aurora_e2d.rundir.artifacts import atomic_write_bytes
 from aurora_gates.mutation.counts import (
     EQUIVALENTS_FILE,
     NOT_COUNTED_AGAINST,

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from aurora_e2d.config import BlessConfig
+from aurora_e2d.rundir.config import BlessConfig
 from aurora_gates.promote.inputs import PromotionInputs
 from aurora_gates.ratchet import RatchetError
 from aurora_gates.reference import config_hash_without_window, load_reference

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from aurora_e2d.reference import BLESSINGS_LEDGER, locate_goldens
+from aurora_e2d.core.reference import BLESSINGS_LEDGER, locate_goldens
 from aurora_gates.evidence import Evidence
 from aurora_gates.promote import mltestscore
 from aurora_gates.promote.blessing import blessing_item

@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from aurora_e2d.artifacts import atomic_write_bytes
+from aurora_e2d.rundir.artifacts import atomic_write_bytes
 from aurora_gates.evidence import REPORTS
 from aurora_gates.promote import mltestscore
 from aurora_gates.registry import CheckResult

@@ -16,7 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, assert_never
 
-from aurora_e2d.artifacts import atomic_write_bytes
+from aurora_e2d.rundir.artifacts import atomic_write_bytes
 from aurora_safety import AuroraError
 
 __all__ = [

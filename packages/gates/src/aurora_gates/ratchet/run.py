@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aurora_e2d.artifacts import sha256_file
-from aurora_e2d.manifest import MANIFEST
+from aurora_e2d.rundir.artifacts import sha256_file
+from aurora_e2d.rundir.manifest import MANIFEST
 from aurora_gates.ratchet.compare import RatchetFinding, compare, describe_changes, update
 from aurora_gates.ratchet.goldens import Goldens, RatchetError
 

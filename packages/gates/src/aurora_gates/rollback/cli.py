@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from aurora_e2d.exitcodes import ExitCode
+from aurora_e2d.core.exitcodes import ExitCode
 from aurora_gates.evidence import REPORTS, Evidence
 from aurora_gates.paths import repo_root as find_repo_root
 from aurora_gates.reference import load_reference

@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from aurora_e2d.artifacts import atomic_write_bytes
-from aurora_e2d.exitcodes import ExitCode
+from aurora_e2d.core.exitcodes import ExitCode
+from aurora_e2d.rundir.artifacts import atomic_write_bytes
 from aurora_gates.ratchet import RatchetError, load_goldens
 from aurora_gates.rollback.verdicts import (
     RollbackError,

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aurora_e2d.artifacts import sha256_file
-from aurora_e2d.manifest import MANIFEST
+from aurora_e2d.rundir.artifacts import sha256_file
+from aurora_e2d.rundir.manifest import MANIFEST
 from aurora_gates.ratchet import BASELINE_ARTIFACTS, GOLDENS
 from aurora_safety import AuroraError
 from aurora_safety.env import ROLLBACK_VAR

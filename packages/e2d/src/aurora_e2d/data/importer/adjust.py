@@ -26,9 +26,9 @@ from enum import StrEnum
 import numpy as np
 import pyarrow as pa
 
+from aurora_e2d.core.errors import InputError
 from aurora_e2d.data.importer.combine import Combined
 from aurora_e2d.data.snapshot import ACTIONS_SCHEMA, PRICES_SCHEMA, derive_corporate_actions
-from aurora_e2d.errors import InputError
 
 __all__ = ["PriceBasis", "build_tables"]
 

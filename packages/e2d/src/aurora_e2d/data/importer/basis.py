@@ -29,9 +29,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from aurora_e2d.core.errors import InputError
 from aurora_e2d.data.importer.adjust import PriceBasis, build_tables, spans
 from aurora_e2d.data.importer.combine import Combined
-from aurora_e2d.errors import InputError
 
 __all__ = ["AUTO", "Resolved", "parse_requested", "resolve_basis"]
 

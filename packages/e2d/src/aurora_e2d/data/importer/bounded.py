@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from aurora_e2d.errors import InputError
+from aurora_e2d.core.errors import InputError
 
 __all__ = [
     "DEFAULT_MAX_FILE_BYTES",

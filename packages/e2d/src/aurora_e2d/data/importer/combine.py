@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from aurora_e2d.core.errors import InputError
 from aurora_e2d.data.importer.bars import PRICE_ROLES, FileBars
 from aurora_e2d.data.sessions import session_closes
-from aurora_e2d.errors import InputError
 
 __all__ = ["Combined", "combine"]
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
+from aurora_e2d.core.errors import InputError
 from aurora_e2d.data.audit import sanity_report
 from aurora_e2d.data.importer.adjust import PriceBasis
 from aurora_e2d.data.importer.bars import read_bars
@@ -28,7 +29,6 @@ from aurora_e2d.data.importer.summary import SymbolLine, assumptions, symbol_lin
 from aurora_e2d.data.importer.symbols import check_symbol
 from aurora_e2d.data.sessions import DEFAULT_CALENDAR, check_calendar
 from aurora_e2d.data.snapshot_writer import WrittenSnapshot, check_target, write_snapshot_dir
-from aurora_e2d.errors import InputError
 
 __all__ = ["ImportResult", "Progress", "import_snapshot"]
 

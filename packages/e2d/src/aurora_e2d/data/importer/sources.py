@@ -19,9 +19,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from aurora_e2d.core.errors import InputError
 from aurora_e2d.data.importer.bounded import ReadLimits, check_parquet, read_bounded
 from aurora_e2d.data.importer.symbols import file_stem
-from aurora_e2d.errors import InputError
 
 __all__ = ["Origin", "RawTable", "SourceFile", "expand_sources", "read_source", "symbol_from_name"]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from aurora_e2d.errors import InputError
+from aurora_e2d.core.errors import InputError
 
 __all__ = [
     "FILE_SYMBOL_PATTERN",

@@ -1,0 +1,2 @@
+from .signals import Interrupted as Interrupted
+from .signals import StopSignals as StopSignals

@@ -1,0 +1,16 @@
+from .loop import ExecutionLoop as ExecutionLoop
+from .loop import LoopOutcome as LoopOutcome
+from .loop import LoopStatus as LoopStatus
+from .loop import ReplayClock as ReplayClock
+from .orderplan import Clip as Clip
+from .orderplan import ClipReason as ClipReason
+from .orderplan import OrderPlan as OrderPlan
+from .orderplan import Target as Target
+from .orderplan import plan_orders as plan_orders
+from .orderplan import plan_session as plan_session
+from .rederive import Difference as Difference
+from .rederive import first_difference as first_difference
+from .rederive import rederive as rederive
+from .stack import TradingStack as TradingStack
+from .stack import open_stack as open_stack
+from .stack import restore_governor as restore_governor

@@ -1,0 +1,175 @@
+"""The sessions a run trades, held as columns: bars, corporate actions, targets and decisions per day.
+
+At universe scale (2,000 symbols x 2,520 sessions = 5 M bars) one Python
+object per bar and one dict per decision cost gigabytes and most of the
+run's time, while a session's trading touches a handful of symbols. Each
+``Session`` therefore keeps numpy slices of the window's columns: its bars
+are a ``SessionBars`` (a ``Bar`` is made only when asked for), its targets
+are the non-zero weights, and its decisions are ``DecisionRows``, from which
+the loop journals the actionable rows (targets and held symbols) and a
+digest of all of them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from aurora_broker import Bar, CashDividend, CorporateAction, Delisting, SessionBars, Split, session_closes
+from aurora_e2d.engine.orderplan import Target
+
+__all__ = ["DecisionRows", "Session", "build_sessions"]
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRows:
+    """One session's decisions (every symbol, weight-0 rows included), sorted by symbol."""
+
+    symbols: Sequence[str]
+    rank: np.ndarray
+    prediction: np.ndarray
+    target_weight: np.ndarray
+    vetoed: np.ndarray
+    veto_reason: Sequence[str | None]
+
+    def rows(self, symbols: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """Decision rows as dicts (all, or only ``symbols``), in symbol order."""
+        return [
+            {
+                "symbol": s,
+                "rank": int(self.rank[i]),
+                "prediction": float(self.prediction[i]),
+                "target_weight": float(self.target_weight[i]),
+                "vetoed": bool(self.vetoed[i]),
+                "veto_reason": self.veto_reason[i],
+            }
+            for i, s in enumerate(self.symbols)
+            if symbols is None or s in symbols
+        ]
+
+    def digest(self) -> str:
+        """sha256 over every row's key and values: what the session decided, in 64 characters."""
+        h = hashlib.sha256("\x1f".join(self.symbols).encode())
+        for column in (self.rank, self.prediction, self.target_weight, self.vetoed):
+            h.update(np.ascontiguousarray(column).tobytes())
+        h.update("\x1f".join("" if r is None else r for r in self.veto_reason).encode())
+        return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Session:
+    day: date
+    ts_ns: int  # session close, UTC
+    bars: Mapping[str, Bar]
+    actions: tuple[CorporateAction, ...]
+    targets: tuple[Target, ...]  # the non-zero target weights
+    decisions: DecisionRows | tuple[dict[str, Any], ...] = ()
+
+    def closes(self) -> dict[str, float]:
+        return session_closes(self.bars)
+
+    def decision_rows(self, symbols: Collection[str]) -> list[dict[str, Any]]:
+        """The decision rows of ``symbols`` (the actionable ones), in symbol order."""
+        if isinstance(self.decisions, DecisionRows):
+            return self.decisions.rows(symbols)
+        return sorted((dict(r) for r in self.decisions if r["symbol"] in symbols), key=lambda r: r["symbol"])
+
+    def decisions_digest(self) -> str | None:
+        return self.decisions.digest() if isinstance(self.decisions, DecisionRows) else None
+
+
+def _bounds(days_column: np.ndarray, days: list[np.datetime64]) -> dict[np.datetime64, tuple[int, int]]:
+    """Row ranges of each day in a date-sorted column."""
+    starts = np.searchsorted(days_column, days, side="left")
+    ends = np.searchsorted(days_column, days, side="right")
+    return {d: (int(s), int(e)) for d, s, e in zip(days, starts, ends, strict=True)}
+
+
+def _actions(actions: pa.Table, bars: pl.DataFrame, days: list[date]) -> dict[date, list[CorporateAction]]:
+    by_day: dict[date, list[CorporateAction]] = {}
+    for row in actions.to_pylist():
+        if row["kind"] == "split":
+            action: CorporateAction = Split(
+                symbol=row["symbol"], ex_date=row["ex_date"], ratio=row["split_ratio"]
+            )
+        else:
+            action = CashDividend(
+                symbol=row["symbol"], ex_date=row["ex_date"], amount_per_share_usd=row["dividend_usd"]
+            )
+        by_day.setdefault(row["ex_date"], []).append(action)
+    # A symbol whose bars stop before the window's end is delisted on its first session without one.
+    last_bar = dict(bars.group_by("symbol").agg(pl.col("date").max()).iter_rows())
+    for symbol, final in sorted(last_bar.items()):
+        first_without = bisect.bisect_right(days, final)
+        if first_without < len(days):
+            day = days[first_without]
+            by_day.setdefault(day, []).append(Delisting(symbol=symbol, ex_date=day))
+    return by_day
+
+
+def build_sessions(bars: pl.DataFrame, decisions: pl.DataFrame, actions: pa.Table) -> list[Session]:
+    """The trading window's sessions (the decision dates) with their bars, actions, targets and decisions."""
+    days = decisions["date"].unique().sort().to_list()
+    if not days:
+        return []
+    window = bars.filter(pl.col("date").is_between(days[0], days[-1])).sort("date", "symbol")
+    bar_days = window["date"].to_numpy()
+    keys = [np.datetime64(d, "D") for d in days]
+    bar_rows = _bounds(bar_days.astype("datetime64[D]"), keys)
+    symbols = window["symbol"].to_list()
+    columns = {c: window[c].to_numpy() for c in ("open", "high", "low", "close")}
+    volume = window["volume"].to_numpy().astype(np.float64)
+    ts = window["ts"].dt.epoch("ns").to_numpy()
+
+    ordered = decisions.sort("date", "symbol")
+    decision_rows = _bounds(ordered["date"].to_numpy().astype("datetime64[D]"), keys)
+    d_symbols = ordered["symbol"].to_list()
+    d_rank = ordered["rank"].to_numpy()
+    d_prediction = ordered["prediction"].to_numpy()
+    d_weight = ordered["target_weight"].to_numpy()
+    d_vetoed = ordered["vetoed"].to_numpy()
+    d_reason = ordered["veto_reason"].to_list()
+
+    by_day = _actions(actions, bars, days)
+    sessions = []
+    for day, key in zip(days, keys, strict=True):
+        b0, b1 = bar_rows[key]
+        day_bars = SessionBars(
+            symbols[b0:b1],
+            columns["open"][b0:b1],
+            columns["high"][b0:b1],
+            columns["low"][b0:b1],
+            columns["close"][b0:b1],
+            volume[b0:b1],
+        )
+        r0, r1 = decision_rows[key]
+        rows = DecisionRows(
+            d_symbols[r0:r1],
+            d_rank[r0:r1],
+            d_prediction[r0:r1],
+            d_weight[r0:r1],
+            d_vetoed[r0:r1],
+            d_reason[r0:r1],
+        )
+        targets = tuple(Target(d_symbols[i], float(d_weight[i])) for i in range(r0, r1) if d_weight[i] != 0.0)
+        sessions.append(
+            Session(
+                day=day,
+                ts_ns=int(ts[b0]) if b1 > b0 else 0,
+                bars=day_bars,
+                actions=tuple(
+                    a for a in by_day.get(day, []) if a.symbol in day_bars or isinstance(a, Delisting)
+                ),
+                targets=targets,
+                decisions=rows,
+            )
+        )
+    return sessions

@@ -1,0 +1,229 @@
+"""Canonical, atomic Parquet artifacts: same data, same bytes, in any process.
+
+File bytes depend on string type, schema metadata, timestamp unit, chunk
+layout and writer options (TOOLING.md, "Byte-identical Parquet"), so every
+artifact goes through one writer that fixes all of them. The pyarrow version
+also shows in the bytes (``created_by``); the snapshot lock pins it.
+
+polars is imported lazily: stages 1-3 (and their mutation tests, which fork)
+must be able to use this module without touching polars.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from aurora_e2d.core.errors import ArtifactError
+from aurora_e2d.core.faults import fault_point
+from aurora_safety import StorageError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = [
+    "PARQUET_WRITE_OPTIONS",
+    "ArtifactError",
+    "atomic_write_bytes",
+    "canonical_table",
+    "read_parquet",
+    "read_table",
+    "sha256_bytes",
+    "sha256_file",
+    "validate_schema",
+    "write_parquet",
+]
+
+# Fixed writer options: changing any of these changes every artifact hash.
+PARQUET_WRITE_OPTIONS: dict[str, object] = {
+    "compression": "zstd",
+    "compression_level": 3,
+    "use_dictionary": True,
+    "write_statistics": True,
+    "version": "2.6",
+    "data_page_version": "1.0",
+    "row_group_size": 1 << 20,
+    "write_page_index": False,
+    "store_schema": True,  # keeps tz='UTC' on read; deterministic for a fixed schema
+}
+_CHUNK_BYTES = 1 << 20
+_FILE_MODE = 0o644
+
+
+def atomic_write_bytes(path: Path | str, data: bytes) -> None:
+    """Write ``data`` so readers see the old file or the new one, never a torn one.
+
+    A full disk, an I/O error, a read-only or forbidden directory is a
+    ``StorageError`` naming ``path`` (the old file, if any, is left as it was).
+    """
+    path = Path(path)
+    try:
+        _atomic_write(path, data)
+    except OSError as exc:
+        fault = StorageError.from_os_error(exc, path, "writing")
+        if fault is None:
+            raise
+        raise fault from exc
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, _FILE_MODE)  # mkstemp creates 0600; artifacts are ordinary readable files
+        with os.fdopen(fd, "wb") as handle:
+            fault_point("write_artifact", path)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        fault_point("mid_artifact")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # make the rename itself durable
+    finally:
+        os.close(dir_fd)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path | str) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def validate_schema(table: pa.Table, schema: pa.Schema, name: str) -> None:
+    """Raise ``ArtifactError`` naming the artifact, column, expected and actual type."""
+    actual_names = table.schema.names
+    if actual_names != schema.names:
+        raise ArtifactError(name, f"columns {actual_names} != expected {schema.names}")
+    for field in schema:
+        actual = table.schema.field(field.name).type
+        if actual != field.type:
+            raise ArtifactError(name, f"column '{field.name}': expected {field.type}, actual {actual}")
+        if not field.nullable and table.column(field.name).null_count:
+            count = table.column(field.name).null_count
+            raise ArtifactError(name, f"column '{field.name}': expected no nulls, found {count}")
+
+
+def _is_stringish(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
+def _castable(actual: pa.DataType, expected: pa.DataType) -> bool:
+    """Only representation changes are allowed, never a change of meaning."""
+    if actual == expected or pa.types.is_null(actual):
+        return True
+    if _is_stringish(actual) and _is_stringish(expected):
+        return True
+    if pa.types.is_timestamp(actual) and pa.types.is_timestamp(expected):
+        return actual.tz is not None and actual.tz == expected.tz  # never guess a zone
+    return False
+
+
+def _to_arrow(table: pa.Table | pl.DataFrame) -> pa.Table:
+    if isinstance(table, pa.Table):
+        return table
+    to_arrow = getattr(table, "to_arrow", None)
+    if to_arrow is None:
+        raise TypeError(f"expected a pyarrow Table or polars DataFrame, got {type(table).__name__}")
+    return to_arrow()
+
+
+def canonical_table(
+    table: pa.Table | pl.DataFrame,
+    schema: pa.Schema,
+    sort_by: Sequence[str],
+    *,
+    name: str = "artifact",
+    unique: bool = True,
+) -> pa.Table:
+    """Cast to ``schema`` exactly, strip metadata, sort, and combine chunks.
+
+    With ``unique`` the sort key must identify rows, otherwise tied rows would
+    keep their input order and the bytes would depend on it.
+    """
+    arrow = _to_arrow(table)
+    missing = [n for n in schema.names if n not in arrow.schema.names]
+    extra = [n for n in arrow.schema.names if n not in schema.names]
+    if missing or extra:
+        raise ArtifactError(name, f"columns differ from schema: missing {missing}, unexpected {extra}")
+    arrow = arrow.select(schema.names)
+    for field in schema:
+        actual = arrow.schema.field(field.name).type
+        if not _castable(actual, field.type):
+            raise ArtifactError(name, f"column '{field.name}': expected {field.type}, actual {actual}")
+    schema = schema.remove_metadata()
+    # Cast through an all-nullable schema; nulls in required columns are reported by validate_schema.
+    arrow = arrow.cast(pa.schema([f.with_nullable(True) for f in schema]))
+    if sort_by:
+        arrow = arrow.sort_by([(key, "ascending") for key in sort_by])
+    if unique and sort_by and arrow.num_rows > 1:
+        same = None
+        for key in sort_by:
+            col = arrow.column(key)
+            eq = pc.equal(col.slice(1), col.slice(0, arrow.num_rows - 1))
+            same = eq if same is None else pc.and_(same, eq)
+        if pc.any(same).as_py():
+            raise ArtifactError(name, f"sort key {list(sort_by)} is not unique")
+    arrow = pa.Table.from_arrays(arrow.combine_chunks().columns, schema=schema)
+    validate_schema(arrow, schema, name)
+    return arrow
+
+
+def write_parquet(
+    table: pa.Table | pl.DataFrame,
+    path: Path | str,
+    schema: pa.Schema,
+    sort_by: Sequence[str],
+    *,
+    unique: bool = True,
+) -> str:
+    """Write the canonical form of ``table`` atomically; return the file's sha256."""
+    arrow = canonical_table(table, schema, sort_by, name=str(path), unique=unique)
+    buffer = io.BytesIO()
+    pq.write_table(arrow, buffer, **PARQUET_WRITE_OPTIONS)
+    data = buffer.getvalue()
+    atomic_write_bytes(path, data)
+    return sha256_bytes(data)
+
+
+def read_table(path: Path | str, schema: pa.Schema) -> pa.Table:
+    """Read a Parquet artifact as pyarrow and check it is exactly ``schema``."""
+    path = Path(path)
+    try:
+        table = pq.read_table(path)
+    except FileNotFoundError:
+        raise ArtifactError(path, "missing") from None
+    except (OSError, pa.ArrowException) as exc:
+        raise ArtifactError(path, f"unreadable Parquet ({type(exc).__name__}: {exc})") from exc
+    table = table.replace_schema_metadata(None)
+    validate_schema(table, schema.remove_metadata(), str(path))
+    return table
+
+
+def read_parquet(path: Path | str, schema: pa.Schema) -> pl.DataFrame:
+    """``read_table`` as a polars DataFrame (for stages 4 onwards)."""
+    import polars as pl  # lazy: see module docstring
+
+    frame = pl.from_arrow(read_table(path, schema))
+    assert isinstance(frame, pl.DataFrame)  # a Table always gives a DataFrame
+    return frame
