@@ -32,6 +32,8 @@ from _runs import (
 from aurora_broker import Bar, Broker, JournalReader, NextOpenBroker, PaperBroker
 from aurora_e2d.cli.app import main
 from aurora_e2d.core.trace import Trace
+from aurora_e2d.engine import loop as loop_module
+from aurora_e2d.engine import reconcile as reconcile_module
 from aurora_e2d.engine.alerts import AlertSink
 from aurora_e2d.engine.loop import ExecutionLoop, LoopOutcome, LoopStatus, ReplayClock
 from aurora_e2d.engine.orderplan import Target
@@ -39,8 +41,6 @@ from aurora_e2d.engine.sessions import Session
 from aurora_e2d.engine.stack import open_stack
 from aurora_e2d.rundir import identity
 from aurora_e2d.rundir.config import RunConfig, load_config, validate_config
-from aurora_e2d.runtime import loop as loop_module
-from aurora_e2d.runtime import reconcile as reconcile_module
 from aurora_safety import ConfigError, TestClock
 
 NEXT_OPEN_TOML = '[broker]\nkind = "next_open"\n'
