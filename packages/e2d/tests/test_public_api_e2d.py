@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import aurora_e2d
+from _runs import REPO_ROOT
 
 SRC = Path(aurora_e2d.__file__).parent
 # Bottom first: each room may import only those before it.
@@ -36,8 +37,8 @@ def test_the_package_is_its_rooms_and_nothing_loose() -> None:
     assert loose == LOOSE, f"modules outside any room: {sorted(loose - LOOSE)}"
 
 
-def test_the_import_contract_lists_every_room_in_order(repo_root: Path) -> None:
-    assert _contract_layers(repo_root) == list(reversed(ROOMS))
+def test_the_import_contract_lists_every_room_in_order() -> None:
+    assert _contract_layers(REPO_ROOT) == list(reversed(ROOMS))
 
 
 @pytest.mark.parametrize("room", [r for r in ROOMS if (SRC / r / "__init__.pyi").is_file()])
