@@ -283,7 +283,8 @@ def report(
     from aurora_e2d.report.page import write_report
     from aurora_e2d.run.claim import load_run_config
     from aurora_e2d.run.lock import RunLock
-    from aurora_e2d.rundir.manifest import MANIFEST, REPORT_ENTRY, rerecord
+    from aurora_e2d.rundir.layout import REPORT_ENTRY
+    from aurora_e2d.rundir.manifest import MANIFEST, rerecord
 
     load_run_config(run_dir)  # a clear exit 2 for a directory that is not a run
     with RunLock(run_dir):

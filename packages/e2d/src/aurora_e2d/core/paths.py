@@ -53,3 +53,11 @@ def check_snapshot_dir(directory: Path) -> None:
         raise InputError(
             str(directory), f"holds no snapshot ({LOCK_NAME} is missing); make one with `aurora data import`"
         )
+
+
+def aurora_executable() -> str | None:
+    """The ``aurora`` console script beside this interpreter (its environment), else on PATH, else None."""
+    import shutil
+    import sys
+
+    return shutil.which("aurora", path=str(Path(sys.executable).parent)) or shutil.which("aurora")

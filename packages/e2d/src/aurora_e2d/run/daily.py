@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from aurora_e2d.run.memo import remembered
+from aurora_e2d.rundir.layout import MANIFEST_FILE as MANIFEST  # light; rundir.manifest loads pyarrow
 
 DEFAULT_CALENDAR = "XNYS"  # data.sessions.DEFAULT_CALENDAR; not imported: that loads numpy and pyarrow
-MANIFEST = "manifest.json"  # LAYOUT
 
 __all__ = ["STALE_AFTER_SESSIONS", "daily_view", "sessions_between"]
 

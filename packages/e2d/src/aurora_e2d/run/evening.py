@@ -26,6 +26,7 @@ from aurora_e2d.engine.halts import halt_refusal
 from aurora_e2d.run.claim import CONFIG_FILE, last_committed, load_run_config
 from aurora_e2d.run.lock import holder
 from aurora_e2d.run.memo import remembered
+from aurora_e2d.rundir.layout import MANIFEST_FILE
 
 __all__ = ["Answer", "quick_advance"]
 
@@ -67,7 +68,7 @@ def _nothing_new_after(run_dir: Path, snapshot_dir: Path) -> date | None:
     """The last committed session when ``snapshot_dir`` is the snapshot the run last traded and holds
     no later session; None when that cannot be told cheaply (the full path decides then)."""
     try:
-        manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((run_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
         recorded = manifest["snapshot_identity"]["lock_sha256"]
         lock_bytes = (snapshot_dir / LOCK_NAME).read_bytes()
         lock = json.loads(lock_bytes)

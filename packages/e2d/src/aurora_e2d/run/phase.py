@@ -21,6 +21,7 @@ from aurora_e2d.engine.halts import resume_commands
 from aurora_e2d.run.claim import CONFIG_FILE
 from aurora_e2d.run.lock import Holder, holder
 from aurora_e2d.rundir.config import RunConfig
+from aurora_e2d.rundir.layout import SUMMARY_FILE
 from aurora_safety import BreakerBoard, KillStatus, KillSwitch, TradingState, TransitionCause
 
 __all__ = ["CONFIG_FILE", "PhaseInfo", "RunPhase", "is_run_dir", "read_phase", "trading_days"]
@@ -106,7 +107,7 @@ def _decision_dates(path: Path) -> list[str]:
 
 def _summary(run_dir: Path) -> dict[str, Any] | None:
     try:
-        loaded = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+        loaded = json.loads((run_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return loaded if isinstance(loaded, dict) else None

@@ -27,6 +27,7 @@ from typing import Any
 from aurora_broker import JOURNAL_NAME, Migration, migrate_journal
 from aurora_e2d.core.errors import InputError
 from aurora_e2d.rundir.identity import legacy_config_hash
+from aurora_e2d.rundir.layout import CONFIG_FILE
 
 __all__ = [
     "BACKUP_GLOB",
@@ -39,7 +40,6 @@ __all__ = [
 
 RUN_FORMAT_VERSION = 2
 BACKUP_GLOB = "*.bak-v*"  # what an upgrade leaves: journal.sqlite.bak-v2, config.json.bak-v1
-CONFIG_FILE = "config.json"
 
 
 def _format_of(saved: dict[str, Any]) -> int:
