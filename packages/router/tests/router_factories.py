@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
-from aurora_broker import Journal, PaperBroker, Side, SubmitOrder
+from aurora_broker import Journal, PaperBroker
+from aurora_broker.testing import make_order as broker_make_order
 from aurora_router import ListSink, ReferenceBook, Router
 from aurora_safety import TestClock, TradingGovernor, TradingState, TransitionCause
 
@@ -18,22 +20,8 @@ SYMBOLS = ("AAPL", "MSFT", "IBM")
 REF = 100.0
 
 
-def make_order(
-    coid: str = "o1",
-    symbol: str = "AAPL",
-    side: Side | str = Side.BUY,
-    quantity: int = 10,
-    limit_price: float = REF,
-    session: date = SESSION,
-) -> SubmitOrder:
-    return SubmitOrder(
-        client_order_id=coid,
-        symbol=symbol,
-        side=side,
-        quantity=quantity,  # type: ignore[arg-type]
-        limit_price=limit_price,
-        session=session,
-    )
+# The broker's order builder, at these tests' session and a size that passes every default limit.
+make_order = partial(broker_make_order, quantity=10, limit_price=REF, session=SESSION)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Stage 8, the execution loop: decisions -> orders -> router -> paper broker, one
+"""Stage 8, the execution loop: decisions -> orders -> router -> broker, one
 journal transaction per session.
 
 For each session t (in order, after the last committed checkpoint):
@@ -9,6 +9,10 @@ For each session t (in order, after the last committed checkpoint):
   4. t's decisions are journaled and turned into orders through the router;
   5. breaker state and the checkpoint for t are written -- all of 2-5 in ONE
      transaction, so a crash leaves the journal at the end of t-1 or of t.
+
+The broker is reached only through the ``Broker`` interface (the session's
+market by ``process_session``, reconciliation by ``mass_status``), so any
+registered kind (``[broker] kind``) runs here.
 
 Event time drives everything that decides (the router's throttle and clocks
 run on the session close), so a replay is deterministic however fast the

@@ -19,6 +19,7 @@ from aurora_e2d.core.errors import InputError
 from aurora_e2d.run.lock import RunLock, holder
 from aurora_e2d.run.phase import RunPhase, is_run_dir, read_phase
 from aurora_safety import (
+    KILL_FILE_NAME,
     BreakerReset,
     ConfigError,
     KillSwitch,
@@ -73,13 +74,13 @@ def disarm_kill(run_dir: Path | None) -> tuple[list[Path], str | None]:
     if (
         run_dir is not None
         and not is_run_dir(run_dir)
-        and not (run_dir / "kill.flag").exists()
+        and not (run_dir / KILL_FILE_NAME).exists()
         and holder(run_dir) is None
     ):
         raise _no_run(run_dir)
-    candidates = [kill_file_path(run_dir=run_dir), Path.cwd() / "kill.flag"]
+    candidates = [kill_file_path(run_dir=run_dir), Path.cwd() / KILL_FILE_NAME]
     if run_dir is not None:
-        candidates.append(run_dir / "kill.flag")
+        candidates.append(run_dir / KILL_FILE_NAME)
     removed = disengage(dict.fromkeys(candidates))
     status = KillSwitch(run_dir=run_dir).check()
     return removed, status.trigger if status.active else None
