@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from aurora_e2d.rundir.artifacts import atomic_write_bytes, sha256_file
-
-STAGES_FILE = "stages.json"
+from aurora_e2d.rundir.layout import STAGES_FILE
 
 
 def input_hash(stage: str, code_version: str, params: Mapping[str, Any], upstream: Mapping[str, str]) -> str:
