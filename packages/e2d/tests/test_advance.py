@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from _evening import content, evening_events, numbers
-from _runs import ALL_ARTIFACTS, artifact_hashes, aurora, query, tree_hashes
-from _snapshots import cut_snapshot, drop_session, restate
+from _runs import ALL_ARTIFACTS, artifact_hashes, aurora, cached_run, query, tree_hashes
+from _snapshots import JANUARY_RUN, cut_snapshot, drop_session, restate, shared_cut
 from aurora_e2d.research.incremental import BASE_DIR
 
 START = ("--start", "2012-09-04")
@@ -27,22 +27,27 @@ D = dt.date.fromisoformat
 
 
 class Cuts:
-    """Imported cuts of the bundled data, made once per module and shared read-only."""
+    """Imported cuts of the bundled data, shared read-only: unedited ones by every module that asks
+    (``shared_cut``), edited ones made once per module."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, basetemp: Path) -> None:
         self.root = root
+        self.basetemp = basetemp
         self._made: dict[str, Path] = {}
 
     def at(self, end: dt.date, edit=None, name: str | None = None) -> Path:
         key = name or end.isoformat()
         if key not in self._made:
-            self._made[key] = cut_snapshot(self.root / key, end, edit)
+            if edit is None and name is None:
+                self._made[key] = shared_cut(self.basetemp, end)
+            else:
+                self._made[key] = cut_snapshot(self.root / key, end, edit)
         return self._made[key]
 
 
 @pytest.fixture(scope="module")
 def cuts(tmp_path_factory: pytest.TempPathFactory) -> Cuts:
-    return Cuts(tmp_path_factory.mktemp("cuts"))
+    return Cuts(tmp_path_factory.mktemp("cuts"), tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture(scope="module")
@@ -116,11 +121,9 @@ def test_advancing_across_a_breaker_trip_equals_batch_and_stays_tripped(cuts: Cu
 
 @pytest.fixture
 def up_to_january(cuts: Cuts, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A completed open-ended run on data to 2013-01-15 (copied per test: tests change it)."""
-    base = tmp_path_factory.getbasetemp() / "january-run"
-    if not base.exists():
-        done = aurora("run", "--snapshot", cuts.at(D("2013-01-15")), "--run-dir", base, *START)
-        assert done.returncode == 0, done.stderr[-3000:]
+    """A completed open-ended run on data to 2013-01-15 (copied per test: tests change it); the
+    same run test_backup backs up (``JANUARY_RUN``), made once for both."""
+    base = cached_run(tmp_path_factory, *JANUARY_RUN(cuts.at(D("2013-01-15"))), name="paper").run_dir
     copy = tmp_path_factory.mktemp("january") / "run"
     shutil.copytree(base, copy)
     return copy

@@ -70,12 +70,12 @@ from aurora_e2d.research.stagecache import STAGE_ARTIFACTS as ARTIFACTS
 from aurora_e2d.research.stagecache import StageCache, input_hash
 from aurora_e2d.research.universe import universe_exclusions
 from aurora_e2d.rundir.artifacts import read_parquet, sha256_file
+from aurora_e2d.rundir.layout import MANIFEST_FILE, MODELS_DIR
 
 __all__ = ["BASE_DIR", "Base", "EveningPredictions", "discard_base", "exclusions_after"]
 
 BASE_DIR = ".advance-base"  # operational scratch, never an artifact
 _LINKED = ("bars", "features")  # replaced by the data stages before stages 6-7 read them
-MODELS_DIR = "models"
 
 
 class _Refused(Exception):
@@ -124,7 +124,7 @@ class Base:
         cache = StageCache(run_dir)
         records = {name: r for name in ARTIFACTS if (r := cache.recorded(name)) is not None}
         try:
-            manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+            manifest = json.loads((run_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             manifest = {}
         return cls(run_dir, records, manifest if isinstance(manifest, dict) else {})

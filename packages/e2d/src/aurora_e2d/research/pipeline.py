@@ -43,6 +43,7 @@ from aurora_e2d.research.stagecache import STAGE_ARTIFACTS, StageCache, input_ha
 from aurora_e2d.research.universe import universe_exclusions
 from aurora_e2d.rundir.artifacts import atomic_write_bytes, read_parquet, write_parquet
 from aurora_e2d.rundir.config import RunConfig
+from aurora_e2d.rundir.layout import MODELS_DIR as MODELS_DIR  # re-exported: research names where exports go
 
 if TYPE_CHECKING:
     from aurora_e2d.core.signals import StopSignals
@@ -148,9 +149,6 @@ def run_data_stages(
         bars_frame = runner.run("bars", data_params, (), lambda: stages.bars(pool()))
         runner.run("features", {}, ("bars",), lambda: stages.features(pool(), bars_frame))
     return start, end
-
-
-MODELS_DIR = "models"
 
 
 def run_model_stages(

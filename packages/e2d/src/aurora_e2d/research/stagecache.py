@@ -18,8 +18,7 @@ from aurora_e2d.data.corpactions import BARS_ARTIFACT
 from aurora_e2d.research.decisions import DECISIONS_ARTIFACT, PREDICTIONS_ARTIFACT
 from aurora_e2d.research.features import FEATURES_ARTIFACT
 from aurora_e2d.rundir.artifacts import atomic_write_bytes, sha256_file
-
-STAGES_FILE = "stages.json"
+from aurora_e2d.rundir.layout import STAGES_FILE
 
 # The stages recorded here, by name, with the artifact each writes.
 STAGE_ARTIFACTS = {

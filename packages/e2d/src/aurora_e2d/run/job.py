@@ -57,7 +57,8 @@ from aurora_e2d.run.lock import RunDirBusyError, holder
 from aurora_e2d.run.phase import RunPhase, read_phase
 from aurora_e2d.rundir.artifacts import write_parquet
 from aurora_e2d.rundir.config import RunConfig, load_config
-from aurora_e2d.rundir.manifest import REPORT_ENTRY, Manifest, git_revision
+from aurora_e2d.rundir.layout import REPORT_ENTRY, SUMMARY_FILE, TRACE_FILE
+from aurora_e2d.rundir.manifest import Manifest, git_revision
 from aurora_e2d.rundir.runformat import (
     BACKUP_GLOB,
 )
@@ -155,7 +156,7 @@ def execute_run(
     discard_base(run_dir)  # left by a killed evening
     # A blessing judged the run as it was; a run that continues must be blessed again.
     (run_dir / BLESSING).unlink(missing_ok=True)
-    trace = Trace(run_dir / "trace.jsonl", run_id)
+    trace = Trace(run_dir / TRACE_FILE, run_id)
     alerts = AlertSink(run_dir, run_id)
     runner = StageRunner(run_dir, trace, stop)
     base = Base.capture(run_dir) if incremental else None
@@ -206,7 +207,7 @@ def execute_run(
     _write_summary(runner, run_id, outcome, config)
     manifest = _write_manifest(runner, run_id, config, flags)
     with trace.span("stage:report", stage="report"):
-        write_report(run_dir)  # reads the manifest, so it comes after it ...
+        write_report(run_dir, config=config)  # reads the manifest, so it comes after it ...
     manifest.record(run_dir, REPORT_ENTRY, REPORT, None, None)  # ... and is then listed in it
     manifest.write(run_dir)
     if outcome.status is LoopStatus.INTERRUPTED:
@@ -305,7 +306,7 @@ def _write_manifest(runner: StageRunner, run_id: str, config: RunConfig, flags: 
         spec = ARTIFACTS[name]
         manifest.record(run_dir, name, spec.file, rows, spec.schema_strings())
     backups = sorted(p.name for p in run_dir.glob(BACKUP_GLOB))  # left by a format upgrade
-    for extra in (CONFIG_FILE, "summary.json", JOURNAL_NAME, *backups):
+    for extra in (CONFIG_FILE, SUMMARY_FILE, JOURNAL_NAME, *backups):
         manifest.record(run_dir, extra, extra, None, None)
     for path in sorted((run_dir / MODELS_DIR).iterdir()):
         rel = f"{MODELS_DIR}/{path.name}"
