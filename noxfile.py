@@ -194,7 +194,8 @@ def unit(session: nox.Session, package: str) -> None:
 def l0(session: nox.Session) -> None:
     """Every PR: each package's unit tests (own envs), then the repo-level checks."""
     install(session, "gates", "test", tools=("pytest", "pre-commit", "nox", "pyyaml", "uv"))
-    _pytest(session, *_spread(), str(ROOT / "tests"))  # gates' test extra brings pytest-xdist
+    # gates' test extra brings pytest-xdist; the l1-marked runbook breadth runs nightly in `nox -s l1`.
+    _pytest(session, *_spread(), "-m", "not l1", str(ROOT / "tests"))
     run_dir = _fresh_run_dir("l0")
     # The full bundled run e2d's tests made in this invocation (built now if they did not), copied:
     # the gate checks the run the tests checked, and the pipeline is not paid for twice.
@@ -225,6 +226,7 @@ def l1(session: nox.Session) -> None:
         shutil.rmtree(out)  # tonight's evidence only: a stale report must not pass
     out.mkdir(parents=True)
     tests = [str(PACKAGES[name].path / "tests") for name in sorted(PACKAGES)]
+    tests.append(str(ROOT / "tests" / "test_runbooks_operator.py"))  # the literal runbooks' l1 part
     phases: dict[str, float] = {}
     started = time.monotonic()
     session.run(
@@ -345,17 +347,21 @@ def rollback_test(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks: figures and ratios printed (reports/bench-*.json), no pass/fail timing. `nox -s bench`
-    runs them all; `nox -s bench -- e2d ARGS`, `-- router ARGS`, `-- cli` or `-- scale ARGS` runs one
-    (scale: whole runs at 500 / 2,000 symbols beside their targets; `-- scale --big` adds 5,000 x 20 y)."""
+    runs them all; `nox -s bench -- e2d ARGS`, `-- router ARGS`, `-- cli`, `-- evening ARGS` or
+    `-- scale ARGS` runs one (evening: `aurora advance` by one session; scale: whole runs at 500 /
+    2,000 symbols beside their targets, `-- scale --big` adds 5,000 x 20 years)."""
     # NautilusTrader is the router bench's yardstick: installed here only, never a package
     # dependency. It declares pandas<3 while every session pins pandas 3.1.1; the RiskEngine
     # path the bench drives runs on it, so it goes in without its declared dependencies (from
     # requirements-nodeps.lock, hashed) and its runtime ones are listed here (from the lock).
     install(session, "e2d", tools=("click", "fsspec", "msgspec", "portion", "pytz", "tqdm", "uvloop"))
     session.install("--require-hashes", "--no-deps", "-r", str(requirements_lock.NODEPS_LOCK))
-    chosen = session.posargs[0] if session.posargs[:1] in (["e2d"], ["router"], ["cli"], ["scale"]) else None
+    names = ("e2d", "router", "cli", "evening", "scale")
+    chosen = session.posargs[0] if session.posargs[:1] and session.posargs[0] in names else None
     args = session.posargs[1:] if chosen else session.posargs
-    for name in ("e2d", "router", "cli", "scale"):  # cli: command latency; scale: whole runs vs targets
+    # cli: command latency before / target / now; evening: `aurora advance` by one session (issue 21);
+    # scale: whole runs and stages beside the issue-21 targets
+    for name in names:
         if chosen in (None, name):
             script = str(ROOT / "benchmarks" / f"bench_{name}.py")
             session.run("python", script, *(args if chosen or name == "e2d" else []), env=SESSION_ENV)

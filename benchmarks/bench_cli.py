@@ -8,10 +8,11 @@ Figures only, no pass/fail. Each command runs as a fresh `aurora` process
 of the bundled data, built once in a temporary directory:
 
 - ``--help``; ``kill`` / ``unkill`` on a run directory;
-- ``status`` on the finished run;
+- ``status`` on the finished run (warm per-user cache, as every status after the first) and with
+  that cache emptied before each try (a user's first status);
 - a no-op ``advance`` (the same snapshot again: nothing new);
 - a refused ``advance`` (a halted run: only ``aurora resume`` lifts a halt);
-- ``advance`` with a snapshot directory that does not exist.
+- ``advance`` and ``run`` with a snapshot directory that does not exist.
 
 Each row prints the figure measured on main before this work (issue 17, the
 same machine, best of 3, load average ~1-4), the target, and now.
@@ -32,23 +33,30 @@ from collections.abc import Callable
 from pathlib import Path
 
 AURORA = [str(Path(sys.executable).parent / "aurora")]
-# (name, before, target) in s. "before": main at cd38524 measured with this script on the project's
-# 2-core machine while 7 other sessions worked on it (load average 11-13: every figure inflated;
-# issue 17's quiet-machine figures were --help 0.29-0.32, kill 0.27-0.28, status 2.72-2.75, a no-op
-# advance 2.19). On main the halted-run advance was not refused at all: it ran every stage.
+# (name, before, target) in s. "before": main at 5de508b (before the lazy imports and the per-user
+# memo of run/memo.py), measured with this script, best of 3, on the project's 2-core machine
+# shared with other sessions: load average 5.5 (2.5 a minute earlier), so every figure is inflated.
+# Issue 17's quiet-machine figures on older main (cd38524) were --help 0.29-0.32, kill 0.27-0.28,
+# status 2.72-2.75, a no-op advance 2.19. The cold-cache status is the first status a user runs
+# (nothing remembered yet): it derives the calendar and the decision dates as every status did before.
+# `run` with a missing snapshot directory was measured by hand on 5de508b at load average 14-15
+# (it loaded the whole stack before stage 1 said `snapshot.lock.json: missing`).
 ROWS = [
-    ("aurora --help", 1.00, 0.3),
-    ("aurora kill --run-dir D", 0.79, 0.3),
-    ("aurora unkill --run-dir D", 0.76, 0.3),
-    ("aurora status (finished run)", 8.50, 0.5),
-    ("aurora advance, nothing new", 6.14, 1.0),
-    ("aurora advance, halted run (refused)", 8.99, 1.0),
-    ("aurora advance, missing snapshot dir", 5.34, 1.0),
+    ("aurora --help", 0.52, 0.3),
+    ("aurora kill --run-dir D", 0.55, 0.3),
+    ("aurora unkill --run-dir D", 0.62, 0.3),
+    ("aurora status (finished run)", 3.09, 0.5),
+    ("aurora status (cold per-user cache)", 3.09, 1.0),
+    ("aurora advance, nothing new", 1.43, 1.0),
+    ("aurora advance, halted run (refused)", 1.35, 1.0),
+    ("aurora advance, missing snapshot dir", 0.94, 1.0),
+    ("aurora run, missing snapshot dir", 12.57, 1.0),
 ]
 
 
 # Byte-code caching on, as an installed `aurora` has it (this machine exports PYTHONDONTWRITEBYTECODE).
 _ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+CACHE_ENV = "AURORA_CACHE_DIR"  # run/memo.py: a fresh per-user cache per bench, warmed by its first repeat
 
 
 def _timed(argv: list[str], cwd: Path, prepare: Callable[[], None] | None, repeats: int) -> tuple[float, str]:
@@ -92,17 +100,25 @@ def measure(aurora: list[str], repeats: int, fixtures: dict[str, Path], root: Pa
 
         return copy
 
+    def cold() -> None:
+        shutil.rmtree(_ENV[CACHE_ENV], ignore_errors=True)
+
+    def gone() -> None:
+        shutil.rmtree(scratch, ignore_errors=True)
+
     cases = [
         ([*aurora, "--help"], None),
         ([*aurora, "kill", "--run-dir", str(fixtures["done"]), "--reason", "bench"], None),
         ([*aurora, "unkill", "--run-dir", str(fixtures["done"])], None),
         ([*aurora, "status", "--run-dir", str(fixtures["done"])], None),
+        ([*aurora, "status", "--run-dir", str(fixtures["done"])], cold),
         ([*aurora, "advance", "--run-dir", str(scratch), "--snapshot", str(fixtures["cut1"])], fresh("done")),
         (
             [*aurora, "advance", "--run-dir", str(scratch), "--snapshot", str(fixtures["cut2"])],
             fresh("halted"),
         ),
         ([*aurora, "advance", "--run-dir", str(fixtures["done"]), "--snapshot", str(root / "missing")], None),
+        ([*aurora, "run", "--run-dir", str(scratch), "--snapshot", str(root / "missing")], gone),
     ]
     results = {}
     for (name, before, target), (argv, prepare) in zip(ROWS, cases, strict=True):
@@ -119,6 +135,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="aurora-bench-cli-") as tmp:
         root = Path(tmp)
+        _ENV[CACHE_ENV] = str(root / "cache")
         fixtures = _fixtures(root, AURORA)
         load = os.getloadavg()
         results = measure(args.aurora, args.repeats, fixtures, root)

@@ -155,3 +155,51 @@ def test_an_unhashed_requirement_is_refused(tmp_path: Path, wheel_sha: str) -> N
     done = _install(tmp_path, "aurora-drill==1.0\n")
     assert done.returncode != 0
     assert "hash" in done.stderr.lower(), done.stderr
+
+
+def _lock_pin_install(
+    venv: Path, pin: requirements_lock.Pin, hashes: list[str]
+) -> subprocess.CompletedProcess[str]:
+    """``uv pip install --require-hashes`` of one real pin of the lock into ``venv``, from uv's own
+    cache (or the registry, when the cache lacks it: uv checks the hash either way)."""
+    assert UV is not None, "uv is not installed beside this interpreter (nox -s l0 installs it from the lock)"
+    if not venv.exists():
+        subprocess.run(
+            [UV, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True, timeout=120
+        )
+    wanted = venv.parent / "requirements.txt"
+    wanted.write_text(f"{pin.name}=={pin.version} " + " ".join(f"--hash=sha256:{h}" for h in hashes) + "\n")
+    return subprocess.run(
+        [
+            UV,
+            "pip",
+            "install",
+            "--python",
+            str(venv / "bin" / "python"),
+            "--require-hashes",
+            "-r",
+            str(wanted),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_a_locked_wheel_with_a_tampered_hash_is_refused_and_with_its_own_installs(tmp_path: Path) -> None:
+    """The lock's real pin of a small pure-Python wheel (pytest's iniconfig): every hash the lock
+    records with one digit changed is refused and nothing is installed; the lock's hashes install."""
+    pin = requirements_lock.parse(requirements_lock.LOCK.read_text())["iniconfig"]
+    hashes = [
+        line.split("sha256:")[1].split()[0] for line in pin.text.splitlines() if "--hash=sha256:" in line
+    ]
+    assert hashes, pin.text
+    tampered = [("0" if h[0] != "0" else "1") + h[1:] for h in hashes]
+    venv = tmp_path / "venv"
+    refused = _lock_pin_install(venv, pin, tampered)
+    assert refused.returncode != 0
+    assert "hash mismatch" in refused.stderr.lower(), refused.stderr
+    assert not list(venv.rglob("iniconfig/__init__.py")), "a refused wheel was installed"
+    installed = _lock_pin_install(venv, pin, hashes)
+    assert installed.returncode == 0, installed.stderr
+    assert list(venv.rglob("iniconfig/__init__.py"))

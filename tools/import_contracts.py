@@ -1,12 +1,17 @@
 """Check the import contracts in `.importlinter` against the source tree (no install needed).
 
 Run by the `import-contracts` pre-commit hook, hence by `nox -s lint`. The
-packages' ``src`` folders go on ``sys.path`` so import-linter finds them as
-they are in the working tree, not as some environment installed them.
+packages' ``src`` folders go on ``PYTHONPATH`` so import-linter (grimp reads
+the source, it imports nothing) finds them as they are in the working tree.
+The hook's tool, ``lint-imports``, is whichever the hook environment put on
+PATH (pre-commit-uv installs it into the lint session's environment); this
+script itself needs only the standard library, whatever Python runs it.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -14,11 +19,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
-    for src in sorted((ROOT / "packages").glob("*/src"), reverse=True):
-        sys.path.insert(0, str(src))
-    from importlinter.cli import lint_imports
-
-    return lint_imports(config_filename=str(ROOT / ".importlinter"))
+    tool = shutil.which("lint-imports")
+    if tool is None:
+        print(
+            "import contracts: lint-imports is not installed (pip install import-linter==2.17)",
+            file=sys.stderr,
+        )
+        return 2
+    sources = [str(src) for src in sorted((ROOT / "packages").glob("*/src"))]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([*sources, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+    }
+    os.execve(tool, [tool, "--config", str(ROOT / ".importlinter")], env)
+    return 1  # not reached: execve replaces this process
 
 
 if __name__ == "__main__":

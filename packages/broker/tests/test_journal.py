@@ -18,8 +18,9 @@ from aurora_broker import (
     PaperBroker,
 )
 from aurora_broker._brokerstore import BrokerStore
+from aurora_broker.testing import make_order
 from aurora_safety import BreakerBoard, Limits, StateChanged, TestClock, TradingState
-from broker_factories import D0, D1, HASH, make_order
+from broker_factories import D0, D1, HASH
 
 
 class TestOpen:

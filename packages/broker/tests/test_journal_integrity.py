@@ -21,8 +21,9 @@ from aurora_broker import (
     PaperBroker,
     migrate_journal,
 )
+from aurora_broker.testing import make_order
 from aurora_safety import Limits, TestClock
-from broker_factories import HASH, make_order
+from broker_factories import HASH
 
 DAYS = [date(2012, 1, 3) + timedelta(days=n) for n in range(6)]
 

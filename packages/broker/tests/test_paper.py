@@ -21,8 +21,9 @@ from aurora_broker import (
     SymbolExposure,
 )
 from aurora_broker._brokerstore import BrokerStore
+from aurora_broker.testing import make_order
 from aurora_safety import Limits, ReasonCode, Rejection
-from broker_factories import D0, D1, D2, BrokerFactory, make_order
+from broker_factories import D0, D1, D2, BrokerFactory
 
 BAR = Bar(99.0, 101.0, 98.0, 100.0, 1_000_000.0)
 

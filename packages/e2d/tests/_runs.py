@@ -215,15 +215,19 @@ def cached_run(
     config_toml: str | None = None,
     env: Mapping[str, str] | None = None,
     expect: int | None = 0,
+    name: str = "run",
 ) -> CachedRun:
     """``aurora run --run-dir DIR ARGS`` (with ``--config`` holding ``config_toml``, ``env`` added),
-    built once per test run however many modules, workers and suites ask; ``expect``: its exit code.
+    built once per test run however many modules, workers and suites ask; ``expect``: its exit code;
+    ``name``: the run directory's name (a run records it as its id).
 
     Read-only: copy the directory (``copy_run``) before changing anything in it.
     """
     assert AURORA is not None, "the aurora console script is not installed beside this interpreter"
     root = cache_root(tmp_path_factory.getbasetemp())
-    run_dir, facts = testkit_shared_run(root, AURORA, args, cwd=REPO_ROOT, env=env, config_toml=config_toml)
+    run_dir, facts = testkit_shared_run(
+        root, AURORA, args, cwd=REPO_ROOT, env=env, config_toml=config_toml, name=name
+    )
     run = CachedRun(run_dir, int(facts["returncode"]), str(facts["stderr"]), facts)
     if expect is not None:
         assert run.returncode == expect, f"exit {run.returncode}, expected {expect}:\n{run.stderr[-3000:]}"

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from aurora_e2d.core.paths import snapshot_dir
 from aurora_e2d.data import import_snapshot
+from aurora_e2d.testkit import cache_key, cache_root, cached
 
 SOURCE_NAMES = ["Ticker", "Date", "Open", "High", "Low", "Close", "Volume", "Adj Close"]
 
@@ -40,6 +41,25 @@ def cut_snapshot(out: Path, end: dt.date, edit: Edit | None = None) -> Path:
     pq.write_table(prices.rename_columns(SOURCE_NAMES), source)
     import_snapshot([source], out)
     return out
+
+
+def shared_cut(basetemp: Path, end: dt.date) -> Path:
+    """The unedited cut at ``end``, made once per test run for every module and xdist worker that
+    asks (aurora_e2d.testkit), so that runs on it share one path and can be shared themselves.
+    Read-only: a test that edits data makes its own cut."""
+    entry, _ = cached(cache_root(basetemp), cache_key("cut", end.isoformat()), lambda d: _made(d, end))
+    return entry / "snapshot"
+
+
+def JANUARY_RUN(cut: Path) -> tuple[str, ...]:
+    """`aurora run` arguments of the open-ended run on data to 2013-01-15 from 2012-09-04 that
+    test_advance and test_backup both start from (``cut``: ``shared_cut`` at 2013-01-15)."""
+    return ("--snapshot", str(cut), "--start", "2012-09-04")
+
+
+def _made(directory: Path, end: dt.date) -> dict[str, str]:
+    cut_snapshot(directory / "snapshot", end)
+    return {"end": end.isoformat()}
 
 
 def restate(symbol: str, day: dt.date, factor: float) -> Edit:

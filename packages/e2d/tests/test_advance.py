@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from _runs import ALL_ARTIFACTS, artifact_hashes, aurora, query, tree_hashes
-from _snapshots import cut_snapshot, drop_session, restate
+from _evening import content, evening_events, numbers
+from _runs import ALL_ARTIFACTS, artifact_hashes, aurora, cached_run, query, tree_hashes
+from _snapshots import JANUARY_RUN, cut_snapshot, drop_session, restate, shared_cut
+from aurora_e2d.research.incremental import BASE_DIR
 
 START = ("--start", "2012-09-04")
 FINAL = dt.date(2013, 3, 1)
@@ -25,22 +27,27 @@ D = dt.date.fromisoformat
 
 
 class Cuts:
-    """Imported cuts of the bundled data, made once per module and shared read-only."""
+    """Imported cuts of the bundled data, shared read-only: unedited ones by every module that asks
+    (``shared_cut``), edited ones made once per module."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, basetemp: Path) -> None:
         self.root = root
+        self.basetemp = basetemp
         self._made: dict[str, Path] = {}
 
     def at(self, end: dt.date, edit=None, name: str | None = None) -> Path:
         key = name or end.isoformat()
         if key not in self._made:
-            self._made[key] = cut_snapshot(self.root / key, end, edit)
+            if edit is None and name is None:
+                self._made[key] = shared_cut(self.basetemp, end)
+            else:
+                self._made[key] = cut_snapshot(self.root / key, end, edit)
         return self._made[key]
 
 
 @pytest.fixture(scope="module")
 def cuts(tmp_path_factory: pytest.TempPathFactory) -> Cuts:
-    return Cuts(tmp_path_factory.mktemp("cuts"))
+    return Cuts(tmp_path_factory.mktemp("cuts"), tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture(scope="module")
@@ -114,11 +121,9 @@ def test_advancing_across_a_breaker_trip_equals_batch_and_stays_tripped(cuts: Cu
 
 @pytest.fixture
 def up_to_january(cuts: Cuts, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A completed open-ended run on data to 2013-01-15 (copied per test: tests change it)."""
-    base = tmp_path_factory.getbasetemp() / "january-run"
-    if not base.exists():
-        done = aurora("run", "--snapshot", cuts.at(D("2013-01-15")), "--run-dir", base, *START)
-        assert done.returncode == 0, done.stderr[-3000:]
+    """A completed open-ended run on data to 2013-01-15 (copied per test: tests change it); the
+    same run test_backup backs up (``JANUARY_RUN``), made once for both."""
+    base = cached_run(tmp_path_factory, *JANUARY_RUN(cuts.at(D("2013-01-15"))), name="paper").run_dir
     copy = tmp_path_factory.mktemp("january") / "run"
     shutil.copytree(base, copy)
     return copy
@@ -208,3 +213,46 @@ def test_a_run_with_a_fixed_end_cannot_be_advanced(cuts: Cuts, tmp_path: Path) -
     refused = aurora("advance", "--run-dir", run_dir, "--snapshot", cuts.at(FINAL))
     assert refused.returncode == 2
     assert "was started with --end 2013-02-28; daily operation needs an open-ended run" in refused.stderr
+
+
+# ------------------------------------------------------------------ one evening, incremental (ADR 0014)
+@pytest.fixture(scope="module")
+def day_before_final(cuts: Cuts, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A completed open-ended run on data to the session before FINAL (copied by each test)."""
+    run_dir = tmp_path_factory.mktemp("day-before") / "run"
+    done = aurora("run", "--snapshot", cuts.at(D("2013-02-28")), "--run-dir", run_dir, *START)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return run_dir
+
+
+def test_one_evening_predicts_and_decides_only_its_session_and_equals_batch(
+    cuts: Cuts, batch: Path, day_before_final: Path, tmp_path: Path
+) -> None:
+    run_dir = tmp_path / "run"
+    shutil.copytree(day_before_final, run_dir)
+    step = aurora("advance", "--run-dir", run_dir, "--snapshot", cuts.at(FINAL))
+    assert step.returncode == 0, step.stderr[-3000:]
+    events = evening_events(run_dir)
+    assert events["predictions"]["used"] is True, events
+    assert events["decisions"]["used"] is True, events
+    assert events["decisions"]["after"] == "2013-02-28"
+    assert content(run_dir) == content(batch)
+    assert numbers(run_dir) == numbers(batch)
+    assert not (run_dir / BASE_DIR).exists()  # the previous artifacts' links are gone
+
+
+def test_an_evening_whose_previous_predictions_cannot_be_trusted_recomputes_them_and_says_why(
+    cuts: Cuts, batch: Path, day_before_final: Path, tmp_path: Path
+) -> None:
+    run_dir = tmp_path / "run"
+    shutil.copytree(day_before_final, run_dir)
+    stages = json.loads((run_dir / "stages.json").read_text())
+    stages["predictions"]["sha256"] = "0" * 64  # the record no longer vouches for the file
+    (run_dir / "stages.json").write_text(json.dumps(stages))
+    step = aurora("advance", "--run-dir", run_dir, "--snapshot", cuts.at(FINAL))
+    assert step.returncode == 0, step.stderr[-3000:]
+    events = evening_events(run_dir)
+    assert events["predictions"]["used"] is False
+    assert events["predictions"]["reason"] == "the previous predictions artifact does not match its record"
+    assert events["decisions"]["used"] is False
+    assert content(run_dir) == content(batch)

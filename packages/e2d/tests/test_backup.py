@@ -21,6 +21,7 @@ from _runs import (
     assert_exactly_once,
     assert_manifest_holds,
     aurora,
+    cached_run,
     committed_sessions,
     decision_sessions,
     finish,
@@ -28,7 +29,7 @@ from _runs import (
     spawn,
     wait_for,
 )
-from _snapshots import cut_snapshot
+from _snapshots import JANUARY_RUN, shared_cut
 from aurora_broker import JOURNAL_NAME, integrity_check_journal
 from aurora_e2d.cli.app import main
 from aurora_e2d.run.backup import BACKUP_INDEX, create_backup, restore_backup
@@ -39,16 +40,18 @@ D = dt.date.fromisoformat
 
 @pytest.fixture(scope="module")
 def cuts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("cuts")
-    return {day: cut_snapshot(root / day, D(day)) for day in ("2013-01-15", "2013-03-01")}
+    basetemp = tmp_path_factory.getbasetemp()  # shared with test_advance's cuts
+    return {day: shared_cut(basetemp, D(day)) for day in ("2013-01-15", "2013-03-01")}
 
 
 @pytest.fixture(scope="module")
 def finished(cuts: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A completed open-ended run on data to 2013-01-15 (read-only for the tests)."""
+    """A completed open-ended run on data to 2013-01-15 (read-only for the tests): the run test_advance
+    starts from, made once for both and copied here whole (its run.lock too: the archive must leave it out)."""
+    assert JANUARY_RUN(cuts["2013-01-15"])[2:] == START
+    shared = cached_run(tmp_path_factory, *JANUARY_RUN(cuts["2013-01-15"]), name="paper").run_dir
     run_dir = tmp_path_factory.mktemp("finished") / "paper"
-    done = aurora("run", "--snapshot", cuts["2013-01-15"], "--run-dir", run_dir, *START)
-    assert done.returncode == 0, done.stderr[-3000:]
+    shutil.copytree(shared, run_dir)
     return run_dir
 
 

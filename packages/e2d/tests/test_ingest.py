@@ -48,8 +48,19 @@ class TestLoadSnapshot:
 
     def test_missing_lock(self, copy):
         (copy / paths.LOCK_NAME).unlink()
-        with pytest.raises(InputError, match=r"snapshot.lock.json: missing$"):
+        with pytest.raises(InputError) as info:
             load_snapshot(copy)
+        assert str(info.value) == (
+            f"{copy}: holds no snapshot (snapshot.lock.json is missing); make one with `aurora data import`"
+        )
+
+    def test_missing_directory(self, tmp_path):
+        with pytest.raises(InputError) as info:
+            load_snapshot(tmp_path / "nowhere")
+        assert str(info.value) == (
+            f"{tmp_path / 'nowhere'}: snapshot directory is missing (no such directory); "
+            "make one with `aurora data import`"
+        )
 
     def test_malformed_lock(self, copy):
         (copy / paths.LOCK_NAME).write_text('{"files": {}}')

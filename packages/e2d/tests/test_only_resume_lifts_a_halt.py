@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _runs import aurora, query
-from _snapshots import cut_snapshot
+from _snapshots import shared_cut
 from aurora_e2d.run.advance import advance_job
 from aurora_e2d.run.job import load_run_config, resume_job, run_job
 from aurora_e2d.run.levers import arm_kill, disarm_kill, reset_breaker
@@ -41,8 +41,8 @@ EXAMPLES = 15 if os.environ.get("HYPOTHESIS_PROFILE") == "nightly" else 2
 
 @pytest.fixture(scope="module")
 def cuts(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    root = tmp_path_factory.mktemp("evening-cuts")
-    return [cut_snapshot(root / day.isoformat(), day) for day in CUTS]
+    basetemp = tmp_path_factory.getbasetemp()  # unedited cuts: shared with the other modules
+    return [shared_cut(basetemp, day) for day in CUTS]
 
 
 @pytest.fixture(scope="module")

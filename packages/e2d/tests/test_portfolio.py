@@ -10,7 +10,7 @@ import pytest
 
 from _modelling_fixtures import real_data, synthetic_bars, synthetic_features
 from aurora_e2d.report import metrics
-from aurora_e2d.report.portfolio import EQUITY_SCHEMA, STARTING_EQUITY_USD, simulate
+from aurora_e2d.report.portfolio import SIMULATED_EQUITY_SCHEMA, STARTING_EQUITY_USD, simulate
 from aurora_e2d.research.decisions import decide
 
 D = [dt.date(2010, 1, 4), dt.date(2010, 1, 5), dt.date(2010, 1, 6), dt.date(2010, 1, 7)]
@@ -58,7 +58,7 @@ def test_hand_computed_two_symbols():
         ),
         BARS,
     )
-    assert out.columns == EQUITY_SCHEMA.names
+    assert out.columns == SIMULATED_EQUITY_SCHEMA.names
     assert out["date"].to_list() == D[:3]
     r = out["daily_return"].to_list()
     assert r[0] is None
@@ -67,7 +67,7 @@ def test_hand_computed_two_symbols():
     assert out["equity"].to_list() == pytest.approx([STARTING_EQUITY_USD, 1.05e6, 1.155e6], rel=1e-15)
     assert out["gross_exposure"].to_list() == [1.0, 1.0, 0.5]
     assert out["turnover"].to_list() == [0.5, 0.5, 0.75]
-    assert out.to_arrow().cast(EQUITY_SCHEMA).num_rows == 3
+    assert out.to_arrow().cast(SIMULATED_EQUITY_SCHEMA).num_rows == 3
 
 
 def test_a_gap_between_decisions_is_held_through():
@@ -94,7 +94,7 @@ def test_empty_and_bad_start():
         simulate(
             decisions([]).cast({"date": pl.Date, "symbol": pl.String, "target_weight": pl.Float64}), BARS
         ).columns
-        == EQUITY_SCHEMA.names
+        == SIMULATED_EQUITY_SCHEMA.names
     )
     with pytest.raises(ValueError, match=r"'starting_equity_usd' must be > 0, was 0\.0"):
         simulate(decisions([(D[0], "A", 1.0)]), BARS, starting_equity_usd=0.0)

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from _runs import EXECUTION_ARTIFACTS, REPO_ROOT, artifact_hashes, aurora
-from _snapshots import cut_snapshot
+from _snapshots import shared_cut
 from aurora_broker import JournalReader
 from aurora_e2d.data import load_snapshot
 
@@ -39,8 +39,8 @@ FINAL = dt.date(2013, 3, 1)
 
 @pytest.fixture(scope="module")
 def cuts(tmp_path_factory: pytest.TempPathFactory) -> dict[dt.date, Path]:
-    root = tmp_path_factory.mktemp("release-cuts")
-    cuts = {day: cut_snapshot(root / f"cut-{day.isoformat()}", day) for day in (MID, FINAL)}  # current code
+    basetemp = tmp_path_factory.getbasetemp()  # unedited cuts: shared with the other modules
+    cuts = {day: shared_cut(basetemp, day) for day in (MID, FINAL)}  # current code
     return {SEAM: RELEASE_CUT, **cuts}  # the seam's cut as the release made it
 
 

@@ -16,12 +16,22 @@ same window:
 Nothing is mocked: real console script, real SQLite (WAL, fsync), real
 Parquet, real signals. The full matrix and the 20 random instants are
 ``l1`` (nightly); one fault point and one random kill run on every PR.
+
+The loop's fault points share one run: it is killed at the earliest point, a copy
+of what the kill left is kept, the run is resumed with the next point armed and
+killed again, and so on (``_loop_fault_chain``, built once per test run); each
+parametrised test then resumes its own copy to the end. The pipeline's stages are
+paid once instead of once per point, and every kill is still a real SIGKILL. The
+artifact-write points keep a fresh run each: a resumed process rewrites the summary,
+manifest and report, so its write count cannot be mapped onto a fresh run's (a
+chain tried that way still needed 7 fresh runs for 10 points).
 """
 
 from __future__ import annotations
 
 import json
 import random
+import shutil
 import signal
 import time
 from dataclasses import dataclass
@@ -31,15 +41,18 @@ import pytest
 
 from _runs import (
     ALL_ARTIFACTS,
+    REPO_ROOT,
     SHORT_SESSIONS,
     SHORT_WINDOW,
     artifact_hashes,
     assert_exactly_once,
     aurora,
     committed_sessions,
+    copy_run,
     decision_sessions,
     finish,
     journal_content,
+    query,
     resume_until_done,
     sha256_file,
     shared_run,
@@ -47,6 +60,7 @@ from _runs import (
     spawn,
     wait_for,
 )
+from aurora_e2d.testkit import cache_key, cache_root, cached
 
 KILLED = -signal.SIGKILL
 
@@ -161,9 +175,74 @@ def _kill_at(run_dir: Path, point: str, n: int) -> None:
     )
 
 
-def _check_loop_fault(tmp_path: Path, baseline: Baseline, point: str, n: int, committed: int | None) -> None:
+# Where each loop point fires inside one session (engine/loop.py: fills at the open, then the
+# decisions are journaled, then the orders submitted, then the session commits).
+_IN_SESSION = {"after_fills": 0, "after_decisions": 1, "between_submit_and_fill": 2, "after_commit": 3}
+
+
+def _order_sessions(baseline: Baseline) -> list[int]:
+    """1-based indices of the sessions that submitted an order (where between_submit_and_fill fires)."""
+    sql = "SELECT DISTINCT session FROM route_results WHERE action = 'submit'"
+    days = {row[0] for row in query(baseline.run_dir, sql)}
+    return [i for i, day in enumerate(baseline.sessions, start=1) if day in days]
+
+
+def _chain_step(point: str, n: int, done: int, order_sessions: list[int]) -> int:
+    """The count to arm in a process resumed after ``done`` committed sessions so that it dies where
+    ``point:n`` kills a fresh run (the counts restart in every process)."""
+    if point == "between_submit_and_fill":
+        return n - sum(1 for s in order_sessions if s <= done)
+    return n - done
+
+
+def _loop_fault_chain(tmp_path_factory: pytest.TempPathFactory, baseline: Baseline) -> Path:
+    """One run killed at every loop fault point in turn, earliest first; after each SIGKILL a copy of
+    the directory is kept under ``<point>:<n>``, and the run is resumed with the next point armed. A
+    point the chain has already passed (not expected: the order is taken from the baseline) gets a
+    fresh run instead. Built once per test run (aurora_e2d.testkit: shared by the xdist workers)."""
+    order_sessions = _order_sessions(baseline)
+
+    def position(fault: tuple[str, int, int | None]) -> tuple[int, int]:
+        point, n, _ = fault
+        session = order_sessions[n - 1] if point == "between_submit_and_fill" else n
+        return session, _IN_SESSION[point]
+
+    def build(entry: Path) -> dict[str, int]:
+        chain = entry / "chain"
+        fresh_runs = 0
+        for point, n, _ in sorted(LOOP_FAULTS, key=position):
+            done = committed_sessions(chain)
+            step = _chain_step(point, n, done, order_sessions)
+            if (chain / "config.json").is_file() and step >= 1:
+                result = aurora("resume", "--run-dir", chain, env={"AURORA_FAULT_AT": f"{point}:{step}"})
+            else:
+                shutil.rmtree(chain, ignore_errors=True)
+                fresh_runs += 1
+                result = aurora(
+                    "run", "--run-dir", chain, *SHORT_WINDOW, env={"AURORA_FAULT_AT": f"{point}:{n}"}
+                )
+            assert result.returncode == KILLED, (
+                f"{point}:{n} (armed {point}:{step} after {done} sessions) did not SIGKILL the run "
+                f"(exit {result.returncode}):\n{result.stderr[-3000:]}"
+            )
+            copy_run(chain, entry / f"{point}-{n}")
+        return {"fresh_runs": fresh_runs}
+
+    key = cache_key("loop-fault-chain", LOOP_FAULTS, SHORT_WINDOW, str(REPO_ROOT))
+    entry, facts = cached(cache_root(tmp_path_factory.getbasetemp()), key, build)
+    print(f"loop fault chain: {facts['fresh_runs']} fresh runs for {len(LOOP_FAULTS)} points")
+    return entry
+
+
+def _check_loop_fault(
+    tmp_path: Path, baseline: Baseline, point: str, n: int, committed: int | None, killed: Path | None = None
+) -> None:
+    """``killed``: what the chain's kill at ``point:n`` left (copied here); else a fresh run is killed."""
     run_dir = tmp_path / "run"
-    _kill_at(run_dir, point, n)
+    if killed is None:
+        _kill_at(run_dir, point, n)
+    else:
+        copy_run(killed, run_dir)
     done = committed_sessions(run_dir)
     if committed is None:  # between_submit_and_fill: n-th session that placed an order
         assert n - 1 <= done < SHORT_SESSIONS
@@ -195,9 +274,15 @@ def test_fault_between_submit_and_fill_then_resume_equals_uninterrupted_run(
     ("point", "n", "committed"), LOOP_FAULTS, ids=[f"{p}:{n}" for p, n, _ in LOOP_FAULTS]
 )
 def test_loop_fault_points(
-    tmp_path: Path, baseline: Baseline, point: str, n: int, committed: int | None
+    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path: Path,
+    baseline: Baseline,
+    point: str,
+    n: int,
+    committed: int | None,
 ) -> None:
-    _check_loop_fault(tmp_path, baseline, point, n, committed)
+    chain = _loop_fault_chain(tmp_path_factory, baseline)
+    _check_loop_fault(tmp_path, baseline, point, n, committed, killed=chain / f"{point}-{n}")
 
 
 @pytest.mark.l1

@@ -19,12 +19,13 @@ import pytest
 from _runs import DRAWDOWN_TOML, SHORT_WINDOW, aurora, cached_run, copy_run
 from aurora_e2d.report import _data as data
 from aurora_e2d.report import benchmarks, metrics, tearsheet
-from aurora_e2d.report._numbers import numbers, run_config
+from aurora_e2d.report._numbers import numbers
 from aurora_e2d.report.page import write_report
 from aurora_e2d.report.portfolio import PositionCaps, simulate
 from aurora_e2d.report.summary import frictionless_metrics
 from aurora_e2d.report.trades import costs_by_year, round_trips
 from aurora_e2d.rundir.config import validate_config
+from aurora_e2d.rundir.readers import load_run_config
 
 
 def run(root: Path, name: str, *args: str, expect: int = 0) -> Path:
@@ -160,7 +161,7 @@ class TestTearSheetNumbers:
 
     def test_the_position_limit_caps_the_book(self, short: Path) -> None:
         s = series_of(short)
-        found = numbers(short, s, run_config(short)).binding
+        found = numbers(short, s, load_run_config(short)).binding
         assert found is not None
         counts = found.counts()
         assert counts["position notional"] > 0.9 * len(found.dates)

@@ -221,6 +221,9 @@ class TestGoldensInitRefusals:
         root = repo(tmp_path)
         done = self.init(root, "--snapshot", "nowhere", "--goldens-dir", "team")
         assert done.returncode == 2
-        assert done.stderr.strip() == "aurora: error: nowhere/snapshot.lock.json: missing"
+        assert done.stderr.strip() == (
+            "aurora: error: nowhere: snapshot directory is missing (no such directory); "
+            "make one with `aurora data import`"
+        )
         assert not (root / "team").exists()
         assert not (root / "aurora.toml").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,14 @@ class TestRunCheck:
         _one(registry, lambda ctx: {"rows": 12154})
         result = run_check(registry.get("c"), context)
         assert (result.passed, result.reason, dict(result.evidence)) == (True, "", {"rows": 12154})
-        assert result.duration_ms >= 0
+
+    def test_the_duration_is_the_check_s_own_time(self, context: GateContext) -> None:
+        """A check that takes 50 ms is reported as taking at least that (a lower bound: never flaky)."""
+        registry = Registry()
+        _one(registry, lambda ctx: time.sleep(0.05) or {"slept": True})
+        result = run_check(registry.get("c"), context)
+        assert result.passed
+        assert result.duration_ms >= 50.0
 
     def test_check_failed_carries_reason_and_evidence(self, context: GateContext) -> None:
         def broken(ctx: GateContext) -> dict:

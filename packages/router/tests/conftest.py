@@ -10,7 +10,7 @@ from hypothesis import settings
 
 from aurora_broker import BrokerConfig, Journal, PaperBroker
 from aurora_router import ListSink, ReferenceBook, Router
-from aurora_safety import BreakerBoard, KillSwitch, Limits, TestClock, TradingGovernor
+from aurora_safety import KillSwitch, Limits, TestClock, TradingGovernor
 from router_factories import NOW_NS, REF, SYMBOLS, Rig, RigFactory
 
 # "nightly" (nox -s l1) explores far more examples than the per-PR default.
@@ -23,7 +23,12 @@ def make_rig(tmp_path: Path) -> RigFactory:
     count = 0
 
     def build(
-        limits: Limits | None = None, *, watch: bool = True, allow_short: bool = False, **limit_fields: object
+        limits: Limits | None = None,
+        *,
+        watch: bool = True,
+        allow_short: bool = False,
+        governor: TradingGovernor | None = None,
+        **limit_fields: object,
     ) -> Rig:
         nonlocal count
         count += 1
@@ -35,8 +40,8 @@ def make_rig(tmp_path: Path) -> RigFactory:
         broker = PaperBroker(journal, BrokerConfig(), limits, clock)
         book = ReferenceBook(SYMBOLS)
         book.update_many(dict.fromkeys(SYMBOLS, REF), NOW_NS)
-        governor, sink = TradingGovernor(BreakerBoard.from_limits(limits)), ListSink()
-        state, breakers = governor.machine, governor.board  # tests set states up directly
+        governor = TradingGovernor.from_limits(limits) if governor is None else governor
+        sink = ListSink()
         kill = KillSwitch(run_dir=run_dir, cwd=run_dir, environ={})
         router = Router(
             broker,
@@ -49,7 +54,7 @@ def make_rig(tmp_path: Path) -> RigFactory:
             watch_kill_files=watch,
             allow_short=allow_short,
         )
-        return Rig(router, broker, journal, state, breakers, clock, book, sink, run_dir)
+        return Rig(router, broker, journal, governor, clock, book, sink, run_dir)
 
     return build
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
-from aurora_broker import Journal, PaperBroker, Side, SubmitOrder
+from aurora_broker import Journal, PaperBroker
+from aurora_broker.testing import make_order as broker_make_order
 from aurora_router import ListSink, ReferenceBook, Router
-from aurora_safety import BreakerBoard, TestClock, TradingStateMachine
+from aurora_safety import TestClock, TradingGovernor, TradingState, TransitionCause
 
 SESSION = date(2013, 2, 28)
 NOW_NS = 1_362_085_200 * 10**9  # 2013-02-28 21:00 UTC: the session close
@@ -18,22 +20,8 @@ SYMBOLS = ("AAPL", "MSFT", "IBM")
 REF = 100.0
 
 
-def make_order(
-    coid: str = "o1",
-    symbol: str = "AAPL",
-    side: Side | str = Side.BUY,
-    quantity: int = 10,
-    limit_price: float = REF,
-    session: date = SESSION,
-) -> SubmitOrder:
-    return SubmitOrder(
-        client_order_id=coid,
-        symbol=symbol,
-        side=side,
-        quantity=quantity,  # type: ignore[arg-type]
-        limit_price=limit_price,
-        session=session,
-    )
+# The broker's order builder, at these tests' session and a size that passes every default limit.
+make_order = partial(broker_make_order, quantity=10, limit_price=REF, session=SESSION)
 
 
 @dataclass
@@ -41,8 +29,7 @@ class Rig:
     router: Router
     broker: PaperBroker
     journal: Journal
-    state: TradingStateMachine
-    breakers: BreakerBoard
+    governor: TradingGovernor
     clock: TestClock
     book: ReferenceBook
     sink: ListSink
@@ -50,3 +37,24 @@ class Rig:
 
 
 RigFactory = Callable[..., Rig]
+
+
+def move_to(governor: TradingGovernor, state: TradingState) -> None:
+    """Put ``governor`` in ``state`` through its own doors, as a run would: HALTED by a halt,
+    ACTIVE by resetting every open breaker and an operator resume, REDUCING by a daily-loss trip
+    (the default action of ``daily_loss``; a 15 % loss trips it, well short of the drawdown)."""
+    global _equity_session
+    if state is TradingState.HALTED:
+        governor.halt(TransitionCause.RECONCILIATION, "test", 0)
+        return
+    for name in governor.standing().open_names:
+        governor.reset_breaker(name, "test", 0)
+    governor.operator_resume(0)
+    if state is TradingState.REDUCING:
+        for equity in (100.0, 85.0):
+            _equity_session += 1
+            governor.on_equity(equity, f"test-{_equity_session}", 0)
+    assert governor.state is state, (governor.state, state)
+
+
+_equity_session = 0

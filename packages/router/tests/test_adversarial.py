@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from aurora_broker import Bar, OrderStatus, Side, Split
 from aurora_safety import Limits, TradingState
-from router_factories import NOW_NS, SESSION, SYMBOLS, RigFactory, make_order
+from router_factories import NOW_NS, SESSION, SYMBOLS, RigFactory, make_order, move_to
 
 LIMITS = Limits(
     max_order_qty_shares=300,
@@ -62,8 +62,8 @@ def test_no_stream_breaches_a_limit(make_rig: RigFactory, actions: list, watch: 
         elif kind == "price":
             rig.book.update(action[1], action[2], now_ns)
         elif kind == "state":
-            if rig.state.state is not action[1]:
-                rig.state.transition(action[1], "test", 0)
+            if rig.governor.state is not action[1]:
+                move_to(rig.governor, action[1])
         elif kind == "kill":
             (rig.run_dir / "kill.flag").write_text("x")
             killed = True

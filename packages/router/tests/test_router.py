@@ -9,9 +9,18 @@ from pathlib import Path
 import pytest
 
 from aurora_broker import Bar, OrderStatus, Side
-from aurora_router import JournalSink, RouteStatus
-from aurora_safety import BreakerTripped, ReasonCode, Rejection, StateChanged, TradingState
-from router_factories import NOW_NS, REF, SESSION, Rig, RigFactory, make_order
+from aurora_router import JournalSink, RouteAction, RouteStatus
+from aurora_safety import (
+    BreakerTripped,
+    Limits,
+    ReasonCode,
+    Rejection,
+    StateChanged,
+    TradingGovernor,
+    TradingState,
+    TransitionCause,
+)
+from router_factories import NOW_NS, REF, SESSION, Rig, RigFactory, make_order, move_to
 
 NS = 10**9
 PREV = date(2013, 2, 27)
@@ -39,10 +48,19 @@ class TestKillSwitch:
         assert result.rejection == Rejection.of(
             ReasonCode.KILL_SWITCH, trigger=f"file:{rig.run_dir / 'kill.flag'}"
         )
+        # the router acts on the kill it saw: "a" is cancelled and the governor halted, once
+        assert rig.broker.order_state("a").status is OrderStatus.CANCELLED  # type: ignore[union-attr]
+        assert [(r.client_order_id, r.action, r.status) for r, _ in rig.sink.results[1:]] == [
+            ("b", RouteAction.SUBMIT, RouteStatus.REJECTED),
+            ("a", RouteAction.CANCEL, RouteStatus.ACCEPTED),
+        ]
+        (halt,) = rig.sink.events
+        assert (halt.to_state, halt.cause) == (TradingState.HALTED, TransitionCause.KILL_SWITCH)  # type: ignore[union-attr]
+        assert halt.reason == f"kill switch: file:{rig.run_dir / 'kill.flag'}"  # type: ignore[union-attr]
         (rig.run_dir / "kill.flag").unlink()  # removing the file never restarts trading
         assert rig.router.submit(make_order(coid="c"), NOW_NS).reason == "KILL_SWITCH"
         assert rig.router.cancel("a").accepted  # cancels always pass
-        assert rig.broker.order_state("a").status is OrderStatus.CANCELLED  # type: ignore[union-attr]
+        assert len(rig.sink.events) == 1  # no second halt
 
     def test_kill_file_renamed_into_place(self, rig: Rig) -> None:
         tmp = rig.run_dir / ".kill.tmp"
@@ -76,14 +94,14 @@ class TestState:
     def test_halted_allows_only_cancels(self, rig: Rig) -> None:
         hold_long(rig, 100)
         rig.router.submit(make_order(coid="open"), NOW_NS)
-        rig.state.transition(TradingState.HALTED, "test", 1)
+        move_to(rig.governor, TradingState.HALTED)
         result = rig.router.submit(make_order(coid="new", side=Side.SELL), NOW_NS)
         assert result.rejection == Rejection.of(ReasonCode.BREAKER_OPEN, state="HALTED", effect="REDUCES")
         assert rig.router.cancel("open").accepted
 
     def test_reducing_blocks_increases_only(self, rig: Rig) -> None:
         hold_long(rig, 100)
-        rig.state.transition(TradingState.REDUCING, "test", 1)
+        move_to(rig.governor, TradingState.REDUCING)
         assert reason(rig, coid="more") == "REDUCE_ONLY"
         assert reason(rig, coid="cut", side=Side.SELL, quantity=100) == ""
         # a second sell would flip the worst case short: it grows exposure
@@ -91,21 +109,30 @@ class TestState:
 
     def test_unfilled_buy_does_not_make_a_sell_reducing(self, rig: Rig) -> None:
         rig.router.submit(make_order(coid="buy", quantity=100), NOW_NS)  # open, not held
-        rig.state.transition(TradingState.REDUCING, "test", 1)
+        move_to(rig.governor, TradingState.REDUCING)
         # if the buy expired and the sell filled, the account would be short: it increases
         assert reason(rig, coid="sell", side=Side.SELL, quantity=100) == "REDUCE_ONLY"
 
-    def test_tripped_breaker_gates_even_if_state_was_not_moved(self, rig: Rig) -> None:
-        rig.breakers.on_equity(100.0, SESSION, 1)
-        rig.breakers.on_equity(10.0, SESSION, 2)  # drawdown trips: HALTED required
-        assert rig.state.state is TradingState.ACTIVE
+    def test_tripped_breaker_gates_even_if_state_was_not_moved(self, make_rig: RigFactory) -> None:
+        """A journal may hold a tripped board beside an ACTIVE state (a saved board is restored
+        as saved): the router gates on the governor's effective state, not the recorded one."""
+        tripped = TradingGovernor.from_limits(Limits())
+        tripped.on_equity(100.0, SESSION, 1)
+        tripped.on_equity(10.0, SESSION, 2)  # drawdown trips: HALTED required
+        first = make_rig()
+        with first.journal.session_transaction():
+            tripped.save_board(first.journal)
+        saved = first.journal.read.breaker_state()
+        rig = make_rig(governor=TradingGovernor.restore(saved, TradingState.ACTIVE, Limits()))
+        assert rig.governor.state is TradingState.ACTIVE
+        assert rig.governor.standing().effective is TradingState.HALTED
         assert reason(rig) == "BREAKER_OPEN"
 
     def test_consecutive_rejects_halt_through_the_sink(self, make_rig: RigFactory) -> None:
         rig = make_rig(max_consecutive_rejects=2)
         for i in range(3):
             assert reason(rig, coid=f"bad{i}", quantity=0) == "INVALID_ORDER"
-        assert rig.state.state is TradingState.HALTED
+        assert rig.governor.state is TradingState.HALTED
         kinds = [type(e) for e in rig.sink.events]
         assert kinds == [BreakerTripped, StateChanged]
         assert reason(rig, coid="good") == "BREAKER_OPEN"
@@ -264,7 +291,7 @@ class TestRateLimit:
         assert reasons[0] == ""
         assert reasons[1:12] == ["RATE_LIMIT"] * 11
         assert reasons[12] == "BREAKER_OPEN"
-        assert rig.state.state is TradingState.HALTED
+        assert rig.governor.state is TradingState.HALTED
 
     def test_clock_jump_backwards_mints_nothing(self, make_rig: RigFactory) -> None:
         rig = make_rig(max_messages_per_sec=1.0, message_burst=1)

@@ -78,7 +78,7 @@ def test_allow_short_must_be_a_bool(rig: Rig) -> None:
             rig.broker,
             rig.broker.limits,
             KillSwitch(run_dir=rig.run_dir, cwd=rig.run_dir, environ={}),
-            TradingGovernor(rig.breakers),
+            TradingGovernor.from_limits(rig.broker.limits),
             rig.clock,
             rig.book,
             allow_short="yes",  # type: ignore[arg-type]

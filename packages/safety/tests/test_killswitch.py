@@ -18,6 +18,7 @@ from aurora_safety import (
     KillStatus,
     KillSwitch,
     TestClock,
+    describe_trigger,
     disengage,
     engage,
     kill_file_candidates,
@@ -229,3 +230,37 @@ class TestEngageDisengage:
         (dirs[1] / "kill.flag").mkdir()
         with pytest.raises(IsADirectoryError):
             disengage([dirs[1] / "kill.flag"])
+
+
+class TestDescribeTrigger:
+    """The halt reason names the trigger and, when ``engage`` wrote one, the operator's reason."""
+
+    def test_a_file_trigger_carries_the_operators_reason(self, tmp_path: Path) -> None:
+        flag = engage(tmp_path / "kill.flag", "drill")
+        assert describe_trigger(f"file:{flag}") == f"file:{flag}, reason: drill"
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            b"",  # a bare touch
+            b"not json",
+            b"[1]",  # JSON, but not an object
+            b'{"reason": "   "}',
+            b'{"reason": 7}',
+            b'{"engaged_at_utc": "2026-12-07T06:00:00+00:00"}',
+        ],
+    )
+    def test_without_a_usable_reason_the_trigger_alone(self, tmp_path: Path, body: bytes) -> None:
+        flag = tmp_path / "kill.flag"
+        flag.write_bytes(body)
+        assert describe_trigger(f"file:{flag}") == f"file:{flag}"
+
+    def test_an_unreadable_or_missing_file_and_other_triggers_are_kept_as_they_are(
+        self, tmp_path: Path
+    ) -> None:
+        assert describe_trigger(f"file:{tmp_path}") == f"file:{tmp_path}"  # a directory: OSError
+        assert describe_trigger(f"file:{tmp_path / 'gone'}") == f"file:{tmp_path / 'gone'}"
+        assert describe_trigger("env:AURORA_KILL=1") == "env:AURORA_KILL=1"
+        engage(tmp_path / "kill.flag", "drill")
+        # only a file: trigger is read (an env trigger naming a path is not)
+        assert describe_trigger(f"env:{tmp_path / 'kill.flag'}") == f"env:{tmp_path / 'kill.flag'}"

@@ -2,6 +2,8 @@
 
 The names below are the public API; modules starting with ``_`` are private.
 Money is integer cents (see ``money``); prices are the data's raw floats.
+``contract`` (the checks every broker passes) and ``testing`` (test builders)
+are public modules, not re-exported here.
 """
 
 from aurora_broker._schema import SCHEMA_VERSION as JOURNAL_FORMAT_VERSION
@@ -33,7 +35,7 @@ from aurora_broker.events import (
 )
 from aurora_broker.exposure import SymbolExposure
 from aurora_broker.fillmodel import PRICE_TICK, FillModel, FillPlan
-from aurora_broker.interface import Broker
+from aurora_broker.interface import Broker, SessionReport
 from aurora_broker.journal import JOURNAL_NAME, Checkpoint, Journal
 from aurora_broker.messages import (
     Account,
@@ -50,7 +52,8 @@ from aurora_broker.messages import (
 )
 from aurora_broker.migrate import Migration, migrate_journal
 from aurora_broker.money import cents_to_usd, dec, to_cents, usd_to_cents
-from aurora_broker.paper import PaperBroker, SessionReport
+from aurora_broker.nextopen import NextOpenBroker, OpenPriceFill
+from aurora_broker.paper import PaperBroker
 from aurora_broker.reader import (
     BreakerRecord,
     EquitySnapshot,
@@ -61,8 +64,16 @@ from aurora_broker.reader import (
     RunEvent,
     StateRecord,
 )
+from aurora_broker.registry import (
+    DEFAULT_BROKER_KIND,
+    BrokerFactory,
+    broker_kinds,
+    open_broker,
+    register_broker,
+)
 
 __all__ = [
+    "DEFAULT_BROKER_KIND",
     "JOURNAL_FORMAT_VERSION",
     "JOURNAL_NAME",
     "JOURNAL_TABLES",
@@ -73,6 +84,7 @@ __all__ = [
     "Broker",
     "BrokerConfig",
     "BrokerEvent",
+    "BrokerFactory",
     "CashDividend",
     "ChainCheck",
     "Checkpoint",
@@ -91,6 +103,8 @@ __all__ = [
     "LedgerEntry",
     "MassStatus",
     "Migration",
+    "NextOpenBroker",
+    "OpenPriceFill",
     "Order",
     "OrderAccepted",
     "OrderAdjusted",
@@ -115,11 +129,14 @@ __all__ = [
     "SubmitOrder",
     "SymbolExposure",
     "backup_journal",
+    "broker_kinds",
     "cents_to_usd",
     "dec",
     "integrity_check_journal",
     "load_broker_config",
     "migrate_journal",
+    "open_broker",
+    "register_broker",
     "session_closes",
     "split_order",
     "split_position",

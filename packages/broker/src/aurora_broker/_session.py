@@ -42,9 +42,9 @@ class SessionProcessor:
 
     __slots__ = ("_broker", "_model")
 
-    def __init__(self, broker: PaperBroker) -> None:
+    def __init__(self, broker: PaperBroker, model: FillModel) -> None:
         self._broker = broker
-        self._model = FillModel(broker.config)
+        self._model = model
 
     def run(
         self, session: date, bars: Mapping[str, Bar], actions: Sequence[CorporateAction]

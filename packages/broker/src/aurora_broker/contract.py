@@ -3,7 +3,7 @@
 Each check takes a ``BrokerHarness`` -- a way to open a fresh account, to let
 a session's market data reach it, and to reconnect -- and raises
 ``AssertionError`` with a sentence when the broker breaks the contract. The
-paper broker's tests run every check in ``CONTRACT``; an adapter's tests run
+broker tests run every check in ``CONTRACT`` against every registered kind; an adapter's tests run
 the same list against a sandbox account. Plain functions, no pytest import:
 the contract ships with the package that defines the interface.
 """
@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Protocol
 
+from aurora_broker.errors import SessionOrderError
 from aurora_broker.interface import Broker
 from aurora_broker.messages import Bar, OrderStatus, Side, SubmitOrder
 
@@ -122,6 +123,25 @@ def mass_status_agrees_with_the_single_verbs(h: BrokerHarness) -> None:
     _expect(status.cash_cents == broker.account().cash_cents, "cash differs")
 
 
+def a_session_reports_its_fills_and_the_closing_account(h: BrokerHarness) -> None:
+    broker = h.fresh()
+    _expect(broker.last_session is None, f"a fresh account has processed {broker.last_session}")
+    broker.submit(_order("r"))
+    report = broker.process_session(D1, {"AAPL": BAR})
+    _expect(broker.last_session == D1, f"last_session is {broker.last_session} after processing {D1}")
+    _expect(report.session == D1, f"the report is of {report.session}, the session was {D1}")
+    _expect(report.fills == broker.fills_since(D0), "the report's fills are not the session's fills")
+    _expect([f.client_order_id for f in report.fills] == ["r"], f"expected 'r' to fill, got {report.fills}")
+    _expect(report.account == broker.account(), "the report's account is not the account after the close")
+    try:
+        broker.process_session(D1, {"AAPL": BAR})
+    except SessionOrderError:
+        pass
+    else:
+        raise AssertionError("a session processed twice was accepted")
+    _expect(len(broker.fills_since(None)) == 1, "a refused repeated session changed the fills")
+
+
 def state_survives_a_reconnect(h: BrokerHarness) -> None:
     broker = h.fresh()
     broker.submit(_order("kept"))
@@ -145,5 +165,6 @@ CONTRACT: tuple[Check, ...] = (
     an_order_fills_once_at_the_next_session,
     fills_since_a_session_leave_out_earlier_ones,
     mass_status_agrees_with_the_single_verbs,
+    a_session_reports_its_fills_and_the_closing_account,
     state_survives_a_reconnect,
 )

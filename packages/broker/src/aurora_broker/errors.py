@@ -7,11 +7,12 @@ as an ``Order`` in status REJECTED carrying a ``Rejection``.
 from __future__ import annotations
 
 from aurora_safety import AuroraError
+from aurora_safety.errors import SubjectError
 
 __all__ = ["ConfigMismatchError", "JournalError", "SessionOrderError"]
 
 
-class JournalError(AuroraError, ValueError):
+class JournalError(SubjectError, ValueError):
     """The journal file cannot be used (corrupt, foreign, wrong schema); one line naming it.
 
     The CLI prints ``str(err)`` and exits 2. Raised before anything is written,
@@ -19,13 +20,8 @@ class JournalError(AuroraError, ValueError):
     """
 
     def __init__(self, path: object, problem: str) -> None:
-        self.path = str(path)
-        self.problem = problem
-        self.message = f"{self.path}: {problem}"
-        super().__init__(self.message)
-
-    def __str__(self) -> str:
-        return self.message
+        super().__init__(path, problem)
+        self.path = self.subject
 
 
 class ConfigMismatchError(JournalError):

@@ -10,18 +10,39 @@ implements the same methods and must pass the contract suite in
 broker's internals. ``exposures`` is the read-only facade the router's
 pre-trade checks use (in-flight orders included), so a check costs a
 dictionary lookup, not a query.
+
+The run loop needs three things beyond trading verbs, one method each:
+a session's market reaching the broker (``process_session``: corporate
+actions, then earlier orders meet the open, then marks; it answers a
+``SessionReport``; ``last_session`` reads back how far it got), the fills
+(``fills_since``) and reconciliation (``mass_status``). Which broker a run trades through is a config value
+(``aurora_broker.registry``).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 
+from aurora_broker.corpactions import CorporateAction
+from aurora_broker.events import BrokerEvent, OrderExpired
 from aurora_broker.exposure import SymbolExposure
-from aurora_broker.messages import Account, Fill, MassStatus, Order, SubmitOrder
+from aurora_broker.messages import Account, Bar, Fill, MassStatus, Order, SubmitOrder
 
-__all__ = ["Broker"]
+__all__ = ["Broker", "SessionReport"]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionReport:
+    """What one ``process_session`` did, in order, and the account at the close."""
+
+    session: date
+    events: tuple[BrokerEvent, ...]
+    fills: tuple[Fill, ...]
+    expired: tuple[OrderExpired, ...]
+    account: Account
 
 
 class Broker(ABC):
@@ -81,3 +102,19 @@ class Broker(ABC):
     @abstractmethod
     def valuation_price(self, symbol: str) -> float | None:
         """The raw price the broker values ``symbol`` at (its last mark), None if unknown."""
+
+    @abstractmethod
+    def process_session(
+        self, session: date, bars: Mapping[str, Bar], actions: Sequence[CorporateAction] = ()
+    ) -> SessionReport:
+        """Let ``session``'s market reach the broker: its corporate actions at the open, then orders
+        of earlier sessions meet the open (fill or expire), then marks to the close.
+
+        Sessions strictly increase (an earlier or repeated one raises ``SessionOrderError``); the
+        report's ``account`` is the account at the close, as ``account()`` answers afterwards.
+        """
+
+    @property
+    @abstractmethod
+    def last_session(self) -> date | None:
+        """The last session processed (fills and marks applied), None before the first."""

@@ -10,7 +10,7 @@ put an over-limit order on the book.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from types import MappingProxyType
 
@@ -21,7 +21,8 @@ from aurora_broker.corpactions import CorporateAction
 from aurora_broker.errors import JournalError, SessionOrderError
 from aurora_broker.events import BrokerEvent, OrderAccepted, OrderCancelled, OrderDenied, OrderExpired
 from aurora_broker.exposure import SymbolExposure
-from aurora_broker.interface import Broker
+from aurora_broker.fillmodel import FillModel
+from aurora_broker.interface import Broker, SessionReport
 from aurora_broker.journal import Journal
 from aurora_broker.messages import (
     Account,
@@ -45,7 +46,7 @@ from aurora_safety import (
     check_valid,
 )
 
-__all__ = ["PaperBroker", "SessionReport"]
+__all__ = ["PaperBroker"]
 
 _EMPTY = SymbolExposure()
 
@@ -58,17 +59,6 @@ class _AnySymbol:
 
 
 _ANY_SYMBOL = _AnySymbol()
-
-
-@dataclass(frozen=True, slots=True)
-class SessionReport:
-    """What one ``process_session`` did, in order, and the account at the close."""
-
-    session: date
-    events: tuple[BrokerEvent, ...]
-    fills: tuple[Fill, ...]
-    expired: tuple[OrderExpired, ...]
-    account: Account
 
 
 class PaperBroker(Broker):
@@ -97,9 +87,13 @@ class PaperBroker(Broker):
         self._exposure_view = MappingProxyType(self._exposure)
         self._cash_cents = 0
         self._last_session: date | None = None
-        self._processor = SessionProcessor(self)
+        self._processor = SessionProcessor(self, self.fill_model())
         self.reload()
         journal.on_rollback(self.reload)
+
+    def fill_model(self) -> FillModel:
+        """How an order meets the open (``fillmodel``); another broker over this journal may change it."""
+        return FillModel(self.config)
 
     # ----------------------------------------------------------------- state
     def reload(self) -> None:

@@ -29,7 +29,6 @@ if sys.argv and sys.argv[0].rsplit("/", 1)[-1] == "aurora":  # the console scrip
 
 import os
 import platform
-from importlib.metadata import PackageNotFoundError, version
 
 BLAS_CORETYPE = "Haswell"
 
@@ -48,9 +47,19 @@ def _pin_blas_kernels() -> None:
 
 _pin_blas_kernels()
 
-try:
-    __version__ = version("aurora-e2d")
-except PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0.0.0+source"
+
+def __getattr__(name: str) -> str:
+    """``__version__`` on first use: importlib.metadata costs a tenth of `aurora --help`'s budget."""
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("aurora-e2d")
+    except PackageNotFoundError:  # running from a source tree without installing
+        found = "0.0.0+source"
+    globals()["__version__"] = found
+    return found
+
 
 __all__ = ["BLAS_CORETYPE", "__version__"]

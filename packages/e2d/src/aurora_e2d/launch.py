@@ -16,9 +16,14 @@ import signal
 import sys
 from pathlib import Path
 
+from aurora_e2d.core.exitcodes import ExitCode
+
 __all__ = ["entry", "guard_start_up"]
 
-_CODES = {signal.SIGINT: (130, "SIGINT"), signal.SIGTERM: (143, "SIGTERM")}
+_CODES = {
+    signal.SIGINT: (int(ExitCode.INTERRUPTED), "SIGINT"),
+    signal.SIGTERM: (int(ExitCode.TERMINATED), "SIGTERM"),
+}
 
 
 def _during_start_up(signum: int, frame: object) -> None:

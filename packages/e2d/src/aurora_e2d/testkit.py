@@ -34,6 +34,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from aurora_broker import JOURNAL_NAME
+from aurora_e2d.core.paths import aurora_executable
+from aurora_e2d.rundir.layout import CONFIG_FILE
+
 CACHE_ENV = "AURORA_TEST_RUN_CACHE"
 _DONE = "done.json"
 RUN_TIMEOUT = 600  # s: a hung run fails the test run instead of blocking it
@@ -98,7 +102,7 @@ def timed_aurora_run(
 ) -> dict[str, Any]:
     """``aurora run --run-dir RUN_DIR ARGS`` to its end: exit code, stderr and when (seconds after
     the spawn) config.json, the journal and orders.parquet appeared (kill instants are placed by them)."""
-    marks = {"t_config": run_dir / "config.json", "t_journal": run_dir / "journal.sqlite"}
+    marks = {"t_config": run_dir / CONFIG_FILE, "t_journal": run_dir / JOURNAL_NAME}
     marks["t_executed"] = run_dir / "orders.parquet"
     seen: dict[str, Any] = {}
     with tempfile.TemporaryFile("w+") as err:
@@ -135,19 +139,22 @@ def shared_run(
     cwd: Path,
     env: Mapping[str, str] | None = None,
     config_toml: str | None = None,
+    name: str = "run",
 ) -> tuple[Path, dict[str, Any]]:
-    """One ``aurora run ARGS`` per cache root, whoever asks first: (run directory, facts)."""
+    """One ``aurora run ARGS`` per cache root, whoever asks first: (run directory, facts).
+
+    ``name``: the run directory's name, which a run records as its id when it is created."""
 
     def build(entry: Path) -> dict[str, Any]:
         extra: list[str] = []
         if config_toml is not None:
             (entry / "config.toml").write_text(config_toml)
             extra = ["--config", str(entry / "config.toml")]
-        return timed_aurora_run(aurora, entry / "run", [*args, *extra], cwd=cwd, env=env)
+        return timed_aurora_run(aurora, entry / name, [*args, *extra], cwd=cwd, env=env)
 
-    key = cache_key("run", list(args), config_toml, dict(env or {}))
+    key = cache_key("run", list(args), config_toml, dict(env or {}), *([name] if name != "run" else []))
     entry, facts = cached(root, key, build)
-    return entry / "run", facts
+    return entry / name, facts
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -157,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--copy-to", type=Path, required=True)
     parser.add_argument("run_args", nargs="*")
     ns = parser.parse_args(argv)
-    aurora = shutil.which("aurora", path=str(Path(sys.executable).parent))
+    aurora = aurora_executable()
     if aurora is None:
         print("aurora: error: the aurora console script is not installed beside this Python", file=sys.stderr)
         return 2

@@ -22,9 +22,10 @@ from aurora_e2d.data import DEFAULT_CALENDAR, load_lock, session_closes
 from aurora_e2d.engine.catalog import ARTIFACTS, ArtifactSpec
 from aurora_e2d.run import LOCK_FILE, load_run_config
 from aurora_e2d.rundir.artifacts import sha256_file
+from aurora_e2d.rundir.layout import STAGES_FILE, TRACE_FILE
 from aurora_e2d.rundir.manifest import MANIFEST
 from aurora_gates.registry import REGISTRY, CheckFailed, GateContext, Level
-from aurora_safety import ConfigError, effective_flags, load_declarations
+from aurora_safety import KILL_FILE_NAME, ConfigError, effective_flags, load_declarations
 
 # Files in a run directory that are operational logs or locks, not products:
 # everything else must be listed (and hashed) in the manifest.
@@ -32,11 +33,11 @@ UNHASHED = frozenset(
     {
         MANIFEST,
         LOCK_FILE,
-        "trace.jsonl",
+        TRACE_FILE,
         "alerts.jsonl",
         "log.jsonl",
-        "kill.flag",
-        "stages.json",
+        KILL_FILE_NAME,
+        STAGES_FILE,
         "gate-l0.json",
         "metrics.prom",  # node_exporter textfile: wall times, rewritten by every command (issue 22)
     }

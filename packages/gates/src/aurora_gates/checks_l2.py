@@ -10,16 +10,16 @@ and compares every Parquet artifact's sha256 with the run's manifest.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from aurora_e2d.core.exitcodes import ExitCode
+from aurora_e2d.core.paths import aurora_executable
 from aurora_e2d.engine.catalog import ARTIFACTS
 from aurora_e2d.rundir.artifacts import sha256_file
+from aurora_e2d.rundir.layout import CONFIG_FILE, MANIFEST_FILE
 from aurora_gates.registry import REGISTRY, CheckFailed, GateContext, Level
 
 # Another process with other sources of nondeterminism than the run under test.
@@ -29,7 +29,7 @@ REPRODUCIBLE_EXITS = frozenset({ExitCode.OK, ExitCode.BREAKER})  # a breaker hal
 
 
 def _aurora() -> str:
-    exe = shutil.which("aurora", path=str(Path(sys.executable).parent)) or shutil.which("aurora")
+    exe = aurora_executable()
     if exe is None:
         raise CheckFailed("the aurora console script is not installed")
     return exe
@@ -42,12 +42,12 @@ def _aurora() -> str:
 )
 def cross_process_determinism(ctx: GateContext) -> dict[str, Any]:
     run_dir = ctx.require_run_dir()
-    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((run_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
     env = {**ctx.environ, **PERTURBED_ENV}
     with tempfile.TemporaryDirectory(prefix="aurora-determinism-") as scratch:
         other = Path(scratch) / "run"
         result = subprocess.run(
-            [_aurora(), "run", "--config", str(run_dir / "config.json"), "--run-dir", str(other)],
+            [_aurora(), "run", "--config", str(run_dir / CONFIG_FILE), "--run-dir", str(other)],
             cwd=ctx.repo_root,
             env=env,
             capture_output=True,

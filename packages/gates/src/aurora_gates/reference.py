@@ -19,6 +19,7 @@ from aurora_e2d.core.paths import snapshot_dir as bundled_snapshot_dir
 from aurora_e2d.core.reference import GOLDENS_METRICS, GoldensLocation, locate_goldens
 from aurora_e2d.data.ingest import load_lock
 from aurora_e2d.rundir.config import RunConfig
+from aurora_e2d.rundir.layout import CONFIG_FILE
 from aurora_e2d.rundir.manifest import MANIFEST
 from aurora_gates.ratchet.goldens import Goldens, RatchetError, load_goldens
 
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 METRICS = GOLDENS_METRICS
-REFERENCE_CONFIG = "config.json"  # the reference config, frozen as a run's config.json is
+REFERENCE_CONFIG = CONFIG_FILE  # the reference config, frozen as a run's config.json is
 _WINDOW = ("start", "end")  # where a run trades, not how: not part of the reference's identity
 
 

@@ -19,6 +19,7 @@ from typing import Annotated
 
 import typer
 
+from aurora_e2d.core.paths import aurora_executable
 from aurora_e2d.core.reference import BUNDLED_GOLDENS, GOLDENS_METRICS, PROJECT_FILE, locate_goldens
 from aurora_gates.paths import repo_root
 from aurora_safety.env import FLAG_PREFIX, ROLLBACK_VAR
@@ -40,7 +41,7 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _aurora() -> str:
-    exe = shutil.which("aurora", path=str(Path(sys.executable).parent)) or shutil.which("aurora")
+    exe = aurora_executable()
     if exe is None:
         raise _fail("the aurora console script is not installed beside this interpreter")
     return exe

@@ -7,7 +7,7 @@ comparisons that are each a sufficient condition for the pure check to pass:
 when any of them does not hold, whatever the reason, ``check_in_order`` runs
 from INVALID_ORDER on and decides. So the fast path can only pass what the
 pure checks pass, and every rejection is built by the pure checks. The
-kill switch (one ``poll`` of the inotify watch), the trading state and the
+kill switch (one ``poll`` of the inotify watch), the governor's effective state and the
 dedup run first on both paths; the token bucket runs last on both.
 
 On the passing path nothing the garbage collector tracks outlives the call:
@@ -26,7 +26,6 @@ from aurora_router._gross import GrossExposure
 from aurora_router._killwatch import KillWatch
 from aurora_router.reference import ReferenceBook
 from aurora_safety import (
-    BreakerBoard,
     Clock,
     Limits,
     OrderEffect,
@@ -34,8 +33,8 @@ from aurora_safety import (
     Rejection,
     SessionOrderCounter,
     TokenBucket,
+    TradingGovernor,
     TradingState,
-    TradingStateMachine,
     check_daily_notional,
     check_gross_exposure,
     check_order_notional,
@@ -46,7 +45,6 @@ from aurora_safety import (
     check_short_sale,
     check_valid,
     gate_order,
-    severity,
 )
 
 __all__ = ["PreTrade"]
@@ -73,25 +71,20 @@ class PreTrade:
         "_acquire",
         "_band_bps",
         "_book",
-        "_breakers",
-        "_consecutive_rejects",
         "_counted",
         "_counted_session",
-        "_daily_loss",
         "_daily_of",
-        "_drawdown",
+        "_effective_state",
         "_exposure_of",
         "_exposures",
         "_known",
         "_limits",
-        "_machine",
         "_max_daily_usd",
         "_max_gross_usd",
         "_max_order_usd",
         "_max_position_usd",
         "_max_qty",
         "_max_session_orders",
-        "_order_rate",
         "_order_state",
         "_price_of",
         "_prices",
@@ -112,8 +105,7 @@ class PreTrade:
         broker: Broker,
         limits: Limits,
         kill: KillWatch,
-        machine: TradingStateMachine,
-        breakers: BreakerBoard,
+        governor: TradingGovernor,
         clock: Clock,
         book: ReferenceBook,
         *,
@@ -121,11 +113,8 @@ class PreTrade:
     ) -> None:
         self._limits = limits
         self._watch = kill
-        self._machine = machine
-        self._breakers = breakers
-        # the board's four breakers (its slots are set once, in its constructor)
-        self._drawdown, self._daily_loss = breakers.drawdown, breakers.daily_loss
-        self._consecutive_rejects, self._order_rate = breakers.consecutive_rejects, breakers.order_rate
+        # read only: the governor alone moves the state, and keeps its effective value current
+        self._effective_state = governor.effective_state
         self._book = book
         self._prices = book.prices
         self._known = book.symbols
@@ -159,12 +148,6 @@ class PreTrade:
         self._max_gross_usd = limits.max_gross_exposure_usd
         self._max_daily_usd = limits.max_daily_notional_usd
         self._max_session_orders = limits.max_session_orders
-
-    def trading_state(self) -> TradingState:
-        """The stricter of the state machine and what the open breakers require."""
-        required = self._breakers.state_required()
-        current = self._machine.state
-        return required if severity(required) > severity(current) else current
 
     def count_order(self, order: SubmitOrder) -> None:
         """Count an accepted order against its session's order count and daily notional."""
@@ -220,14 +203,7 @@ class PreTrade:
             poller = watch.poller
             if poller is None or poller.poll(0):
                 kill = watch.check()
-        state = self._machine.state
-        if (
-            self._drawdown.tripped
-            or self._daily_loss.tripped
-            or self._consecutive_rejects.tripped
-            or self._order_rate.tripped
-        ):
-            state = self.trading_state()
+        state = self._effective_state()
         if kill.active or state is not _ACTIVE:  # the common case skips the gate call
             exposure = _EMPTY if held is None else held
             if isinstance(side, Side) and type(qty) is int and qty > 0:

@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 from aurora_broker import Bar, BrokerConfig, Journal, OrderStatus, PaperBroker, Side, SubmitOrder
 from aurora_router.reference import ReferenceBook
 from aurora_router.router import Router
-from aurora_safety import BreakerBoard, KillSwitch, Limits, SystemClock, TradingGovernor
+from aurora_safety import KillSwitch, Limits, SystemClock, TradingGovernor
 
 __all__ = ["gc_collections", "measure", "summarize", "time_each"]
 
@@ -141,7 +141,7 @@ def _setup(run_dir: Path, n: int, *, watch: bool) -> tuple[Journal, PaperBroker,
         broker,
         limits,
         kill,
-        TradingGovernor(BreakerBoard.from_limits(limits)),
+        TradingGovernor.from_limits(limits),
         clock,
         book,
         watch_kill_files=watch,

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from aurora_safety import AuroraError
+from aurora_safety.errors import SubjectError
 
 __all__ = ["RouteInputError"]
 
 
-class RouteInputError(AuroraError, ValueError):
+class RouteInputError(SubjectError, ValueError):
     """ORDERS.csv cannot be used at all (unreadable, no header); one line, the CLI exits 2."""
 
     def __init__(self, path: object, problem: str) -> None:
-        self.path = str(path)
-        self.problem = problem
-        self.message = f"{self.path}: {problem}"
-        super().__init__(self.message)
-
-    def __str__(self) -> str:
-        return self.message
+        super().__init__(path, problem)
+        self.path = self.subject

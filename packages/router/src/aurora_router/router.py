@@ -47,6 +47,7 @@ from aurora_safety import (
     Rejection,
     TradingGovernor,
     TradingState,
+    describe_trigger,
 )
 
 __all__ = ["Router"]
@@ -78,13 +79,12 @@ class Router:
         self._kill = KillWatch(kill_switch, use_inotify=watch_kill_files)
         self._governor = governor
         self._sink: ResultSink = ListSink() if sink is None else sink
-        governor.listen(self._sink)  # trips and state changes the router causes reach the same sink
+        governor.subscribe(self._sink)  # trips and state changes reach the same sink (once)
         self._pretrade = PreTrade(
             broker,
             limits,
             self._kill,
-            governor.machine,  # read only: the governor alone moves it
-            governor.board,
+            governor,
             clock,
             reference_prices,
             allow_short=allow_short,
@@ -108,8 +108,8 @@ class Router:
         return self._kill.check()
 
     def trading_state(self) -> TradingState:
-        """The stricter of the state machine and what the open breakers require."""
-        return self._pretrade.trading_state()
+        """The governor's effective state: the stricter of the recorded state and the open breakers'."""
+        return self._governor.effective_state()
 
     def daily_notional_usd(self, session: date) -> float:
         return self._pretrade.daily_usd.get(session, 0.0)
@@ -165,7 +165,23 @@ class Router:
         if trips:
             self._record_trips(trips, str(coid))
         self._sink.route_result(result, order)
+        if rejection is not None and rejection.reason is ReasonCode.KILL_SWITCH:
+            self.enforce_kill(now_ns)
         return result
+
+    def enforce_kill(self, now_ns: int) -> KillStatus:
+        """The one kill procedure: when the switch is active, cancel every open order, then HALTED.
+
+        The router runs it on the first order the kill refuses; the run loop runs
+        it at each session boundary. Idempotent: nothing is left open to cancel
+        and the governor records no second halt. The caller holds the journal
+        transaction it belongs to.
+        """
+        status = self._kill.check()
+        if status.active:
+            self.cancel_all()
+            self._governor.halt_for_kill(describe_trigger(str(status.trigger)), now_ns)
+        return status
 
     def reject_input(self, row_id: str, rejection: Rejection, session: date, now_ns: int) -> RouteResult:
         """Answer an input row that never became an order (malformed CSV) like any rejection."""
@@ -207,7 +223,7 @@ class Router:
         return result
 
     def cancel_all(self) -> list[RouteResult]:
-        """Cancel every open order (on a kill or a halt)."""
+        """Cancel every open order (on a breaker halt; a kill goes through ``enforce_kill``)."""
         return [self.cancel(o.client_order_id) for o in self._broker.open_orders()]
 
     def _record_trips(self, trips: list[BreakerTripped], client_order_id: str) -> None:

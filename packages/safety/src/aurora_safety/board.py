@@ -17,7 +17,7 @@ from aurora_safety.breakers import (
 from aurora_safety.config import Limits
 from aurora_safety.errors import ConfigError, UnknownBreakerError
 from aurora_safety.events import BreakerReset, BreakerTripped, Rejection
-from aurora_safety.state import TradingState, severity
+from aurora_safety.state import TradingState, strictest
 
 __all__ = ["BreakerBoard"]
 
@@ -72,8 +72,7 @@ class BreakerBoard:
 
     def state_required(self) -> TradingState:
         """ACTIVE when nothing is tripped, else the most severe action of the open breakers."""
-        actions = [trip.action for trip in self.tripped()]
-        return max(actions, key=severity, default=TradingState.ACTIVE)
+        return strictest(trip.action for trip in self.tripped())
 
     def on_equity(self, equity: float, session: object, ts_ns: int) -> list[BreakerTripped]:
         """Feed a new equity value to the drawdown and daily-loss breakers."""

@@ -17,6 +17,7 @@ __all__ = [
     "AuroraError",
     "ConfigError",
     "StorageError",
+    "SubjectError",
     "UnknownBreakerError",
     "format_value",
 ]
@@ -34,6 +35,23 @@ def format_value(value: object) -> str:
 
 class AuroraError(Exception):
     """Base class of every Aurora-specific exception."""
+
+
+class SubjectError(AuroraError):
+    """An error about one thing (a file, a directory, a field): ``str`` is ``<subject>: <problem>`` on one line.
+
+    The shape every "bad input, exit 2" error of the packages shares; each
+    subclass adds the built-in it is caught as (``ValueError`` ...).
+    """
+
+    def __init__(self, subject: object, problem: str) -> None:
+        self.subject = str(subject)
+        self.problem = problem
+        self.message = " ".join(f"{self.subject}: {problem}".split())
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class ConfigError(AuroraError, ValueError):

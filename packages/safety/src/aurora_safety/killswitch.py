@@ -35,6 +35,7 @@ __all__ = [
     "KillStatus",
     "KillSwitch",
     "StatFn",
+    "describe_trigger",
     "disengage",
     "engage",
     "kill_file_candidates",
@@ -234,3 +235,18 @@ def disengage(paths: Iterable[Path]) -> list[Path]:
             continue
         removed.append(Path(path))
     return removed
+
+
+def describe_trigger(trigger: str) -> str:
+    """The trigger with the operator's reason from the kill file (``engage`` wrote it), if any.
+
+    An unreadable file or a bare ``touch`` still counts as a kill (fail closed):
+    the trigger alone is then the description.
+    """
+    if not trigger.startswith("file:"):
+        return trigger
+    try:
+        reason = json.loads(Path(trigger[len("file:") :]).read_bytes()).get("reason")
+    except (OSError, ValueError, AttributeError):
+        return trigger
+    return f"{trigger}, reason: {reason}" if isinstance(reason, str) and reason.strip() else trigger

@@ -6,12 +6,13 @@ the journal can show why trading stopped and who let it start again.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import assert_never
 
 from aurora_safety.events import StateChanged, TransitionCause
 
-__all__ = ["OrderEffect", "TradingState", "TradingStateMachine", "severity"]
+__all__ = ["OrderEffect", "TradingState", "TradingStateMachine", "severity", "strictest"]
 
 
 class TradingState(StrEnum):
@@ -41,6 +42,11 @@ def severity(state: TradingState) -> int:
             return 2
         case _:
             assert_never(state)
+
+
+def strictest(states: Iterable[TradingState]) -> TradingState:
+    """The most severe of ``states`` (ACTIVE for none): how open breakers and a recorded state combine."""
+    return max(states, key=severity, default=TradingState.ACTIVE)
 
 
 def _permits(state: TradingState, effect: OrderEffect) -> bool:

@@ -27,7 +27,7 @@ from aurora_e2d.core.errors import InputError
 from aurora_e2d.report.page import REPORT, write_report
 from aurora_e2d.run.lock import RunLock
 from aurora_e2d.rundir.config import BlessConfig
-from aurora_e2d.rundir.manifest import REPORT_ENTRY
+from aurora_e2d.rundir.layout import REPORT_ENTRY
 
 __all__ = ["CHECKS", "bless_runs"]
 

@@ -22,6 +22,7 @@ from aurora_e2d.run.job import load_run_config
 from aurora_e2d.run.phase import RunPhase, read_phase
 from aurora_e2d.rundir.artifacts import sha256_file
 from aurora_e2d.rundir.config import RunConfig
+from aurora_e2d.rundir.layout import SUMMARY_FILE
 from aurora_e2d.rundir.manifest import MANIFEST
 
 __all__ = ["FINISHED", "RunEvidence", "load_run"]
@@ -132,6 +133,6 @@ def load_run(run_dir: Path, role: str) -> RunEvidence:
             f"is not a finished run (it is {phase.phase}); finish it with: aurora resume --run-dir {run_dir}",
         )
     manifest = _json(run_dir / MANIFEST, subject)
-    summary = _json(run_dir / "summary.json", subject)
+    summary = _json(run_dir / SUMMARY_FILE, subject)
     _verify(run_dir, manifest, subject)
     return RunEvidence(run_dir, role, config, manifest, summary, sha256_file(run_dir / MANIFEST))

@@ -35,6 +35,8 @@ from aurora_e2d.data.sessions import session_closes
 from aurora_e2d.data.snapshot_writer import write_snapshot_dir
 from aurora_e2d.research.features import FEATURE_COLUMNS
 from aurora_e2d.rundir.config import BlessConfig
+from aurora_e2d.rundir.layout import CONFIG_FILE
+from aurora_safety.env import flag_var
 
 __all__ = ["ADVANCE_COMMAND", "advance_available", "compare_features", "cut_snapshot", "skew_check"]
 
@@ -60,7 +62,7 @@ def _env(candidate: RunEvidence) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AURORA_")}
     for name, on in sorted(candidate.manifest.get("flags", {}).items()):
         if on:
-            env[f"AURORA_FLAG_{name.upper()}"] = "1"
+            env[flag_var(name)] = "1"
     return env
 
 
@@ -161,7 +163,7 @@ def skew_check(candidate: RunEvidence, bless: BlessConfig) -> CheckResult:
         root = Path(scratch)
         head = cut_snapshot(snapshot, cut, root / "head")
         final = cut_snapshot(snapshot, last, root / "final")
-        config = _config_for_daily_path(candidate, root / "config.json")
+        config = _config_for_daily_path(candidate, root / CONFIG_FILE)
         run_dir = root / "daily"
         steps = [
             ("run", ["run", "--config", str(config), "--snapshot", str(head), "--run-dir", str(run_dir)]),

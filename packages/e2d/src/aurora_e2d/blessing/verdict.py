@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from aurora_e2d.rundir.artifacts import atomic_write_bytes, sha256_file
+from aurora_e2d.rundir.layout import BLESSING_FILE
 from aurora_e2d.rundir.manifest import MANIFEST, read_manifest, rerecord
 
 __all__ = ["BLESSING_FILE", "FORMAT_VERSION", "Blessing", "CheckResult", "record_in_manifest"]
 
-BLESSING_FILE = "blessing.json"
 FORMAT_VERSION = 1
 
 

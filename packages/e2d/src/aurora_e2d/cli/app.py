@@ -17,7 +17,6 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from importlib.metadata import entry_points
 from pathlib import Path
 from shlex import quote
 from typing import TYPE_CHECKING, Annotated
@@ -113,15 +112,20 @@ def _run(
     scheduler: str | None,
     claimed: list[Path],
 ) -> None:
+    from aurora_e2d.core.paths import check_snapshot_dir
     from aurora_e2d.research.executors import ExecutorSpec
     from aurora_e2d.run.claim import claim_run_dir, new_run_id
     from aurora_e2d.rundir.config import load_config
 
     with StopSignals(on_second=_second_signal(run_dir, claimed)) as stop:
         how = ExecutorSpec.from_options(executor, workers, scheduler)  # how, not what: not in the config hash
+        if snapshot is not None:
+            check_snapshot_dir(snapshot)  # as typed; a missing directory is refused before anything loads
         settings = load_config(
             config, snapshot=snapshot, start=_date("--start", start), end=_date("--end", end)
         )
+        if settings.data.snapshot is not None:
+            check_snapshot_dir(Path(settings.data.snapshot))  # [data] snapshot of a config file
         _stop_before_claim(stop, run_dir)
         from aurora_e2d.run.watch import watched
 
@@ -279,7 +283,8 @@ def report(
     from aurora_e2d.report.page import write_report
     from aurora_e2d.run.claim import load_run_config
     from aurora_e2d.run.lock import RunLock
-    from aurora_e2d.rundir.manifest import MANIFEST, REPORT_ENTRY, rerecord
+    from aurora_e2d.rundir.layout import REPORT_ENTRY
+    from aurora_e2d.rundir.manifest import MANIFEST, rerecord
 
     load_run_config(run_dir)  # a clear exit 2 for a directory that is not a run
     with RunLock(run_dir):
@@ -480,6 +485,8 @@ def _builtin_command(argv: list[str]) -> bool:
 
 
 def _load_plugins() -> None:
+    from importlib.metadata import entry_points
+
     for ep in sorted(entry_points(group="aurora.commands"), key=lambda e: e.name):
         ep.load()(app)
 

@@ -9,23 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aurora_safety.errors import AuroraError, format_value
+from aurora_safety.errors import SubjectError, format_value
 
 __all__ = ["ArtifactError", "CheckFailedError", "InputError"]
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-class InputError(AuroraError, ValueError):
+class InputError(SubjectError, ValueError):
     """Bad input data or an unknown option; ``str`` is one line naming the thing."""
-
-    def __init__(self, subject: str, problem: str) -> None:
-        self.subject = subject
-        self.problem = problem
-        self.message = _one_line(f"{subject}: {problem}")
-        super().__init__(self.message)
 
     @classmethod
     def hash_mismatch(cls, path: Path, expected: str, actual: str) -> InputError:
@@ -37,21 +27,14 @@ class InputError(AuroraError, ValueError):
         """A parameter outside its domain, e.g. ``'mode' must be one of strict, repair, was 'fix'``."""
         return cls(f"'{field}'", f"must be {expectation}, was {format_value(value)}")
 
-    def __str__(self) -> str:
-        return self.message
 
-
-class ArtifactError(AuroraError, ValueError):
+class ArtifactError(SubjectError, ValueError):
     """An artifact that is missing, unreadable or not of its declared schema."""
 
     def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(path, reason)
         self.path = Path(path)
         self.reason = reason
-        self.message = _one_line(f"{path}: {reason}")
-        super().__init__(self.message)
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class CheckFailedError(Exception):

@@ -18,9 +18,11 @@ from collections.abc import Callable
 from types import FrameType, TracebackType
 from typing import Any
 
+from aurora_e2d.core.exitcodes import ExitCode
+
 __all__ = ["EXIT_CODES", "Interrupted", "StopSignals"]
 
-EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+EXIT_CODES = {signal.SIGINT: int(ExitCode.INTERRUPTED), signal.SIGTERM: int(ExitCode.TERMINATED)}
 _NAMES = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
 
 

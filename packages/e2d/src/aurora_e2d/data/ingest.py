@@ -49,7 +49,8 @@ def load_lock(directory: Path) -> tuple[dict, str]:
         if not isinstance(lock.get("calendar", DEFAULT_CALENDAR), str):
             raise TypeError("calendar")
     except FileNotFoundError:
-        raise InputError(str(path), "missing") from None
+        paths.check_snapshot_dir(directory)  # names the directory: missing, or holding no snapshot
+        raise InputError(str(path), "missing") from None  # gone between the check and here
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(str(path), f"malformed lock ({type(exc).__name__}: {exc})") from None
     return lock, sha256_bytes(data)

@@ -21,8 +21,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aurora_e2d.core.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from aurora_safety import BreakerTripped
 
 __all__ = [
     "BREAKER_FIELDS",
@@ -104,19 +108,14 @@ def resume_commands(run_dir: Path, kill_active: bool, open_breakers: tuple[str, 
 def read_halt(run_dir: Path) -> Halt | None:
     """The run's halt from its journal, or None when it is not halted (or has no journal)."""
     from aurora_broker import JOURNAL_NAME, JournalReader
-    from aurora_safety import BreakerBoard, KillSwitch, TradingState
+    from aurora_safety import KillSwitch, Standing, TradingState
 
     if not (run_dir / JOURNAL_NAME).is_file():
         return None
     with JournalReader.open(run_dir) as reader:
         events = reader.state_events()
-        saved = reader.breaker_state()
-        board = BreakerBoard.from_dict(saved) if saved else None
-        open_breakers = (
-            ()
-            if board is None
-            else tuple(t.breaker for t in board.tripped() if t.action is TradingState.HALTED)
-        )
+        standing = Standing.from_saved(reader.breaker_state(), reader.trading_state())
+        open_breakers = standing.halting
         last = events[-1].event if events else None
         if (last is None or last.to_state is not TradingState.HALTED) and not open_breakers:
             return None
@@ -129,15 +128,14 @@ def read_halt(run_dir: Path) -> Halt | None:
         )
         halt = Halt(run_dir, cause, reason, open_breakers, kill.active, kill.trigger)
         if cause == "breaker_trip" or open_breakers:
-            halt = _explain_breaker(reader, halt, board)
+            halt = _explain_breaker(reader, halt, standing.open)
     return halt
 
 
-def _explain_breaker(reader: object, halt: Halt, board: object) -> Halt:
+def _explain_breaker(reader: object, halt: Halt, trips: tuple[BreakerTripped, ...]) -> Halt:
     """Count the rejections of the session that tripped the breaker(s); name what governs them."""
     from dataclasses import replace
 
-    trips = [] if board is None else list(board.tripped())  # type: ignore[attr-defined]
     names = tuple(t.breaker for t in trips) or halt.open_breakers
     fields = [BREAKER_FIELDS[n] for n in names if n in BREAKER_FIELDS]
     rejected = [
@@ -166,19 +164,6 @@ def _explain_breaker(reader: object, halt: Halt, board: object) -> Halt:
         trips_again=again,
         details=dict(by_reason),
     )
-
-
-def describe_kill(trigger: str) -> str:
-    """The trigger with the operator's ``--reason`` from the kill file when there is one."""
-    import json
-
-    if not trigger.startswith("file:"):
-        return trigger
-    try:
-        reason = json.loads(Path(trigger[len("file:") :]).read_text(encoding="utf-8")).get("reason")
-    except (OSError, ValueError, AttributeError):
-        return trigger  # unreadable (it still counts as a kill: fail closed) or a bare touch
-    return f"{trigger}, reason: {reason}" if isinstance(reason, str) and reason.strip() else trigger
 
 
 def halt_refusal(run_dir: Path, command: str) -> Refusal | None:

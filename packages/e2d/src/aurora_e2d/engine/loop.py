@@ -1,4 +1,4 @@
-"""Stage 8, the execution loop: decisions -> orders -> router -> paper broker, one
+"""Stage 8, the execution loop: decisions -> orders -> router -> broker, one
 journal transaction per session.
 
 For each session t (in order, after the last committed checkpoint):
@@ -9,6 +9,10 @@ For each session t (in order, after the last committed checkpoint):
   4. t's decisions are journaled and turned into orders through the router;
   5. breaker state and the checkpoint for t are written -- all of 2-5 in ONE
      transaction, so a crash leaves the journal at the end of t-1 or of t.
+
+The broker is reached only through the ``Broker`` interface (the session's
+market by ``process_session``, reconciliation by ``mass_status``), so any
+registered kind (``[broker] kind``) runs here.
 
 Event time drives everything that decides (the router's throttle and clocks
 run on the session close), so a replay is deterministic however fast the
@@ -28,13 +32,12 @@ from aurora_e2d.core.faults import fault_point
 from aurora_e2d.core.signals import StopSignals
 from aurora_e2d.core.trace import Trace
 from aurora_e2d.engine.alerts import AlertSink
-from aurora_e2d.engine.halts import describe_kill
 from aurora_e2d.engine.orderplan import plan_session
 from aurora_e2d.engine.reconcile import reconcile
 from aurora_e2d.engine.sessions import Session
 from aurora_e2d.engine.stack import TradingStack
 from aurora_e2d.research.decisions import STRATEGY
-from aurora_safety import BreakerBoard, TradingState, TransitionCause
+from aurora_safety import TradingState, TransitionCause, describe_trigger
 
 
 class LoopStatus(StrEnum):
@@ -100,15 +103,14 @@ class ExecutionLoop:
 
     # ------------------------------------------------------------------ helpers
     def _kill(self, trigger: str, ts_ns: int) -> tuple[LoopStatus, str]:
-        """The one kill procedure: alert at once, cancel what is open (cancels always pass), halt.
+        """Alert and trace the kill, then the router's one kill procedure (cancel what is open, halt).
 
         The caller holds the journal transaction it belongs to.
         """
-        described = describe_kill(trigger)  # with the operator's --reason
+        described = describe_trigger(trigger)  # with the operator's --reason
         self.alerts.alert("kill", f"kill switch active ({described})", trigger=trigger)
         self.trace.event("kill", trigger=trigger)
-        self.router.cancel_all()
-        self.governor.halt_for_kill(described, ts_ns)
+        self.router.enforce_kill(ts_ns)  # cancels and halts (a no-op if an order already met the kill)
         return LoopStatus.KILLED, f"kill switch active ({described})"
 
     def last_session(self) -> date | None:
@@ -179,9 +181,10 @@ class ExecutionLoop:
     def _resume_state(self, ts_ns: int) -> tuple[LoopStatus, str] | None:
         """Before trading again: a halt stays until an operator resumes (`aurora resume`), and a
         tripped HALTED breaker until it is also reset. Nothing else lowers the trading state."""
-        required = self.governor.board.state_required()
+        standing = self.governor.standing()
+        required = standing.required
         if required is TradingState.HALTED:
-            names = ", ".join(t.breaker for t in self.governor.board.tripped())
+            names = ", ".join(standing.open_names)
             return (
                 LoopStatus.HALTED,
                 f"circuit breaker open ({names}); reset with `aurora breaker reset NAME --reason TEXT`",
@@ -249,8 +252,11 @@ class ExecutionLoop:
                 halt = self._kill(str(kill.trigger), session.ts_ns)
             elif governor.effective_state() is TradingState.HALTED:
                 self.router.cancel_all()
-                halt = (LoopStatus.HALTED, f"circuit breaker open ({_trip_reason(governor.board)})")
-            self.journal.save_breaker_state(governor.board.to_dict())
+                halt = (
+                    LoopStatus.HALTED,
+                    f"circuit breaker open ({governor.standing().reason() or 'breaker'})",
+                )
+            governor.save_board(self.journal)
             checkpoint: dict[str, object] = {"equity_cents": report.account.equity_cents}
             digest = session.decisions_digest()
             if digest is not None:
@@ -259,11 +265,6 @@ class ExecutionLoop:
             fault_point("journal_commit", self.journal.path)
         fault_point("after_commit")
         return halt, (time.perf_counter() - started) * 1000.0
-
-
-def _trip_reason(board: BreakerBoard) -> str:
-    trips = board.tripped()
-    return "; ".join(f"{t.breaker}: {t.reason}" for t in trips) if trips else "breaker"
 
 
 def _decision_payload(row: Mapping) -> dict[str, object]:

@@ -5,9 +5,11 @@ a healthy run never sees rejected, so a rejection means something is wrong.
 Targets are fractions of equity, capped at `HEADROOM` of the position, gross
 and daily-notional limits (checked at reference prices, which move between
 plan and check). Each name gets at most ONE order per session: a trade beyond
-a per-order limit (`max_order_qty_shares`, `max_order_notional_usd`) is
-clipped to it, and orders beyond the session's order count or message burst
-are dropped; each such cut is a `Clip` the loop journals with the decision.
+a per-order limit is clipped to it, and orders beyond the session's order
+count or message burst are dropped; each such cut is a `Clip` the loop
+journals with the decision. How far each limit allows is asked of the
+checks themselves (`aurora_safety.order_cap`, `order_count_cap`), never
+restated here, so the planner cannot drift from the router.
 Slicing into child orders is what halted real books: $500k at $0.09 is 5.5 M
 shares, hundreds of children, a session-order limit and a rejection streak.
 Limit prices lie on the Rule 612 tick grid (`aurora_safety.ticks`).
@@ -25,7 +27,7 @@ from typing import Any
 
 from aurora_broker import Side, SubmitOrder
 from aurora_router import client_order_id
-from aurora_safety import Limits, round_to_tick
+from aurora_safety import Limits, order_cap, order_count_cap, round_to_tick
 
 __all__ = [
     "HEADROOM",
@@ -39,7 +41,6 @@ __all__ = [
 ]
 
 HEADROOM = 0.98  # plan to at most 98 % of a limit checked at reference prices (they move)
-_NOTIONAL_SLACK = 1.0 - 1e-12  # qty x price must stay <= the limit after float rounding
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,12 +170,8 @@ def plan_session(
         scale = budget / traded
         deltas = {s: int(math.copysign(math.floor(abs(d) * scale), d)) for s, d in deltas.items()}
 
-    # every session starts with a full token bucket: the replay clock moves a day between sessions
-    max_orders = limits.max_session_orders - session_orders_used
-    count_reason, count_limit = ClipReason.MAX_SESSION_ORDERS, float(limits.max_session_orders)
-    if limits.message_burst < max_orders:
-        max_orders, count_reason = limits.message_burst, ClipReason.MESSAGE_BURST
-        count_limit = float(limits.message_burst)
+    count = order_count_cap(limits, session_orders_used)
+    max_orders, count_reason, count_limit = count.allows, ClipReason(count.field), float(count.value)
     orders: list[SubmitOrder] = []
     for side in (Side.SELL, Side.BUY):
         for symbol, delta in sorted(deltas.items()):
@@ -206,20 +203,11 @@ def plan_session(
 def _clip_to_order_limits(
     symbol: str, side: Side, wanted: int, price: float, limits: Limits
 ) -> tuple[int, Clip | None]:
-    """The one order's quantity under the per-order share and notional limits, and its clip."""
-    by_notional = math.floor(limits.max_order_notional_usd / price * _NOTIONAL_SLACK)
-    while by_notional > 0 and by_notional * price > limits.max_order_notional_usd:
-        by_notional -= 1  # float residue: the router compares qty x price with the limit
-    quantity = min(wanted, limits.max_order_qty_shares, by_notional)
-    if quantity == wanted:
-        return quantity, None
-    if quantity == limits.max_order_qty_shares:
-        return quantity, Clip(
-            symbol, side, wanted, quantity, ClipReason.MAX_ORDER_QTY, limits.max_order_qty_shares
-        )
-    return quantity, Clip(
-        symbol, side, wanted, quantity, ClipReason.MAX_ORDER_NOTIONAL, limits.max_order_notional_usd
-    )
+    """The one order's quantity under the per-order checks (asked, not restated), and its clip."""
+    cap = order_cap(price, limits)
+    if wanted <= cap.allows:
+        return wanted, None
+    return cap.allows, Clip(symbol, side, wanted, cap.allows, ClipReason(cap.field), cap.value)
 
 
 def plan_orders(**kwargs: Any) -> list[SubmitOrder]:

@@ -1,7 +1,8 @@
 """The trading stack of one journal, assembled in one place.
 
-journal -> paper broker -> governor (trading state + breakers, restored from
-the journal) -> kill switch -> reference book -> router. `aurora run`,
+journal -> broker (``[broker] kind``, from aurora_broker's registry) ->
+governor (trading state + breakers, restored from the journal) -> kill
+switch -> reference book -> router. `aurora run`,
 `resume`, `advance`, `route` and the operator commands all build it here, so
 the wiring (which clock, which sink, what is restored) cannot drift between
 them. `aurora status` reads the same restored governor through
@@ -14,16 +15,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from aurora_broker import BrokerConfig, Journal, JournalReader, PaperBroker
+from aurora_broker import Broker, BrokerConfig, Journal, JournalReader, open_broker
 from aurora_e2d.rundir.config import RunConfig
 from aurora_router import JournalSink, ReferenceBook, ResultSink, Router
-from aurora_safety import BreakerBoard, Clock, KillSwitch, Limits, SystemClock, TradingGovernor
+from aurora_safety import Clock, KillSwitch, Limits, SystemClock, TradingGovernor
 
 __all__ = ["TradingStack", "broker_config", "open_stack", "restore_governor"]
 
 
 def broker_config(config: RunConfig) -> BrokerConfig:
-    """The paper broker's costs and starting cash, as the run's config says."""
+    """The broker's costs and starting cash, as the run's config says."""
     execution = config.execution
     return BrokerConfig(
         commission_per_share_usd=execution.commission_per_share_usd,
@@ -35,9 +36,7 @@ def broker_config(config: RunConfig) -> BrokerConfig:
 
 def restore_governor(reader: JournalReader, limits: Limits) -> TradingGovernor:
     """The governor as the journal left it: saved breaker board and last trading state."""
-    saved = reader.breaker_state()
-    board = BreakerBoard.from_dict(saved) if saved else BreakerBoard.from_limits(limits)
-    return TradingGovernor(board, reader.trading_state())
+    return TradingGovernor.restore(reader.breaker_state(), reader.trading_state(), limits)
 
 
 @dataclass
@@ -47,7 +46,7 @@ class TradingStack:
     config: RunConfig
     clock: Clock
     journal: Journal
-    broker: PaperBroker
+    broker: Broker
     governor: TradingGovernor
     kill_switch: KillSwitch
     book: ReferenceBook
@@ -87,11 +86,10 @@ def open_stack(
     # the broker and router decide on (a replay's session close, or the wall clock for `route`).
     journal = Journal.open(journal_dir, config.config_hash(), clock=SystemClock(), create=create)
     try:
-        broker = PaperBroker(journal, broker_config(config), config.limits, clock)
+        broker = open_broker(config.broker.kind, journal, broker_config(config), config.limits, clock)
         governor = restore_governor(journal.read, config.limits)
         journal_sink = JournalSink(journal)
         chosen: ResultSink = journal_sink if observe is None else observe(journal_sink)
-        governor.listen(chosen)
         kill_switch = KillSwitch(run_dir=kill_run_dir)
         book = ReferenceBook(symbols)
         router = Router(
@@ -101,7 +99,7 @@ def open_stack(
             governor,
             clock,
             book,
-            sink=chosen,
+            sink=chosen,  # the router subscribes it to the governor: one listener path
             watch_kill_files=watch_kill_files,
             allow_short=config.execution.allow_short,
         )

@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from aurora_broker import JOURNAL_NAME, JournalReader
-from aurora_safety import TransitionCause
+from aurora_safety import Standing, TransitionCause
 
 __all__ = ["Advance", "Banner", "TimelineEntry", "advances", "banner", "journal", "open_breakers", "timeline"]
 
-_HALT_ACTION = "HALTED"
 ADVANCE_EVENT = "advance"  # run_events kind written by `aurora advance`
 
 
@@ -84,16 +83,11 @@ def timeline(run_dir: Path) -> list[TimelineEntry]:
 
 
 def open_breakers(run_dir: Path) -> list[str]:
-    """Breakers whose last journaled event is a HALTED trip: they must be reset before resuming."""
-    last: dict[str, dict[str, Any]] = {}
+    """Breakers that require HALTED in the saved board: they must be reset before resuming."""
     with journal(run_dir) as reader:
-        for record in [] if reader is None else reader.breaker_events():
-            last[record.breaker] = record.data
-    return sorted(
-        name
-        for name, data in last.items()
-        if data.get("event") == "BreakerTripped" and data.get("action") == _HALT_ACTION
-    )
+        if reader is None:
+            return []
+        return sorted(Standing.from_saved(reader.breaker_state(), reader.trading_state()).halting)
 
 
 @dataclass(frozen=True, slots=True)

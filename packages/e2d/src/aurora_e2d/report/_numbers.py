@@ -17,14 +17,12 @@ import polars as pl
 from aurora_e2d.report import _data as data
 from aurora_e2d.report import benchmarks as bench
 from aurora_e2d.report import metrics, tearsheet
-from aurora_e2d.report._repo import read_json
 from aurora_e2d.report.exposure import Binding, binding_limits
 from aurora_e2d.report.portfolio import PositionCaps, simulate
 from aurora_e2d.report.trades import CostYear, Trade, costs_by_year, round_trips
-from aurora_e2d.rundir.config import RunConfig, validate_config
-from aurora_safety import AuroraError
+from aurora_e2d.rundir.config import RunConfig
 
-__all__ = ["Numbers", "numbers", "run_config"]
+__all__ = ["Numbers", "numbers"]
 
 STRATEGY = "strategy"
 # The frictionless reference (portfolio.py): another execution model, so not "before costs".
@@ -45,15 +43,6 @@ class Numbers:
     trades: list[Trade]
     costs: list[CostYear]
     binding: Binding | None  # None without a readable config or orders to plan
-
-
-def run_config(run_dir: Path) -> RunConfig | None:
-    """The run's frozen config, or None when it cannot be read (the report still renders)."""
-    path = run_dir / "config.json"
-    try:
-        return validate_config(read_json(path)["config"], str(path))
-    except (OSError, ValueError, KeyError, TypeError, AuroraError):
-        return None
 
 
 # The columns of bars and decisions the report uses (baselines, idealised book, costs, binding limits).

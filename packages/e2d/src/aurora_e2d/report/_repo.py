@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aurora_e2d.report.golden import Direction, worse_beyond_tolerance
+
 __all__ = ["GoldenMetric", "Goldens", "gate_reports", "golden_snapshot", "load_goldens", "read_json"]
 
 
@@ -18,18 +20,18 @@ def read_json(path: Path) -> Any:
 @dataclass(frozen=True, slots=True)
 class GoldenMetric:
     value: float | None
-    direction: str
+    direction: Direction | None  # None: the goldens name no known direction (never guessed)
     tolerance: float
 
     def verdict(self, value: float | None) -> str:
-        """``pass`` / ``FAIL`` like the ratchet (absolute tolerance); ``no golden`` when unset."""
+        """``pass`` / ``FAIL`` exactly as the ratchet judges; ``no golden`` when unset."""
         if self.value is None:
             return "no golden"
+        if self.direction is None:
+            return "bad golden"
         if value is None or not math.isfinite(value):
             return "FAIL"
-        slack = self.tolerance + 1e-12 * max(1.0, abs(self.value))
-        worse = self.value - value if self.direction == "higher" else value - self.value
-        return "pass" if worse <= slack else "FAIL"
+        return "FAIL" if worse_beyond_tolerance(self.value, value, self.direction, self.tolerance) else "pass"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +87,19 @@ def load_goldens(repo: Path | None, run_snapshot: str | None) -> Goldens:
     raw = data.get("metrics", {})
     metrics = {
         name: GoldenMetric(
-            spec.get("value"), str(spec.get("direction", "higher")), float(spec.get("tolerance", 0.0))
+            spec.get("value"), _direction(spec.get("direction")), float(spec.get("tolerance", 0.0))
         )
         for name, spec in sorted(raw.items())
         if isinstance(spec, dict)
     }
     return Goldens(metrics, f"{path.parent.name}/metrics.json (snapshot {run_snapshot[:12]}, this run's)")
+
+
+def _direction(raw: object) -> Direction | None:
+    try:
+        return Direction(raw)
+    except ValueError:
+        return None
 
 
 def gate_reports(repo: Path | None, revision: str | None) -> tuple[list[dict[str, Any]], list[str]]:

@@ -21,16 +21,13 @@ import polars as pl
 
 from aurora_e2d.engine.orderplan import Target, plan_orders
 from aurora_e2d.research.decisions import STRATEGY
-from aurora_safety import Limits
+from aurora_safety import BOOK_LIMITS, Limits, limit_label
 
 __all__ = ["LIMITS", "Binding", "binding_limits"]
 
-# The limits that size a position (per-order limits only cut orders into legs), in the planner's order.
-LIMITS = (
-    ("position notional", "max_position_notional_usd"),
-    ("gross exposure", "max_gross_exposure_usd"),
-    ("daily notional", "max_daily_notional_usd"),
-)
+# The limits that size the book (per-order limits only clip one order), in the planner's order:
+# declared once, in aurora_safety, with the names people read.
+LIMITS = tuple((limit_label(field), field) for field in BOOK_LIMITS)
 _RELAXED_USD = 1e15  # "no limit" for the what-if plan only; a run's limits are always finite
 
 

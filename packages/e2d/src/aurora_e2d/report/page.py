@@ -25,11 +25,14 @@ from aurora_e2d.report import sizing
 from aurora_e2d.report.tearsheet import ROLLING_SESSIONS
 from aurora_e2d.report.trades import trade_stats
 from aurora_e2d.rundir.artifacts import atomic_write_bytes
+from aurora_e2d.rundir.config import RunConfig
+from aurora_e2d.rundir.layout import BLESSING_FILE, MANIFEST_FILE, REPORT_FILE, SUMMARY_FILE
+from aurora_e2d.rundir.readers import load_run_config
 
 __all__ = ["REPORT", "format_metric", "render_report", "write_report"]
 
-REPORT = "report.html"
-BLESSING = "blessing.json"  # written by `aurora bless` into the candidate's run directory
+REPORT = REPORT_FILE
+BLESSING = BLESSING_FILE
 _PERCENT = {"annual_return", "annual_volatility", "max_drawdown", "turnover", "hit_rate", "fill_rate"}
 _FOUR_DECIMALS = {"ic"}
 # name -> what it means, in one line for a reader who has not read the code (empyrical definitions).
@@ -303,14 +306,15 @@ def _advances(run_dir: Path) -> list[str]:
     return ["<h2 id='advances'>Daily operation: advances</h2>", sections.advances(entries)]
 
 
-def render_report(run_dir: Path, repo_root: Path | None = None) -> str:
+def render_report(run_dir: Path, repo_root: Path | None = None, *, config: RunConfig | None = None) -> str:
     """The report's HTML text for ``run_dir`` (see ``write_report``)."""
     run_dir = Path(run_dir)
+    config = load_run_config(run_dir) if config is None else config
     repo = _repo(repo_root)
-    manifest = repo_files.read_json(run_dir / "manifest.json")
-    summary = repo_files.read_json(run_dir / "summary.json")
+    manifest = repo_files.read_json(run_dir / MANIFEST_FILE)
+    summary = repo_files.read_json(run_dir / SUMMARY_FILE)
     s = data.series(run_dir)
-    n = None if s is None else nums.numbers(run_dir, s, nums.run_config(run_dir))
+    n = None if s is None else nums.numbers(run_dir, s, config)
     events = events_.timeline(run_dir)
     halt = events_.banner(run_dir, summary, events)
     current, stale = repo_files.gate_reports(repo, manifest.get("git_revision"))
@@ -371,12 +375,15 @@ def render_report(run_dir: Path, repo_root: Path | None = None) -> str:
     )
 
 
-def write_report(run_dir: Path, repo_root: Path | None = None) -> Path:
+def write_report(run_dir: Path, repo_root: Path | None = None, *, config: RunConfig | None = None) -> Path:
     """Write ``<run_dir>/report.html`` atomically and return its path.
 
     ``repo_root`` locates ``goldens/metrics.json`` and ``reports/gate-*.json``;
     by default the repository this package runs from (none outside it).
+    ``config`` is the run's validated config when the caller holds it (the
+    job does); otherwise it is read from the run directory, and an unreadable
+    one is an ``InputError``, never silently skipped.
     """
     path = Path(run_dir) / REPORT
-    atomic_write_bytes(path, render_report(Path(run_dir), repo_root).encode("utf-8"))
+    atomic_write_bytes(path, render_report(Path(run_dir), repo_root, config=config).encode("utf-8"))
     return path

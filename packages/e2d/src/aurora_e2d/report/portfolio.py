@@ -22,12 +22,13 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from aurora_broker import BrokerConfig
 from aurora_safety import Limits
 
-__all__ = ["EQUITY_SCHEMA", "STARTING_EQUITY_USD", "PositionCaps", "simulate"]
+__all__ = ["SIMULATED_EQUITY_SCHEMA", "STARTING_EQUITY_USD", "PositionCaps", "simulate"]
 
-STARTING_EQUITY_USD = 1_000_000.0
-EQUITY_SCHEMA = pa.schema(
+STARTING_EQUITY_USD = BrokerConfig().starting_cash_usd  # the paper account the engine trades
+SIMULATED_EQUITY_SCHEMA = pa.schema(
     [
         pa.field("date", pa.date32(), nullable=False),
         pa.field("ts", pa.timestamp("us", tz="UTC"), nullable=False),
@@ -88,7 +89,7 @@ def simulate(
     sessions: Sequence[date] | None = None,
     caps: PositionCaps | None = None,
 ) -> pl.DataFrame:
-    """One ``EQUITY_SCHEMA`` row per decision session (only those in ``sessions`` if given), in date order.
+    """One ``SIMULATED_EQUITY_SCHEMA`` row per decision session (only those in ``sessions`` if given), in date order.
 
     A held symbol (weight != 0) must have a bar at both ends of the interval;
     otherwise its return is unknown and this raises ``ValueError``.
@@ -98,7 +99,7 @@ def simulate(
     if sessions is not None:
         decisions = decisions.filter(pl.col("date").is_in(list(sessions)))
     if decisions.height == 0:
-        empty = pl.from_arrow(EQUITY_SCHEMA.empty_table())
+        empty = pl.from_arrow(SIMULATED_EQUITY_SCHEMA.empty_table())
         assert isinstance(empty, pl.DataFrame)
         return empty
     per_date = decisions.group_by("date").agg(pl.col("ts").first()).sort("date")

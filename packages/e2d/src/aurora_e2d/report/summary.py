@@ -18,9 +18,10 @@ import polars as pl
 from aurora_e2d.report import metrics
 from aurora_e2d.report.portfolio import STARTING_EQUITY_USD, PositionCaps, simulate
 from aurora_e2d.rundir.artifacts import atomic_write_bytes
+from aurora_e2d.rundir.layout import SUMMARY_FILE
 from aurora_safety import Limits
 
-SUMMARY = "summary.json"
+SUMMARY = SUMMARY_FILE
 
 
 def fill_rate(orders: pl.DataFrame) -> float | None:

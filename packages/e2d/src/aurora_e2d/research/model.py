@@ -164,8 +164,13 @@ def fit_walk_forward(
     label_horizon: int,
     min_train_years: int = MIN_TRAIN_YEARS,
     ridge_alpha: float = RIDGE_ALPHA,
+    years: frozenset[int] | None = None,
 ) -> WalkForwardResult:
-    """Fit one model per test year on the purged past; deterministic for the same frame."""
+    """Fit one model per test year on the purged past; deterministic for the same frame.
+
+    ``years`` fits only those test years (an evening crossing a fold boundary
+    refits one fold, not all): each fold is the same either way.
+    """
     kind = ModelKind.parse(model_kind)
     if label_horizon < 1 or min_train_years < 1:
         raise ValueError(
@@ -182,6 +187,8 @@ def fit_walk_forward(
     first_year = first_test_year(sessions[0], min_train_years)
     folds = []
     for year in sorted({y for y in sessions.dt.year().to_list() if y >= first_year}):
+        if years is not None and year not in years:
+            continue
         test_mask = (dates.dt.year() == year).to_numpy()
         test_start = sessions.filter(sessions.dt.year() == year)[0]
         start_index = int(sessions.search_sorted(test_start))

@@ -31,26 +31,22 @@ import pyarrow.compute as pc
 from aurora_e2d import __version__
 from aurora_e2d.core.errors import InputError
 from aurora_e2d.core.trace import Trace
-from aurora_e2d.data.corpactions import BARS_ARTIFACT
 from aurora_e2d.data.ingest import Snapshot
 from aurora_e2d.data.sessions import session_closes
-from aurora_e2d.research.decisions import DECISIONS_ARTIFACT, PREDICTIONS_ARTIFACT, decide
+from aurora_e2d.research.decisions import decide
 from aurora_e2d.research.executors import Executor, ExecutorSpec, executor_session
-from aurora_e2d.research.features import FEATURE_COLUMNS, FEATURES_ARTIFACT, LABEL_HORIZON
+from aurora_e2d.research.features import FEATURE_COLUMNS, LABEL_HORIZON
+from aurora_e2d.research.incremental import Base, exclusions_after
 from aurora_e2d.research.model import ModelKind, fit_walk_forward, predict_walk_forward
 from aurora_e2d.research.partitions import CORPORATE_ACTION_MODE, PartitionedStages
-from aurora_e2d.research.stagecache import StageCache, input_hash
+from aurora_e2d.research.stagecache import STAGE_ARTIFACTS, StageCache, input_hash
 from aurora_e2d.research.universe import universe_exclusions
 from aurora_e2d.rundir.artifacts import atomic_write_bytes, read_parquet, write_parquet
 from aurora_e2d.rundir.config import RunConfig
+from aurora_e2d.rundir.layout import MODELS_DIR as MODELS_DIR  # re-exported: research names where exports go
 
 if TYPE_CHECKING:
     from aurora_e2d.core.signals import StopSignals
-
-
-STAGE_ARTIFACTS = {
-    spec.name: spec for spec in (BARS_ARTIFACT, FEATURES_ARTIFACT, PREDICTIONS_ARTIFACT, DECISIONS_ARTIFACT)
-}
 
 
 @dataclass
@@ -158,13 +154,20 @@ def run_data_stages(
     return start, end
 
 
-MODELS_DIR = "models"
-
-
 def run_model_stages(
-    runner: StageRunner, config: RunConfig, model_kind: ModelKind, start: date, end: date
+    runner: StageRunner,
+    config: RunConfig,
+    model_kind: ModelKind,
+    start: date,
+    end: date,
+    base: Base | None = None,
 ) -> None:
-    """Stages 6-7: walk-forward ONNX predictions, then decisions inside the trading window."""
+    """Stages 6-7: walk-forward ONNX predictions, then decisions inside the trading window.
+
+    With ``base`` (an evening, `aurora advance`), each stage first tries its
+    incremental path (research/incremental.py): the same bytes, or a traced
+    fall-back to the full recompute.
+    """
     features = runner.outputs.frames["features"]
     model_params = {
         "kind": model_kind.value,
@@ -175,6 +178,19 @@ def run_model_stages(
     }
 
     def predictions() -> pl.DataFrame:
+        if base is not None:
+            evening = base.predictions(
+                runner.trace,
+                model_params,
+                features,
+                model_kind=model_kind,
+                label_horizon=LABEL_HORIZON,
+                min_train_years=config.model.min_train_years,
+                ridge_alpha=config.model.ridge_alpha,
+            )
+            if evening is not None:
+                _write_model_exports(runner.run_dir, evening.exports, evening.folds, evening.parity)
+                return evening.predictions
         fitted = fit_walk_forward(
             features,
             FEATURE_COLUMNS,
@@ -205,24 +221,43 @@ def run_model_stages(
             "symbol", "date", "close", "volume"
         )  # what the filter reads
         bars = bars.filter(pl.col("date") <= end)
-        return decide(
+        previous = None if base is None else base.decisions(runner.trace, decision_params, bars)
+        universe = config.universe.model_dump()
+        if previous is not None:  # the previous decisions stand; decide the new (and moved) sessions alone
+            old, last, again = previous
+            window = window.filter((pl.col("date") > last) | pl.col("date").is_in(again))
+            excluded = (
+                universe_exclusions(bars, **universe) if again else exclusions_after(bars, last, universe)
+            )
+        else:
+            excluded = universe_exclusions(bars, **universe)
+        made = decide(
             window,
             top_k=config.decisions.top_k,
             max_weight=config.decisions.max_weight,
             max_gross=config.decisions.max_gross,
-            exclusions=universe_exclusions(bars, **config.universe.model_dump()),
+            exclusions=excluded,
         )
+        if previous is None:
+            return made
+        return pl.concat([old, made.select(old.columns).cast(old.schema)])
 
     runner.run("decisions", decision_params, ("predictions", "bars"), decisions)
 
 
-def _write_model_exports(run_dir: Path, exports: tuple, folds: list[dict[str, Any]]) -> None:
-    """Each fold's ONNX and skops bytes, plus fold metadata and export parity per fold."""
+def _write_model_exports(
+    run_dir: Path,
+    exports: tuple,
+    folds: list[dict[str, Any]],
+    parity: list[dict[str, Any]] | None = None,
+) -> None:
+    """Each fold's ONNX and skops bytes, plus fold metadata and export parity per fold
+    (``parity`` given: an evening writes only its new folds' files, and every fold's parity)."""
     target = run_dir / MODELS_DIR
     target.mkdir(exist_ok=True)
     for export in exports:
         atomic_write_bytes(target / f"fold-{export.year}.onnx", export.onnx)
         atomic_write_bytes(target / f"fold-{export.year}.skops", export.skops)
-    summary = {"folds": folds, "parity": [export.parity for export in exports]}
+    summary = {"folds": folds, "parity": [export.parity for export in exports] if parity is None else parity}
     text = json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n"
     atomic_write_bytes(target / "folds.json", text.encode())

@@ -14,9 +14,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from aurora_e2d.data.corpactions import BARS_ARTIFACT
+from aurora_e2d.research.decisions import DECISIONS_ARTIFACT, PREDICTIONS_ARTIFACT
+from aurora_e2d.research.features import FEATURES_ARTIFACT
 from aurora_e2d.rundir.artifacts import atomic_write_bytes, sha256_file
+from aurora_e2d.rundir.layout import STAGES_FILE
 
-STAGES_FILE = "stages.json"
+# The stages recorded here, by name, with the artifact each writes.
+STAGE_ARTIFACTS = {
+    spec.name: spec for spec in (BARS_ARTIFACT, FEATURES_ARTIFACT, PREDICTIONS_ARTIFACT, DECISIONS_ARTIFACT)
+}
 
 
 def input_hash(stage: str, code_version: str, params: Mapping[str, Any], upstream: Mapping[str, str]) -> str:
@@ -47,6 +54,11 @@ class StageCache:
             return None
         sha = sha256_file(path)
         return sha if sha == record.get("sha256") else None
+
+    def recorded(self, stage: str) -> dict[str, str] | None:
+        """The stage's last record (inputs hash and output sha256), as read or written."""
+        record = self._records.get(stage)
+        return None if record is None else dict(record)
 
     def record(self, stage: str, inputs: str, sha256: str) -> None:
         self._records[stage] = {"inputs": inputs, "sha256": sha256}

@@ -1,8 +1,10 @@
 """`aurora advance --run-dir D --snapshot NEW`: daily operation, one evening's data at a time.
 
-Only sessions after the last committed one are traded; the stages are
-recomputed over the whole newer snapshot (features, folds, predictions and
-decisions of a session never depend on how the data arrived), and every
+Only sessions after the last committed one are traded; the data stages are
+recomputed over the whole newer snapshot, predictions and decisions only for
+the new sessions when the previous ones provably stand (research/incremental.py,
+ADR 0014; else in full: features, folds, predictions and decisions of a
+session never depend on how the data arrived), and every
 session places its orders, so a run advanced day by day ends with the same
 content artifacts, byte for byte, as one run over the final data.
 
@@ -120,7 +122,7 @@ def advance_job(
                     newest=sessions[-1].isoformat(),
                     sessions_behind=stale,
                 )
-            result = execute_run(moved, flags, new, run_dir, run_id, progress, stop)
+            result = execute_run(moved, flags, new, run_dir, run_id, progress, stop, incremental=True)
     except Interrupted as signal_:
         return RunResult(
             run_dir,

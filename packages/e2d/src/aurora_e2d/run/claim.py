@@ -20,7 +20,9 @@ from pathlib import Path
 
 from aurora_e2d.core.errors import InputError
 from aurora_e2d.run.lock import RunDirBusyError, RunLock
-from aurora_e2d.rundir.config import RunConfig, validate_config
+from aurora_e2d.rundir.config import RunConfig
+from aurora_e2d.rundir.layout import CONFIG_FILE
+from aurora_e2d.rundir.readers import load_run_config, read_frozen
 from aurora_safety import StorageError
 
 __all__ = [
@@ -34,8 +36,6 @@ __all__ = [
     "new_run_id",
     "prepare_run_dir",
 ]
-
-CONFIG_FILE = "config.json"
 
 
 # The lock `aurora run --run-dir D` takes in its first instant (launch.py), adopted by claim_run_dir.
@@ -132,27 +132,6 @@ def prepare_run_dir(config: RunConfig, run_dir: Path, *, move_snapshot: bool = F
     }
     atomic_write_bytes(frozen, (json.dumps(payload, indent=2, sort_keys=True) + "\n").encode())
     return run_dir, run_id
-
-
-def read_frozen(path: Path) -> dict:
-    try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
-        saved["run_id"], saved["config"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise InputError(str(path), f"unreadable run config ({type(error).__name__})") from None
-    return saved
-
-
-def load_run_config(run_dir: Path) -> RunConfig:
-    """The config a run directory was created with (for resume and status)."""
-    frozen = run_dir / CONFIG_FILE
-    if not frozen.is_file():
-        raise InputError(str(run_dir), "not an Aurora run directory (no config.json)")
-    from aurora_e2d.rundir.runformat import check_run_format
-
-    saved = read_frozen(frozen)
-    check_run_format(run_dir, saved)  # a directory of a newer Aurora is refused, not misread
-    return validate_config(saved["config"], str(frozen))
 
 
 @contextmanager

@@ -1,7 +1,9 @@
 """The operator's daily view of a run: the next session due, the model's age, stale data.
 
 All of it is read from the run directory (manifest, models/folds.json) and
-the run's exchange calendar; nothing is written. "Stale" compares the last
+the run's exchange calendar; nothing in the run is written. The calendar's
+sessions are remembered per user (run/memo.py): building one loads
+pandas, which alone took longer than a status may. "Stale" compares the last
 session processed with today's date on the calendar: a paper-trading run
 that has not advanced for more than ``STALE_AFTER_SESSIONS`` sessions means
 the evening job or its data feed stopped.
@@ -10,12 +12,14 @@ the evening job or its data feed stopped.
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aurora_e2d.data.sessions import DEFAULT_CALENDAR, session_closes
-from aurora_e2d.rundir.manifest import MANIFEST
+from aurora_e2d.run.memo import remembered
+from aurora_e2d.rundir.layout import MANIFEST_FILE as MANIFEST  # light; rundir.manifest loads pyarrow
+
+DEFAULT_CALENDAR = "XNYS"  # data.sessions.DEFAULT_CALENDAR; not imported: that loads numpy and pyarrow
 
 __all__ = ["STALE_AFTER_SESSIONS", "daily_view", "sessions_between"]
 
@@ -36,6 +40,37 @@ def sessions_between(after: date, before: date, calendar: str) -> list[date]:
     start, end = after + timedelta(days=1), before - timedelta(days=1)
     if start > end:
         return []
+    return calendar_sessions(start, end, calendar)
+
+
+SPAN_START = date(1990, 1, 1)  # the remembered span: 1990 to the end of next year covers any run
+
+
+def calendar_sessions(start: date, end: date, calendar: str) -> list[date]:
+    """Sessions of ``calendar`` from ``start`` to ``end`` inclusive, remembered per calendar version."""
+    from importlib.metadata import version
+
+    span_end = date(datetime.now(UTC).year + 1, 12, 31)
+    if not SPAN_START <= start <= end <= span_end:
+        return _derive(start, end, calendar)
+    key = {
+        "calendar": calendar,
+        "exchange_calendars": version("exchange-calendars"),
+        "span": [SPAN_START.isoformat(), span_end.isoformat()],
+    }
+    try:
+        span = remembered(
+            "sessions", key, lambda: [d.isoformat() for d in _derive(SPAN_START, span_end, calendar)]
+        )
+    except ValueError:  # a calendar that does not reach back to 1990: derive the range asked for
+        return _derive(start, end, calendar)
+    low, high = start.isoformat(), end.isoformat()
+    return [date.fromisoformat(d) for d in span if low <= d <= high]
+
+
+def _derive(start: date, end: date, calendar: str) -> list[date]:
+    from aurora_e2d.data.sessions import session_closes  # numpy, pyarrow, exchange-calendars (pandas)
+
     return [d.astype("datetime64[D]").astype(date) for d in session_closes(start, end, calendar).dates]
 
 
@@ -60,7 +95,7 @@ def daily_view(run_dir: Path, last: date | None, today: date) -> dict[str, Any]:
     trained = None if fold is None else date.fromisoformat(fold["train_end"])
     low = min(last, trained or last) + timedelta(days=1)
     high = max(today - timedelta(days=1), last + timedelta(days=14))
-    days = [d.astype("datetime64[D]").astype(date) for d in session_closes(low, high, calendar).dates]
+    days = calendar_sessions(low, high, calendar)
     model = None
     if fold is not None and trained is not None:
         age = sum(1 for d in days if trained < d <= last)

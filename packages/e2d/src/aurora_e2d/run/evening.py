@@ -21,10 +21,12 @@ from datetime import date
 from pathlib import Path
 
 from aurora_e2d.core.errors import InputError
-from aurora_e2d.core.paths import LOCK_NAME
+from aurora_e2d.core.paths import LOCK_NAME, check_snapshot_dir
 from aurora_e2d.engine.halts import halt_refusal
 from aurora_e2d.run.claim import CONFIG_FILE, last_committed, load_run_config
 from aurora_e2d.run.lock import holder
+from aurora_e2d.run.memo import remembered
+from aurora_e2d.rundir.layout import MANIFEST_FILE
 
 __all__ = ["Answer", "quick_advance"]
 
@@ -47,16 +49,7 @@ def quick_advance(run_dir: Path, snapshot_dir: Path) -> Answer | None:
             str(run_dir),
             f"was started with --end {config.end}; daily operation needs an open-ended run (start one without --end)",
         )
-    if not snapshot_dir.is_dir():
-        raise InputError(
-            str(snapshot_dir),
-            "snapshot directory is missing (no such directory); make one with `aurora data import`",
-        )
-    if not (snapshot_dir / LOCK_NAME).is_file():
-        raise InputError(
-            str(snapshot_dir),
-            f"holds no snapshot ({LOCK_NAME} is missing); make one with `aurora data import`",
-        )
+    check_snapshot_dir(snapshot_dir)
     if holder(run_dir) is not None:
         return None  # a live writer: the full path names it (one writer per run directory)
     refused = halt_refusal(run_dir, "aurora advance")
@@ -75,7 +68,7 @@ def _nothing_new_after(run_dir: Path, snapshot_dir: Path) -> date | None:
     """The last committed session when ``snapshot_dir`` is the snapshot the run last traded and holds
     no later session; None when that cannot be told cheaply (the full path decides then)."""
     try:
-        manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((run_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
         recorded = manifest["snapshot_identity"]["lock_sha256"]
         lock_bytes = (snapshot_dir / LOCK_NAME).read_bytes()
         lock = json.loads(lock_bytes)
@@ -88,7 +81,9 @@ def _nothing_new_after(run_dir: Path, snapshot_dir: Path) -> date | None:
     try:
         if _file_sha256(prices) != prices_sha:
             return None  # damaged: the full path names it
-        newest = _newest_date(prices)
+        # Remembered by the verified content hash: pyarrow alone costs most of a no-op's budget.
+        found = remembered("newest-date", {"sha256": prices_sha}, lambda: _newest_iso(prices))
+        newest = None if found is None else date.fromisoformat(found)
     except OSError:
         return None
     last = last_committed(run_dir)
@@ -101,6 +96,11 @@ def _file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _newest_iso(prices: Path) -> str | None:
+    newest = _newest_date(prices)
+    return None if newest is None else newest.isoformat()
 
 
 def _newest_date(prices: Path) -> date | None:

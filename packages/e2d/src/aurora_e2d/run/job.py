@@ -36,6 +36,7 @@ from aurora_e2d.engine.stack import open_stack
 from aurora_e2d.report.page import BLESSING, REPORT, write_report
 from aurora_e2d.report.summary import frictionless_metrics, performance, run_metrics, write_summary
 from aurora_e2d.research.executors import ExecutorSpec
+from aurora_e2d.research.incremental import Base, discard_base
 from aurora_e2d.research.model import ModelKind
 from aurora_e2d.research.pipeline import (
     MODELS_DIR,
@@ -56,7 +57,8 @@ from aurora_e2d.run.lock import RunDirBusyError, holder
 from aurora_e2d.run.phase import RunPhase, read_phase
 from aurora_e2d.rundir.artifacts import write_parquet
 from aurora_e2d.rundir.config import RunConfig, load_config
-from aurora_e2d.rundir.manifest import REPORT_ENTRY, Manifest, git_revision
+from aurora_e2d.rundir.layout import REPORT_ENTRY, SUMMARY_FILE, TRACE_FILE
+from aurora_e2d.rundir.manifest import Manifest, git_revision
 from aurora_e2d.rundir.runformat import (
     BACKUP_GLOB,
 )
@@ -147,15 +149,24 @@ def execute_run(
     stop: StopSignals | None,
     executor: ExecutorSpec | None = None,
     operator_resume: bool = False,
+    incremental: bool = False,
 ) -> RunResult:
+    """``incremental`` (an evening, `aurora advance`): stages 6-7 reuse what provably stands."""
     _remove_stale_temp_files(run_dir)
+    discard_base(run_dir)  # left by a killed evening
     # A blessing judged the run as it was; a run that continues must be blessed again.
     (run_dir / BLESSING).unlink(missing_ok=True)
-    trace = Trace(run_dir / "trace.jsonl", run_id)
+    trace = Trace(run_dir / TRACE_FILE, run_id)
     alerts = AlertSink(run_dir, run_id)
     runner = StageRunner(run_dir, trace, stop)
-    start, end = run_data_stages(runner, config, snapshot, executor)
-    run_model_stages(runner, config, ModelKind.from_flag(flags.get("hgb_model", False)), start, end)
+    base = Base.capture(run_dir) if incremental else None
+    try:
+        start, end = run_data_stages(runner, config, snapshot, executor)
+        kind = ModelKind.from_flag(flags.get("hgb_model", False))
+        run_model_stages(runner, config, kind, start, end, base)
+    finally:
+        if base is not None:
+            base.release()
 
     frames = runner.outputs.frames
     # Past the model, features serve only the summary's IC (their labels): hold that, not 10 columns.
@@ -200,7 +211,7 @@ def execute_run(
     manifest = _write_manifest(runner, run_id, config, flags)
     runner.outputs.frames.clear()  # the report reads the artifacts it needs; the run's frames go first
     with trace.span("stage:report", stage="report"):
-        write_report(run_dir)  # reads the manifest, so it comes after it ...
+        write_report(run_dir, config=config)  # reads the manifest, so it comes after it ...
     manifest.record(run_dir, REPORT_ENTRY, REPORT, None, None)  # ... and is then listed in it
     manifest.write(run_dir)
     if outcome.status is LoopStatus.INTERRUPTED:
@@ -299,7 +310,7 @@ def _write_manifest(runner: StageRunner, run_id: str, config: RunConfig, flags: 
         spec = ARTIFACTS[name]
         manifest.record(run_dir, name, spec.file, rows, spec.schema_strings())
     backups = sorted(p.name for p in run_dir.glob(BACKUP_GLOB))  # left by a format upgrade
-    for extra in (CONFIG_FILE, "summary.json", JOURNAL_NAME, *backups):
+    for extra in (CONFIG_FILE, SUMMARY_FILE, JOURNAL_NAME, *backups):
         manifest.record(run_dir, extra, extra, None, None)
     for path in sorted((run_dir / MODELS_DIR).iterdir()):
         rel = f"{MODELS_DIR}/{path.name}"

@@ -19,6 +19,7 @@ from aurora_e2d.core.errors import InputError
 from aurora_e2d.run.lock import RunLock, holder
 from aurora_e2d.run.phase import RunPhase, is_run_dir, read_phase
 from aurora_safety import (
+    KILL_FILE_NAME,
     BreakerReset,
     ConfigError,
     KillSwitch,
@@ -73,13 +74,13 @@ def disarm_kill(run_dir: Path | None) -> tuple[list[Path], str | None]:
     if (
         run_dir is not None
         and not is_run_dir(run_dir)
-        and not (run_dir / "kill.flag").exists()
+        and not (run_dir / KILL_FILE_NAME).exists()
         and holder(run_dir) is None
     ):
         raise _no_run(run_dir)
-    candidates = [kill_file_path(run_dir=run_dir), Path.cwd() / "kill.flag"]
+    candidates = [kill_file_path(run_dir=run_dir), Path.cwd() / KILL_FILE_NAME]
     if run_dir is not None:
-        candidates.append(run_dir / "kill.flag")
+        candidates.append(run_dir / KILL_FILE_NAME)
     removed = disengage(dict.fromkeys(candidates))
     status = KillSwitch(run_dir=run_dir).check()
     return removed, status.trigger if status.active else None
@@ -105,17 +106,15 @@ def reset_breaker(run_dir: Path, name: str, reason: str) -> BreakerReset:
             raise InputError(str(run_dir), "has no journal yet; nothing has tripped")
         with open_stack(run_dir, config, SystemClock(), create=False, watch_kill_files=False) as stack:
             try:
-                event = stack.governor.reset_breaker(name, reason, time.time_ns())
+                with stack.journal.session_transaction():  # the reset and the saved board, or neither
+                    event = stack.governor.reset_breaker(name, reason, time.time_ns(), stack.journal)
             except UnknownBreakerError as error:
                 raise ConfigError(
                     "NAME",
-                    "must be one of drawdown, daily_loss, consecutive_rejects, order_rate",
+                    "must be one of " + ", ".join(stack.governor.board.names),
                     name,
                     "command line",
                 ) from error
             except NotTrippedError as error:
                 raise InputError(str(run_dir), str(error)) from None
-            with stack.journal.session_transaction():
-                stack.journal.record_breaker_event(event)
-                stack.journal.save_breaker_state(stack.governor.board.to_dict())
     return event

@@ -21,7 +21,8 @@ from aurora_e2d.engine.halts import resume_commands
 from aurora_e2d.run.claim import CONFIG_FILE
 from aurora_e2d.run.lock import Holder, holder
 from aurora_e2d.rundir.config import RunConfig
-from aurora_safety import BreakerBoard, KillStatus, KillSwitch, TradingState, TransitionCause
+from aurora_e2d.rundir.layout import SUMMARY_FILE
+from aurora_safety import KillStatus, KillSwitch, Standing, TradingState, TransitionCause
 
 __all__ = ["CONFIG_FILE", "PhaseInfo", "RunPhase", "is_run_dir", "read_phase", "trading_days"]
 
@@ -76,21 +77,37 @@ def is_run_dir(path: Path) -> bool:
 def trading_days(run_dir: Path) -> list[date]:
     """The run's trading sessions (one per decision date); empty before stage 7 wrote them."""
     path = run_dir / "decisions.parquet"
-    if not path.is_file():
+    try:
+        stat = path.stat()
+    except OSError:
         return []
-    import pyarrow.compute as pc  # only when there is something to read
+    from aurora_e2d.run.memo import remembered
+
+    # Remembered per file identity: pyarrow alone costs more than `aurora status` may take.
+    key = {
+        "path": str(path.resolve()),
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "ctime_ns": stat.st_ctime_ns,
+        "ino": stat.st_ino,
+    }
+    return [date.fromisoformat(d) for d in remembered("decision-dates", key, lambda: _decision_dates(path))]
+
+
+def _decision_dates(path: Path) -> list[str]:
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     # ParquetFile, not read_table: that one loads pyarrow.dataset (and pandas) for a status.
     # Unique in Arrow before Python: 2,000 symbols x 10 years is 5 M rows but 2,516 dates
     # (to_pylist of every row took 4.6 s of a 6 s `aurora status`).
     dates = pq.ParquetFile(path).read(columns=["date"]).column("date")
-    return sorted(pc.unique(dates).to_pylist())
+    return [d.isoformat() for d in sorted(pc.unique(dates).to_pylist())]
 
 
 def _summary(run_dir: Path) -> dict[str, Any] | None:
     try:
-        loaded = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+        loaded = json.loads((run_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return loaded if isinstance(loaded, dict) else None
@@ -99,7 +116,8 @@ def _summary(run_dir: Path) -> dict[str, Any] | None:
 def _final_manifest_written(run_dir: Path) -> bool:
     """A run's last write is the manifest that lists its report: a run killed after its summary
     but before that write is not finished (resume writes the rest; nothing else changes)."""
-    from aurora_e2d.rundir.manifest import MANIFEST, REPORT_ENTRY  # loads pyarrow: not for kill/unkill
+    from aurora_e2d.rundir.layout import MANIFEST_FILE as MANIFEST  # light: not manifest.py (pyarrow)
+    from aurora_e2d.rundir.layout import REPORT_ENTRY
 
     try:
         loaded = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
@@ -117,22 +135,18 @@ def read_phase(run_dir: Path, config: RunConfig) -> PhaseInfo:
     state = TradingState.ACTIVE
     reason: str | None = None
     cause: TransitionCause | None = None
-    board = BreakerBoard.from_limits(config.limits)
+    standing = Standing(TradingState.ACTIVE)
     if (run_dir / JOURNAL_NAME).is_file():
         with JournalReader.open(run_dir) as reader:
             checkpoint = reader.last_checkpoint()
             last = None if checkpoint is None else checkpoint.session
-            saved = reader.breaker_state()
-            board = BreakerBoard.from_dict(saved) if saved else board
+            standing = Standing.from_saved(reader.breaker_state(), reader.trading_state())
             events = reader.state_events()
+            state = standing.recorded
             if events:
-                state, reason, cause = (
-                    events[-1].event.to_state,
-                    events[-1].event.reason,
-                    events[-1].event.cause,
-                )
+                reason, cause = events[-1].event.reason, events[-1].event.cause
     done = 0 if last is None else sum(1 for d in days if d <= last)
-    open_breakers = tuple(t.breaker for t in board.tripped() if t.action is TradingState.HALTED)
+    open_breakers = standing.halting
     summary = _summary(run_dir)
     kill = KillSwitch(run_dir=run_dir).check()
     if who is not None:

@@ -1,7 +1,8 @@
 """The run configuration: one frozen, typed tree; the default needs no file.
 
 A config file is TOML with the sections below (``[alerts]`` names notification sinks
-and is not part of the identity); any unknown field, wrong type
+and is not part of the identity; ``[broker] kind`` picks the broker from
+``aurora_broker``'s registry); any unknown field, wrong type
 or disabled limit is refused with one line naming the file, the field and
 the value (exit 2). The config's identity (its effective trading values,
 ``identity.py``) is hashed into the manifest and the journal, so a run
@@ -17,9 +18,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
-from aurora_broker import BrokerConfig
+from aurora_broker import DEFAULT_BROKER_KIND, BrokerConfig, broker_kinds
 from aurora_e2d.rundir.identity import identity_hash
 from aurora_safety import ConfigError, Limits, load_limits
 from aurora_safety.config import MAX_COUNT, MAX_NOTIONAL_USD
@@ -28,6 +38,7 @@ __all__ = [
     "DEFAULT_SOURCE",
     "AlertsConfig",
     "BlessConfig",
+    "BrokerKindConfig",
     "RunConfig",
     "UniverseConfig",
     "load_config",
@@ -92,6 +103,27 @@ class ExecutionConfig(BaseModel):
         _BROKER.starting_cash_usd, gt=0, le=MAX_NOTIONAL_USD, allow_inf_nan=False
     )
     allow_short: bool = False  # long-only book: a sell beyond the held shares is SHORT_SALE
+
+
+class BrokerKindConfig(BaseModel):
+    """`[broker]`: which registered broker the run trades through; its costs stay in `[execution]`.
+
+    Left out of the config's dump at the default, so config.json, the manifest and the
+    identity of a paper run read as they did before the section existed.
+    """
+
+    model_config = _FROZEN
+    kind: str = DEFAULT_BROKER_KIND
+
+    @field_validator("kind")
+    @classmethod
+    def _registered(cls, kind: str) -> str:
+        if kind not in broker_kinds():
+            raise ValueError(f"must be a registered broker kind ({', '.join(broker_kinds())})")
+        return kind
+
+
+_DEFAULT_BROKER = BrokerKindConfig()
 
 
 class BlessConfig(BaseModel):
@@ -165,10 +197,18 @@ class RunConfig(BaseModel):
     decisions: DecisionConfig = DecisionConfig()
     universe: UniverseConfig = UniverseConfig()
     execution: ExecutionConfig = ExecutionConfig()
+    broker: BrokerKindConfig = _DEFAULT_BROKER
     limits: Limits = Limits()
     flags: dict[str, bool] = Field(default_factory=dict)
     bless: BlessConfig = BlessConfig()
     alerts: AlertsConfig = AlertsConfig()
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if self.broker == _DEFAULT_BROKER:
+            del data["broker"]  # the default paper broker dumps as before [broker] existed
+        return data
 
     def config_hash(self) -> str:
         """The run's identity: effective trading values only (``identity.py``, ADR 0011)."""

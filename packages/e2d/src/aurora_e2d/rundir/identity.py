@@ -87,6 +87,9 @@ NEUTRAL: dict[str, Any] = {
     "universe.min_dollar_volume": 0.0,
     "universe.dollar_volume_window_sessions": 0,
     "universe.min_history_sessions": 0,
+    # [broker]: the paper broker is what every run traded through before the section existed
+    # (the config's dump leaves the section out at that value, so config.json reads as before).
+    "broker.kind": "paper",
 }
 
 _NOT_IDENTITY = frozenset({"data.snapshot"})  # located by its lock hash, moved by `aurora advance`

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from aurora_e2d.rundir.artifacts import atomic_write_bytes, sha256_file
+from aurora_e2d.rundir.layout import MANIFEST_FILE
 from aurora_e2d.rundir.runformat import RUN_FORMAT_VERSION
 
-MANIFEST = "manifest.json"
-REPORT_ENTRY = "report"  # report.html's entry: the manifest that lists it is the last thing a run writes
+MANIFEST = MANIFEST_FILE
 AURORA_DISTRIBUTIONS = ("aurora-safety", "aurora-broker", "aurora-router", "aurora-e2d", "aurora-gates")
 THIRD_PARTY = (
     "polars",

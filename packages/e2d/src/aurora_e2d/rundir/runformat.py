@@ -26,8 +26,8 @@ from typing import Any
 
 from aurora_broker import JOURNAL_NAME, Migration, migrate_journal
 from aurora_e2d.core.errors import InputError
-from aurora_e2d.rundir.artifacts import atomic_write_bytes
 from aurora_e2d.rundir.identity import legacy_config_hash
+from aurora_e2d.rundir.layout import CONFIG_FILE
 
 __all__ = [
     "BACKUP_GLOB",
@@ -40,7 +40,6 @@ __all__ = [
 
 RUN_FORMAT_VERSION = 2
 BACKUP_GLOB = "*.bak-v*"  # what an upgrade leaves: journal.sqlite.bak-v2, config.json.bak-v1
-CONFIG_FILE = "config.json"
 
 
 def _format_of(saved: dict[str, Any]) -> int:
@@ -87,6 +86,8 @@ def upgrade_run_dir(run_dir: Path, saved: dict[str, Any], identity: str) -> Upgr
 
     ``identity`` is the config identity of the stored config as this code reads it.
     """
+    from aurora_e2d.rundir.artifacts import atomic_write_bytes  # pyarrow: not for `aurora status`
+
     version = check_run_format(run_dir, saved)
     if version == RUN_FORMAT_VERSION:
         return None

@@ -16,18 +16,19 @@ from aurora_gates.promote.inputs import PromotionInputs
 from aurora_gates.registry import REGISTRY, CheckFailed, GateContext, Level, run_check
 from aurora_safety import FlagStatus
 
-__all__ = ["gate_item", "l1_evidence_item", "rollback_item"]
+__all__ = ["gate_item", "l1_evidence_item", "read_report", "rollback_item"]
 
 
-def _read_report(path: Path, what: str) -> dict[str, Any]:
+def read_report(path: Path, what: str, hint: str = "") -> dict[str, Any]:
+    """An evidence file as a JSON object, or ``CheckFailed`` naming it (``hint``: who writes it)."""
     if not path.is_file():
-        raise CheckFailed(f"{what} report {path} does not exist", report=str(path))
+        raise CheckFailed(f"{what} {path} does not exist{hint}", report=str(path))
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as error:
-        raise CheckFailed(f"{what} report {path} is not valid JSON: {error}", report=str(path)) from None
+        raise CheckFailed(f"{what} {path} is not valid JSON: {error}", report=str(path)) from None
     if not isinstance(data, dict):
-        raise CheckFailed(f"{what} report {path} is not a JSON object", report=str(path))
+        raise CheckFailed(f"{what} {path} is not a JSON object", report=str(path))
     return data
 
 
@@ -44,7 +45,7 @@ def _same_revision(data: Mapping[str, Any], revision: str, what: str, path: Path
 def rollback_item(inputs: PromotionInputs) -> dict[str, Any]:
     revision = inputs.require_revision()
     path = inputs.evidence.rollback
-    data = _read_report(path, "rollback-test")
+    data = read_report(path, "rollback-test report")
     _same_revision(data, revision, "rollback-test", path)
     if data.get("passed") is not True:
         failed = [v for v in data.get("verdicts", []) if isinstance(v, Mapping) and not v.get("passed")]
@@ -74,7 +75,7 @@ def gate_item(level: Level) -> Callable[[PromotionInputs], dict[str, Any]]:
     def item(inputs: PromotionInputs) -> dict[str, Any]:
         revision = inputs.require_revision()
         path = inputs.evidence.gate(level)
-        data = _read_report(path, f"gate {level}")
+        data = read_report(path, f"gate {level} report")
         if data.get("level") != level:
             raise CheckFailed(
                 f"{path} is a report of level {data.get('level')!r}, not {str(level)!r}", report=str(path)

@@ -9,11 +9,11 @@ passes it but says so in the evidence, so a reader sees what was and was not che
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from aurora_gates.promote.inputs import PromotionInputs
+from aurora_gates.promote.reports import read_report
 from aurora_gates.registry import CheckFailed
 
 __all__ = ["AUDIT_STATUSES", "supply_chain_item"]
@@ -22,15 +22,7 @@ AUDIT_STATUSES = ("clean", "not audited", "vulnerable")
 
 
 def _json(path: Path, what: str) -> dict[str, Any]:
-    if not path.is_file():
-        raise CheckFailed(f"{what} {path} does not exist (nox -s l2 writes it)", report=str(path))
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as error:
-        raise CheckFailed(f"{what} {path} is not valid JSON: {error}", report=str(path)) from None
-    if not isinstance(data, dict):
-        raise CheckFailed(f"{what} {path} is not a JSON object", report=str(path))
-    return data
+    return read_report(path, what, " (nox -s l2 writes it)")
 
 
 def supply_chain_item(inputs: PromotionInputs) -> dict[str, Any]:

@@ -12,10 +12,10 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, assert_never
 
+from aurora_e2d.report.golden import Direction, worse_beyond_tolerance
 from aurora_e2d.rundir.artifacts import atomic_write_bytes
 from aurora_safety import AuroraError
 
@@ -35,16 +35,10 @@ _METRIC_KEYS = ("value", "direction", "tolerance")
 _TOP_KEYS = ("metrics", "baseline_hashes", "reference")
 _REFERENCE_KEYS = ("snapshot_lock_sha256", "snapshot", "config", "config_hash")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_ROUNDING = 1e-12  # relative slack so that golden 0.06, tolerance 0.01, value 0.07 is "within"
 
 
 class RatchetError(AuroraError, ValueError):
     """Bad goldens, a missing summary, or a refused update; the CLI prints it and exits 2."""
-
-
-class Direction(StrEnum):
-    HIGHER = "higher"  # a larger value is better (sharpe_ratio, max_drawdown: negative, nearer 0)
-    LOWER = "lower"  # a smaller value is better (annual_volatility, turnover)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,14 +59,7 @@ class GoldenMetric:
     def worse_beyond_tolerance(self, candidate: float) -> bool:
         """Worse by more than the tolerance; a shortfall equal to it (to float rounding) passes."""
         assert self.value is not None
-        match self.direction:
-            case Direction.HIGHER:
-                shortfall = self.value - candidate
-            case Direction.LOWER:
-                shortfall = candidate - self.value
-            case _:
-                assert_never(self.direction)
-        return shortfall - self.tolerance > _ROUNDING * max(1.0, abs(self.value))
+        return worse_beyond_tolerance(self.value, candidate, self.direction, self.tolerance)
 
     def as_dict(self) -> dict[str, Any]:
         return {"value": self.value, "direction": str(self.direction), "tolerance": self.tolerance}

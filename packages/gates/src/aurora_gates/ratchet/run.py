@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from aurora_e2d.rundir.artifacts import sha256_file
+from aurora_e2d.rundir.layout import SUMMARY_FILE
 from aurora_e2d.rundir.manifest import MANIFEST
 from aurora_gates.ratchet.compare import RatchetFinding, compare, describe_changes, update
 from aurora_gates.ratchet.goldens import Goldens, RatchetError
@@ -29,7 +30,7 @@ __all__ = [
     "run_flags_on",
 ]
 
-SUMMARY = "summary.json"
+SUMMARY = SUMMARY_FILE
 # Artifacts of the flags-off baseline whose bytes are pinned in the goldens.
 BASELINE_ARTIFACTS = ("decisions", "fills")
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aurora_e2d.core.exitcodes import ExitCode
+from aurora_e2d.core.paths import aurora_executable
 from aurora_e2d.rundir.artifacts import atomic_write_bytes
 from aurora_gates.ratchet import RatchetError, load_goldens
 from aurora_gates.rollback.verdicts import (
@@ -44,7 +45,7 @@ FLAG_RUN_EXITS = frozenset({ExitCode.OK, ExitCode.BREAKER})
 
 
 def _aurora_command() -> list[str]:
-    exe = shutil.which("aurora", path=str(Path(sys.executable).parent)) or shutil.which("aurora")
+    exe = aurora_executable()
     return [exe] if exe is not None else [sys.executable, "-m", "aurora_e2d.cli.app"]
 
 
