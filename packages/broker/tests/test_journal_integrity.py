@@ -21,7 +21,7 @@ from aurora_broker import (
     PaperBroker,
     migrate_journal,
 )
-from aurora_broker.testing import make_order
+from aurora_broker.testing import flip_index_byte, make_order
 from aurora_safety import Limits, TestClock
 from broker_factories import HASH
 
@@ -41,23 +41,10 @@ def _trade(run_dir: Path, sessions: list[date] = DAYS) -> None:
                 journal.write_checkpoint(day, {"n": number})
 
 
-def _flip_index_byte(path: Path) -> None:
-    """Flip one bit inside the orders' unique index (its root page holds every key of a small table)."""
-    conn = sqlite3.connect(path)
-    root = conn.execute(
-        "SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_orders_1'"
-    ).fetchone()[0]
-    size = conn.execute("PRAGMA page_size").fetchone()[0]
-    conn.close()
-    data = bytearray(path.read_bytes())
-    data[(root - 1) * size + size - 4] ^= 0x01
-    path.write_bytes(bytes(data))
-
-
 def test_a_flipped_index_byte_is_refused_by_readers_and_writers(tmp_path: Path) -> None:
     _trade(tmp_path)
     path = tmp_path / JOURNAL_NAME
-    _flip_index_byte(path)
+    flip_index_byte(path)
     corrupt = r"journal is corrupt \(SQLite integrity_check: .*index"
     with pytest.raises(JournalError, match=corrupt) as caught, JournalReader.open(tmp_path):
         pass

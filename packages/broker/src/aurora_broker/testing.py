@@ -7,11 +7,13 @@ uses this module.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
+from pathlib import Path
 
 from aurora_broker.messages import Side, SubmitOrder
 
-__all__ = ["make_order"]
+__all__ = ["flip_index_byte", "make_order"]
 
 
 def make_order(
@@ -33,3 +35,20 @@ def make_order(
         session=session,
         strategy=strategy,
     )
+
+
+def flip_index_byte(journal: Path) -> None:
+    """Damage a journal the way SQLite's quick_check misses and integrity_check finds (issue 18):
+    flip one bit of the last key in the orders' unique index root page (it holds every key of a
+    small table), so a row goes missing from the index while the table is intact."""
+    conn = sqlite3.connect(journal)
+    try:
+        root = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_orders_1'"
+        ).fetchone()[0]
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+    finally:
+        conn.close()
+    data = bytearray(journal.read_bytes())
+    data[(root - 1) * size + size - 4] ^= 0x01
+    journal.write_bytes(bytes(data))

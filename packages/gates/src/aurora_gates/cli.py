@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from aurora_gates.paths import repo_root
+from aurora_gates.paths import project_root
 from aurora_gates.registry import GateContext, Level
 
 DEFAULT_L2_RUN_DIR = Path("runs") / "gate-l2"  # the run `nox -s l2` makes, under the repository
@@ -34,7 +34,7 @@ def gate(
     from aurora_gates.reference import load_reference, require_run_on_reference
     from aurora_gates.runner import run_gate  # pyarrow and the checks: only when a gate runs
 
-    root = repo_root()
+    root = project_root()
     if level is Level.L2 and run_dir is not None:
         try:
             require_run_on_reference(run_dir, load_reference(root))
@@ -86,7 +86,7 @@ def ratchet(
     from aurora_gates import ratchet as rt
     from aurora_gates.reference import load_reference, require_run_on_reference
 
-    root = repo_root()
+    root = project_root()
     run = run_dir if run_dir is not None else root / DEFAULT_L2_RUN_DIR
     try:
         reference = load_reference(root)
@@ -142,7 +142,7 @@ def promote(
     """The promotion checklist: writes reports/promotion.md and .json; exit 1 unless every item passes."""
     from aurora_gates import promote as pm
 
-    root = repo_root()
+    root = project_root()
     if evidence is not None and not evidence.is_dir():
         raise _fail_usage(
             f"'--evidence' must be a directory of gate reports, was '{evidence}' (not a directory)"

@@ -1,13 +1,20 @@
-"""Where the repository (goldens, docs, ci) is, seen from the gates."""
+"""The team's project, seen from the gates: the directory whose goldens, docs and reports they judge.
+
+Not ``aurora_e2d.core.paths.repo_root`` (where Aurora's own bundled snapshot
+lives, found from the installed source first): a team's project is found from
+the current directory first, by its ``noxfile.py`` and ``goldens/``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+__all__ = ["MARKER", "project_root"]
+
 MARKER = Path("goldens")
 
 
-def repo_root(start: Path | None = None) -> Path:
+def project_root(start: Path | None = None) -> Path:
     """The nearest directory holding noxfile.py and goldens/, from cwd then this file."""
     for base in (start or Path.cwd(), Path(__file__).resolve()):
         for candidate in (base, *base.parents):

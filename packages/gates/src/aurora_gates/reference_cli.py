@@ -21,7 +21,7 @@ import typer
 
 from aurora_e2d.core.paths import aurora_executable
 from aurora_e2d.core.reference import BUNDLED_GOLDENS, GOLDENS_METRICS, PROJECT_FILE, locate_goldens
-from aurora_gates.paths import repo_root
+from aurora_gates.paths import project_root
 from aurora_safety.env import FLAG_PREFIX, ROLLBACK_VAR
 
 # The goldens, config and snapshot modules load inside the commands: `aurora --help` stays light.
@@ -126,7 +126,7 @@ def init(
     )
     from aurora_gates.reference import METRICS, REFERENCE_CONFIG, config_hash_without_window, load_reference
 
-    root = repo_root()
+    root = project_root()
     target = _target(root, goldens_dir)
     lock_sha = load_lock(snapshot)[1]  # InputError (exit 2) for a directory that is no snapshot
     effective = load_config(config)  # ConfigError (exit 2) for a bad config
@@ -179,7 +179,7 @@ def show() -> None:
     from aurora_gates.reference import load_reference
 
     try:
-        reference = load_reference(repo_root())
+        reference = load_reference(project_root())
     except RatchetError as error:
         raise _fail(str(error)) from None
     typer.echo(reference.describe())
@@ -198,7 +198,7 @@ def run_reference(
     from aurora_gates.reference import load_reference
 
     try:
-        reference = load_reference(repo_root())
+        reference = load_reference(project_root())
     except RatchetError as error:
         raise _fail(str(error)) from None
     exe = _aurora()

@@ -9,6 +9,7 @@ gates package adds `gate`, `ratchet` and `promote` through the
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -26,6 +27,7 @@ from rich.console import Console
 
 from aurora_e2d.cli.bless import bless as bless_command
 from aurora_e2d.cli.data import data_app
+from aurora_e2d.cli.progress import stage_progress
 from aurora_e2d.core.errors import CheckFailedError
 from aurora_e2d.core.exitcodes import ExitCode
 from aurora_e2d.core.signals import EXIT_CODES, StopSignals
@@ -379,26 +381,9 @@ def _stop_before_claim(stop: StopSignals, run_dir: Path | None) -> None:
 
 @contextmanager
 def _progress() -> Iterator[Callable[[int, int], None] | None]:
-    """A session progress bar on a terminal; silent when output is not a TTY."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("sessions", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
+    """The sessions bar of run, resume and advance (cli.progress)."""
+    with stage_progress() as update:
+        yield None if update is None else functools.partial(update, "sessions")
 
 
 def _date(option: str, value: str | None) -> date | None:

@@ -8,16 +8,13 @@ modules load inside the commands, so ``aurora --help`` stays fast.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from aurora_e2d.cli.progress import stage_progress
 from aurora_e2d.core.errors import InputError
 
 __all__ = ["data_app"]
@@ -36,32 +33,6 @@ OutOption = Annotated[
 CalendarOption = Annotated[
     str, typer.Option("--calendar", help="exchange-calendars code; every date must be one of its sessions.")
 ]
-
-
-@contextmanager
-def _progress() -> Iterator[Callable[[str, int, int], None] | None]:
-    """A progress bar per stage on a terminal; silent when stderr is not a TTY."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        tasks: dict[str, object] = {}
-
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
-
-        yield update
 
 
 @data_app.command("import")
@@ -112,7 +83,7 @@ def import_command(
     from aurora_e2d.data.importer.bounded import ReadLimits, parse_size
 
     limits = ReadLimits(parse_size(max_file_bytes, "--max-file-bytes"), max_file_rows)
-    with _progress() as progress:
+    with stage_progress() as progress:
         result = import_snapshot(
             sources,
             out,

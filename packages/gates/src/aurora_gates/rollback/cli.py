@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aurora_e2d.core.exitcodes import ExitCode
 from aurora_gates.evidence import REPORTS, Evidence
-from aurora_gates.paths import repo_root as find_repo_root
+from aurora_gates.paths import project_root
 from aurora_gates.reference import load_reference
 from aurora_gates.rollback.runs import rollback_test
 from aurora_safety import AuroraError
@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--no-goldens", action="store_true", help="do not compare the baseline with the goldens"
     )
     args = parser.parse_args(argv)
-    root = find_repo_root()
+    root = project_root()
     try:
         reference = load_reference(root)  # every run is of the reference config on its snapshot
         goldens = None if args.no_goldens else (args.goldens or reference.metrics_path)

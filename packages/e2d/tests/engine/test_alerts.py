@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[4]
 AURORA = shutil.which("aurora", path=str(Path(sys.executable).parent))
 BOUND_NS = 5_000_000_000
 

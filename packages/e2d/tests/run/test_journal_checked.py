@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from _runs import REPO_ROOT, aurora
+from aurora_broker.testing import flip_index_byte
 
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "releases" / "cd38524-run"
 
@@ -21,15 +22,7 @@ def damaged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
     run_dir = tmp_path_factory.mktemp("damaged") / "run"
     shutil.copytree(FIXTURE, run_dir)
     path = run_dir / "journal.sqlite"
-    conn = sqlite3.connect(path)
-    root = conn.execute(
-        "SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_orders_1'"
-    ).fetchone()[0]
-    size = conn.execute("PRAGMA page_size").fetchone()[0]
-    conn.close()
-    data = bytearray(path.read_bytes())
-    data[(root - 1) * size + size - 4] ^= 0x01  # a bit of the last key stored in the index's root page
-    path.write_bytes(bytes(data))
+    flip_index_byte(path)
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA quick_check").fetchall() == [("ok",)]  # the case quick_check misses
     assert "missing from index sqlite_autoindex_orders_1" in str(

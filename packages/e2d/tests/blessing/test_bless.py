@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from test_report_browser import chromium, console_problems
 
 from _bless_runs import (
     EXIT_BAD_INPUT,
@@ -31,7 +32,6 @@ from aurora_e2d.blessing import CHECKS
 from aurora_e2d.blessing.verdict import record_in_manifest
 from aurora_e2d.engine.catalog import ARTIFACTS
 from aurora_e2d.rundir.artifacts import write_parquet
-from test_report_browser import chromium, console_problems
 
 pytestmark = pytest.mark.l1  # nightly breadth (nox -s l1): real runs, minutes each
 

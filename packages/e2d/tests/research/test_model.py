@@ -236,7 +236,7 @@ def _digest_in_process(frame) -> str:
 
 @pytest.mark.l1
 def test_identical_across_processes_and_hash_seeds(frame):
-    script = _DIGEST_SCRIPT.format(tests=str(Path(__file__).parent))
+    script = _DIGEST_SCRIPT.format(tests=str(Path(__file__).parents[1]))  # the helpers sit in tests/
     digests = {_digest_in_process(frame)}
     for seed, threads in (("0", "1"), ("12345", "2")):
         env = {**os.environ, "PYTHONHASHSEED": seed, "OMP_NUM_THREADS": threads}
