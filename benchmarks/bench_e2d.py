@@ -43,6 +43,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from _report import write_report
+
 CHILD_TIMEOUT_S = 900
 SYN = "SYNTHETIC"
 REAL = "REAL bundled"
@@ -721,9 +723,7 @@ def main(argv: list[str] | None = None) -> int:
         "router": router,
         "wall_s": time.perf_counter() - started,
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
-    print(f"\nwrote {args.json} (bench wall {report['wall_s']:.0f} s)")
+    write_report(args.json, report)
     return 0
 
 

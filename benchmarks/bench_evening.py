@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _report import write_report
+
 TIMEOUT_S = 1800
 SYN = "SYNTHETIC"
 SCALE_CONFIG = "[decisions]\ntop_k = 20\nmax_weight = 0.05\n"  # the 20-name book (bench_e2d.py)
@@ -223,9 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         "results": results,
         "wall_s": time.perf_counter() - started,
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
-    print(f"\nwrote {args.json} (bench wall {report['wall_s']:.0f} s)")
+    write_report(args.json, report)
     return 0
 
 

@@ -25,7 +25,6 @@ the machine moves every figure.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -33,6 +32,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from _report import write_report
 
 from aurora_router.bench import gc_collections, measure, summarize, time_each
 
@@ -227,9 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": {name: runs for name, runs in paths.items()},
         "wall_s": time.perf_counter() - started,
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
-    print(f"\nwrote {args.json} (bench wall {report['wall_s']:.0f} s)")
+    write_report(args.json, report)
     return 0
 
 

@@ -34,6 +34,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from _report import write_report
+
 CHILD_TIMEOUT_S = 3600
 SYN = "SYNTHETIC"
 SCALE_CONFIG = "[decisions]\ntop_k = 20\nmax_weight = 0.05\n"
@@ -268,9 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         **found,
         "wall_s": time.perf_counter() - started,
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
-    print(f"\nwrote {args.json} (bench wall {out['wall_s']:.0f} s)")
+    write_report(args.json, out)
     return 0
 
 
