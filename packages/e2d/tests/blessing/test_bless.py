@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from test_report_browser import chromium, console_problems
 
 from _bless_runs import (
     EXIT_BAD_INPUT,
@@ -26,6 +25,7 @@ from _bless_runs import (
     make_runs,
     manifest_verifies,
 )
+from _browser import chromium, console_problems
 from _runs import aurora
 from _snapshots import cut_snapshot
 from aurora_e2d.blessing import CHECKS

@@ -10,28 +10,16 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from _browser import CHROMIUM, chromium, console_problems
 from _runs import SHORT_WINDOW, cached_run, copy_run
 from aurora_e2d.core.paths import repo_root
 from aurora_e2d.report.page import REPORT, format_metric, write_report
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--enable-logging=stderr",
-    "--v=0",
-)
 WINDOW = "--window-size=1280,5200"  # tall enough for the whole report of a run
 AURORA = shutil.which("aurora", path=str(Path(sys.executable).parent))
 SCREENSHOT = Path("reports") / "report-screenshot.png"
@@ -44,23 +32,6 @@ def _chromium_is_installed() -> None:
         pytest.fail(
             f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium; .ci/run does)"
         )
-
-
-def chromium(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """One headless Chromium on a new, empty profile; console messages go to stderr."""
-    profile.mkdir(parents=True)
-    return subprocess.run(
-        [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *args, page.resolve().as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def console_problems(stderr: str) -> list[str]:
-    """Every page console line (Chromium logs them all as CONSOLE) and every uncaught exception."""
-    return [line for line in stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
 
 
 @pytest.fixture(scope="module")
