@@ -37,7 +37,7 @@ import pyarrow as pa
 from aurora_e2d.core import paths
 from aurora_e2d.core.errors import InputError
 from aurora_e2d.data.snapshot import PROVENANCE_FILE, write_tables
-from aurora_e2d.rundir.artifacts import atomic_write_bytes, sha256_bytes
+from aurora_e2d.rundir.artifacts import atomic_write_bytes, fsync_dir, sha256_bytes
 
 __all__ = ["LOCK_FORMAT_VERSION", "SANITY_FILE", "WrittenSnapshot", "check_target", "write_snapshot_dir"]
 
@@ -70,14 +70,6 @@ def check_target(out: Path, option: str = "--out") -> None:
 
 def _json_bytes(value: object) -> bytes:
     return (json.dumps(value, indent=2, sort_keys=True) + "\n").encode()
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _lock(
@@ -124,11 +116,11 @@ def write_snapshot_dir(
         atomic_write_bytes(tmp / SANITY_FILE, _json_bytes(sanity))
         atomic_write_bytes(tmp / PROVENANCE_FILE, provenance(lock).encode())
         os.chmod(tmp, _DIR_MODE)
-        _fsync_dir(tmp)
+        fsync_dir(tmp)
         check_target(out)  # again, just before the rename: someone may have written there meanwhile
         os.rename(tmp, out)  # replaces only an empty directory; never a snapshot
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _fsync_dir(out.parent)  # make the rename itself durable
+    fsync_dir(out.parent)  # make the rename itself durable
     return WrittenSnapshot(out, lock, sha256_bytes(lock_bytes))

@@ -21,9 +21,6 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import polars as pl
-import skops.io as sio
-from skl2onnx import to_onnx
-from skl2onnx.common.data_types import FloatTensorType
 
 from aurora_e2d.core.errors import CheckFailedError
 from aurora_e2d.research.decisions import quantise, target_weights
@@ -136,6 +133,9 @@ class FeatureGuard:
 
 def onnx_bytes(model: Any, n_features: int) -> bytes:
     """The fitted model as deterministic ONNX bytes, input ``INPUT_NAME`` float32 (n, n_features)."""
+    from skl2onnx import to_onnx  # loads sklearn: only a fit exports
+    from skl2onnx.common.data_types import FloatTensorType
+
     proto = to_onnx(
         model, initial_types=[(INPUT_NAME, FloatTensorType([None, n_features]))], target_opset=TARGET_OPSET
     )
@@ -183,15 +183,21 @@ class OnnxModel:
 
 
 def skops_bytes(model: Any) -> bytes:
+    import skops.io as sio  # sklearn and scipy: an evening that refits nothing never loads them
+
     return sio.dumps(model)
 
 
 def save_skops(model: Any, path: Path | str) -> None:
+    import skops.io as sio
+
     sio.dump(model, path)
 
 
 def load_skops(source: bytes | Path | str) -> Any:
     """Reload a skops model trusting only the default types plus ``SKOPS_TRUSTED_TYPES``."""
+    import skops.io as sio
+
     trusted = list(SKOPS_TRUSTED_TYPES)
     if isinstance(source, bytes):
         return sio.loads(source, trusted=trusted)

@@ -25,10 +25,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.linear_model import Ridge
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from aurora_e2d.research.export import (
@@ -86,6 +82,12 @@ class ModelKind(StrEnum):
 
 def make_estimator(kind: ModelKind | str, *, ridge_alpha: float = RIDGE_ALPHA) -> Any:
     """A fresh, unfitted estimator of ``kind`` with every parameter fixed."""
+    # sklearn loads here, not with the module: an evening that refits nothing predicts through ONNX.
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
     match ModelKind.parse(kind):
         case ModelKind.RIDGE:
             return Pipeline([("scale", StandardScaler()), ("ridge", Ridge(alpha=ridge_alpha))])

@@ -39,6 +39,7 @@ from aurora_e2d.core.errors import InputError
 from aurora_e2d.run.lock import LOCK_FILE, holder
 from aurora_e2d.run.metrics_prom import METRICS_FILE
 from aurora_e2d.run.phase import CONFIG_FILE, is_run_dir
+from aurora_e2d.rundir.artifacts import fsync_dir
 from aurora_e2d.rundir.manifest import MANIFEST, read_manifest, rerecord
 
 __all__ = ["BACKUP_FORMAT", "BACKUP_INDEX", "BackupResult", "create_backup", "restore_backup"]
@@ -64,14 +65,6 @@ def _aurora_version() -> str:
         return version("aurora-e2d")
     except PackageNotFoundError:
         return "unknown"
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _copy_file(source: Path, target: Path) -> None:
@@ -188,7 +181,7 @@ def create_backup(run_dir: Path, out: Path) -> BackupResult:
         _write_archive(tmp, staging, index)
         verify_archive(tmp)
         os.replace(tmp, out)
-        _fsync_dir(out.parent)
+        fsync_dir(out.parent)
     except OSError as error:
         raise InputError(str(out), f"cannot write the backup ({error.strerror or error})") from None
     finally:
@@ -341,7 +334,7 @@ def restore_backup(archive: Path, run_dir: Path) -> BackupResult:
         if run_dir.exists():
             run_dir.rmdir()
         os.replace(staging, run_dir)
-        _fsync_dir(parent)
+        fsync_dir(parent)
     except OSError as error:
         raise InputError(str(run_dir), f"cannot restore here ({error.strerror or error})") from None
     finally:

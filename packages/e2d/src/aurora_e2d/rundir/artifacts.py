@@ -35,6 +35,7 @@ __all__ = [
     "ArtifactError",
     "atomic_write_bytes",
     "canonical_table",
+    "fsync_dir",
     "read_parquet",
     "read_table",
     "sha256_bytes",
@@ -90,11 +91,16 @@ def _atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
+    fsync_dir(path.parent)  # make the rename itself durable
+
+
+def fsync_dir(directory: Path) -> None:
+    """Flush a directory's entries (a rename or a new file in it survives a power cut)."""
+    fd = os.open(directory, os.O_RDONLY)
     try:
-        os.fsync(dir_fd)  # make the rename itself durable
+        os.fsync(fd)
     finally:
-        os.close(dir_fd)
+        os.close(fd)
 
 
 def sha256_bytes(data: bytes) -> str:
