@@ -139,14 +139,16 @@ class StorageError(AuroraError):
 
     @classmethod
     def from_os_error(
-        cls, error: OSError, path: object = None, action: str = "writing"
+        cls, error: OSError, path: object = None, action: str = "writing", *, detail: str | None = None
     ) -> StorageError | None:
-        """The storage fault ``error`` is, naming ``path`` (else the error's own file); None for others."""
+        """The storage fault ``error`` is, naming ``path`` (else the error's own file) and adding
+        ``detail`` (what did not happen); None for errors that are not the storage's."""
         if error.errno not in STORAGE_ERRNOS:
             return None
         where = path if path is not None else error.filename
         cause = os.strerror(error.errno).lower()  # 'no space left on device', 'input/output error', ...
-        return cls(cause, action, "an unnamed file" if where is None else Path(str(where)), code=error.errno)
+        where = "an unnamed file" if where is None else Path(str(where))
+        return cls(cause, action, where, code=error.errno, detail=detail)
 
     def __str__(self) -> str:
         return self.message

@@ -177,43 +177,40 @@ def kill_file_path(
     return base / KILL_FILE_NAME
 
 
-def engage(path: Path, reason: str, *, clock: Clock | None = None) -> Path:  # pragma: no mutate
+def engage(path: Path, reason: str, *, clock: Clock | None = None) -> Path:
     """Atomically write a kill file (temp file, fsync, rename) holding reason and UTC time.
 
     The parent directory is created if missing, so ``aurora kill --run-dir D``
     works before the run has written anything.
     """
-    path = Path(path)  # pragma: no mutate
-    now_ns = (SystemClock() if clock is None else clock).time_ns()  # pragma: no mutate
-    stamp = datetime.fromtimestamp(now_ns / 1e9, tz=UTC).isoformat(timespec="seconds")  # pragma: no mutate
-    body = json.dumps({"reason": reason, "engaged_at_utc": stamp}, sort_keys=True) + "\n"  # pragma: no mutate
+    path = Path(path)
+    now_ns = (SystemClock() if clock is None else clock).time_ns()
+    stamp = datetime.fromtimestamp(now_ns / 1e9, tz=UTC).isoformat(timespec="seconds")
+    body = json.dumps({"reason": reason, "engaged_at_utc": stamp}, sort_keys=True) + "\n"
     try:
-        _write_kill_file(path, body)  # pragma: no mutate
-    except OSError as exc:  # a full or read-only disk: the switch is NOT on  # pragma: no mutate
-        fault = StorageError.from_os_error(exc, path, "writing")  # pragma: no mutate
-        if fault is None:  # pragma: no mutate
-            raise  # pragma: no mutate
-        raise StorageError(  # pragma: no mutate
-            fault.cause,  # pragma: no mutate
-            "writing",  # pragma: no mutate
-            path,  # pragma: no mutate
-            code=fault.errno,  # pragma: no mutate
-            detail="kill switch NOT engaged",  # pragma: no mutate
-        ) from exc  # pragma: no mutate
-    return path  # pragma: no mutate
+        _write_kill_file(path, body)
+    except OSError as exc:  # a full or read-only disk: the switch is NOT on
+        fault = StorageError.from_os_error(exc, path, detail="kill switch NOT engaged")  # writing
+        if fault is None:
+            raise
+        raise fault from exc
+    return path
 
 
 def _write_kill_file(path: Path, body: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)  # pragma: no mutate
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Any name in the same directory is equally atomic: the temp name's mutants cannot be told apart.
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # pragma: no mutate
     try:
-        with open(tmp, "w", encoding="utf-8") as handle:  # pragma: no mutate
-            handle.write(body)  # pragma: no mutate
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(body)
+            # flush and fsync are durability, unobservable without a power cut (no mutants for them)
             handle.flush()  # pragma: no mutate
             os.fsync(handle.fileno())  # pragma: no mutate
-        os.replace(tmp, path)  # pragma: no mutate
+        os.replace(tmp, path)
     finally:
-        tmp.unlink(missing_ok=True)  # pragma: no mutate
+        tmp.unlink(missing_ok=True)
+    # Durability only (a power cut between rename and flush): no test can tell these lines' mutants apart.
     dir_fd = os.open(path.parent, os.O_RDONLY)  # pragma: no mutate
     try:
         os.fsync(dir_fd)  # pragma: no mutate
