@@ -19,6 +19,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from _refusals import assert_config_refused
 from _runs import (
     ALL_ARTIFACTS,
     SHORT_WINDOW,
@@ -30,7 +31,6 @@ from _runs import (
     spawn,
 )
 from aurora_broker import Bar, Broker, JournalReader, NextOpenBroker, PaperBroker
-from aurora_e2d.cli.app import main
 from aurora_e2d.core.trace import Trace
 from aurora_e2d.engine import loop as loop_module
 from aurora_e2d.engine import reconcile as reconcile_module
@@ -40,8 +40,8 @@ from aurora_e2d.engine.orderplan import Target
 from aurora_e2d.engine.sessions import Session
 from aurora_e2d.engine.stack import open_stack
 from aurora_e2d.rundir import identity
-from aurora_e2d.rundir.config import RunConfig, load_config, validate_config
-from aurora_safety import ConfigError, TestClock
+from aurora_e2d.rundir.config import RunConfig, validate_config
+from aurora_safety import TestClock
 
 NEXT_OPEN_TOML = '[broker]\nkind = "next_open"\n'
 
@@ -68,13 +68,7 @@ def test_an_unknown_broker_kind_is_one_line_exit_2_and_nothing_is_written(
     config = tmp_path / "ib.toml"
     config.write_text('[broker]\nkind = "ib"\n', encoding="utf-8")
     message = "'broker.kind' value error, must be a registered broker kind (next_open, paper), was 'ib'"
-    with pytest.raises(ConfigError) as refused:
-        load_config(config)
-    assert str(refused.value) == f"{message} ({config})"
-    run_dir = tmp_path / "run"
-    assert main(["run", "--config", str(config), "--run-dir", str(run_dir)]) == 2
-    assert capsys.readouterr().err.strip().splitlines() == [f"aurora: error: {message} ({config})"]
-    assert not run_dir.exists()
+    assert_config_refused(config, message, tmp_path / "run", capsys)
 
 
 @pytest.mark.parametrize(("kind", "expected"), [("paper", PaperBroker), ("next_open", NextOpenBroker)])

@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from aurora_e2d.cli.app import main
-from aurora_e2d.rundir.config import load_config
-from aurora_safety import ConfigError
+from _refusals import assert_config_refused
 
 
 @pytest.mark.parametrize(
@@ -46,10 +44,4 @@ def test_absurd_values_are_refused_naming_field_bound_and_value(
 ) -> None:
     config = tmp_path / "absurd.toml"
     config.write_text(f"[{section}]\n{line}\n", encoding="utf-8")
-    with pytest.raises(ConfigError) as refused:
-        load_config(config)
-    assert str(refused.value) == f"{message} ({config})"
-    run_dir = tmp_path / "run"
-    assert main(["run", "--config", str(config), "--run-dir", str(run_dir)]) == 2
-    assert capsys.readouterr().err.strip().splitlines() == [f"aurora: error: {message} ({config})"]
-    assert not run_dir.exists()
+    assert_config_refused(config, message, tmp_path / "run", capsys)
