@@ -121,11 +121,13 @@ def _locked(session: nox.Session, roots: set[str], editables: list[str]) -> None
     found = requirements_lock.problems(ROOT)
     if found:
         session.error("; ".join(found))
+    if editables:  # their build backend comes from the lock too (built without isolation below)
+        roots = roots | set(requirements_lock.BUILD_REQUIREMENTS)
     pinned = _scratch(session) / "requirements.txt"
     pinned.write_text(requirements_lock.subset(roots))
     session.install("--require-hashes", "-r", str(pinned))
     if editables:
-        session.install("--no-deps", *editables)
+        session.install("--no-deps", "--no-build-isolation", *editables)
 
 
 def install(session: nox.Session, short: str, *extras: str, tools: tuple[str, ...] = ()) -> None:
@@ -441,11 +443,13 @@ def dev(session: nox.Session) -> None:
     wanted = {PACKAGES[name].dist: ("test",) for name in _closure("gates")}
     pinned = ROOT / ".nox" / "dev-requirements.txt"
     pinned.parent.mkdir(exist_ok=True)
-    pinned.write_text(requirements_lock.subset(requirements_lock.package_roots(wanted, ROOT)))
+    roots = requirements_lock.package_roots(wanted, ROOT) | set(requirements_lock.BUILD_REQUIREMENTS)
+    pinned.write_text(requirements_lock.subset(roots))
     session.run(
         uv, "pip", "install", "--python", python, "--require-hashes", "-r", str(pinned), external=True
     )
-    session.run(uv, "pip", "install", "--python", python, "--no-deps", *editables, external=True)
+    no_isolation = ("--no-deps", "--no-build-isolation")  # hatchling from the lock builds them
+    session.run(uv, "pip", "install", "--python", python, *no_isolation, *editables, external=True)
     session.log("ready: source .venv/bin/activate && aurora --help")
 
 

@@ -12,6 +12,7 @@ import hashlib
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -84,6 +85,22 @@ def test_every_session_install_requires_hashes_or_takes_no_dependencies() -> Non
         assert literals & {"--require-hashes", "--no-deps"}, (
             f"noxfile.py:{call.lineno} installs without hashes"
         )
+        if "--no-deps" in literals and "--require-hashes" not in literals:  # the local packages, by path
+            assert "--no-build-isolation" in literals, (
+                f"noxfile.py:{call.lineno} builds local packages in an isolated env (an unpinned backend)"
+            )
+
+
+def test_the_build_backend_comes_from_the_lock_hashed() -> None:
+    """The local packages are built by the backend their pyprojects name, pinned and hashed in the lock."""
+    pins = requirements_lock.parse(requirements_lock.LOCK.read_text())
+    backend = requirements_lock.BUILD_BACKEND
+    for name in requirements_lock.BUILD_REQUIREMENTS:
+        assert "--hash=sha256:" in pins[name].text, name
+    for pyproject in sorted((ROOT / "packages").glob("*/pyproject.toml")):
+        build = tomllib.loads(pyproject.read_text())["build-system"]
+        assert build["build-backend"].split(".")[0] == backend, pyproject
+        assert all(requirements_lock.requirement_name(r) == backend for r in build["requires"]), pyproject
 
 
 def _wheel(directory: Path) -> Path:

@@ -30,6 +30,11 @@ LOCK = ROOT / "requirements.lock"
 NODEPS_LOCK = ROOT / "requirements-nodeps.lock"
 CONSTRAINTS = ROOT / "constraints.txt"
 REGENERATE = "nox -s lock"
+# The local packages' build backend (and what it needs for an editable build): installed from
+# the lock, hashed, and the packages built without build isolation, so building them fetches
+# nothing unpinned.
+BUILD_BACKEND = "hatchling"
+BUILD_REQUIREMENTS = (BUILD_BACKEND, "editables")
 # Third-party tools nox sessions install beside the packages (each pinned in constraints.txt).
 TOOLS = (
     "pytest",
@@ -51,6 +56,7 @@ TOOLS = (
     "pytz",
     "tqdm",
     "uvloop",
+    *BUILD_REQUIREMENTS,
 )
 NODEPS = ("nautilus_trader",)  # declares pandas<3 while every session pins pandas 3
 DIGEST_PREFIX = "# inputs-sha256: "
