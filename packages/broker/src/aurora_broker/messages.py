@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any, Protocol
 
 from aurora_broker.money import cents_to_usd, dec, mul
 from aurora_safety import Rejection
@@ -215,6 +216,14 @@ class MassStatus:
     cash_cents: int
 
 
+class FloatColumn(Protocol):
+    """A column of numbers read by position: a list, a tuple or a NumPy array (no import of NumPy here)."""
+
+    def __getitem__(self, index: int, /) -> Any: ...
+
+    def __len__(self) -> int: ...
+
+
 class SessionBars(Mapping[str, Bar]):
     """One session's bars held as columns; a ``Bar`` is built only for a symbol that is asked for.
 
@@ -229,11 +238,11 @@ class SessionBars(Mapping[str, Bar]):
     def __init__(
         self,
         symbols: Sequence[str],
-        open_: Sequence[float],
-        high: Sequence[float],
-        low: Sequence[float],
-        close: Sequence[float],
-        volume: Sequence[float],
+        open_: FloatColumn,
+        high: FloatColumn,
+        low: FloatColumn,
+        close: FloatColumn,
+        volume: FloatColumn,
     ) -> None:
         self._symbols = tuple(symbols)
         self._index = {symbol: i for i, symbol in enumerate(self._symbols)}
@@ -261,7 +270,8 @@ class SessionBars(Mapping[str, Bar]):
     def closes(self) -> dict[str, float]:
         """Every symbol's raw close this session."""
         close = self._close
-        values = close.tolist() if hasattr(close, "tolist") else list(close)
+        tolist = getattr(close, "tolist", None)  # a NumPy array converts in one call
+        values = tolist() if tolist is not None else [close[i] for i in range(len(close))]
         return dict(zip(self._symbols, values, strict=True))
 
 

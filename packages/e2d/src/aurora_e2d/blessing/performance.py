@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -81,7 +82,9 @@ def baselines_check(candidate: RunEvidence, bless: BlessConfig) -> CheckResult:
     base = baselines(candidate.frame("bars"), sessions)
     margin, d_margin = bless.baseline_sharpe_margin, bless.baseline_drawdown_margin_frac
     sharpe, drawdown = metrics.sharpe_ratio(r), metrics.max_drawdown(r)
-    shortfalls, shown, evidence = [], [], {}
+    shortfalls: list[str] = []
+    shown: list[str] = []
+    evidence: dict[str, Any] = {}
     for name, returns in (("equal-weight", base.equal_weight), ("buy-and-hold", base.buy_and_hold)):
         bs, bd = metrics.sharpe_ratio(returns), metrics.max_drawdown(returns)
         evidence[name] = {

@@ -174,7 +174,7 @@ def execute_run(
     sessions = build_sessions(frames["bars"], frames["decisions"], snapshot.actions)
     if not sessions:  # e.g. a weekend, or before the first walk-forward fold: nothing to trade
         if frames["predictions"].height == 0:  # no walk-forward fold fits in the data at all
-            first = frames["features"]["date"].min()
+            first = str(frames["features"]["date"].min())
             raise InputError(
                 "'model.min_train_years'",
                 f"no walk-forward fold fits the data: features start {first} (after their warm-up) and a "

@@ -16,12 +16,12 @@ import json
 from pathlib import Path
 
 from aurora_broker import JOURNAL_NAME
-from aurora_e2d.run.claim import load_run_config, read_frozen
 from aurora_e2d.run.job import _history
 from aurora_e2d.run.lock import RunLock
 from aurora_e2d.run.phase import CONFIG_FILE
 from aurora_e2d.rundir.artifacts import atomic_write_bytes, sha256_file
 from aurora_e2d.rundir.manifest import MANIFEST, read_manifest
+from aurora_e2d.rundir.readers import load_run_config, read_frozen
 from aurora_e2d.rundir.runformat import BACKUP_GLOB, RUN_FORMAT_VERSION, upgrade_run_dir
 
 __all__ = ["migrate_run"]
