@@ -28,6 +28,7 @@ import polars as pl
 from threadpoolctl import threadpool_limits
 
 from aurora_e2d.research.export import (
+    NON_FEATURE_COLUMNS,
     ExportParityError,
     FeatureGuard,
     OnnxModel,
@@ -182,6 +183,8 @@ def fit_walk_forward(
     frame = _sorted_frame(frame)
     if frame.height == 0:
         raise ValueError("features: no rows to fit")
+    guard.check_columns([c for c in frame.columns if c not in NON_FEATURE_COLUMNS])  # once, whole frame
+    fitted_columns = [*guard.feature_columns, "label"]  # a fold copies these rows, not symbols and times
     sessions = frame["date"].unique().sort()
     dates = frame["date"]
     label = frame["label"].cast(pl.Float64)
@@ -200,7 +203,7 @@ def fit_walk_forward(
         before = (dates <= train_end).to_numpy()
         train_mask = before & finite_label
         purged = ((dates > train_end) & (dates < test_start)).to_numpy()
-        train = frame.filter(pl.Series(train_mask))
+        train = frame.select(fitted_columns).filter(pl.Series(train_mask))
         X = guard.matrix(train.drop("label"))
         y_train = np.ascontiguousarray(train["label"].to_numpy(), dtype=np.float64)
         model = fit_estimator(kind, X, y_train, ridge_alpha=ridge_alpha)
@@ -211,7 +214,7 @@ def fit_walk_forward(
                 test_start=test_start,
                 test_end=test_dates.max(),
                 test_rows=int(test_mask.sum()),
-                train_start=train["date"].min(),
+                train_start=dates.filter(pl.Series(train_mask)).min(),
                 train_end=train_end,
                 train_rows=int(train_mask.sum()),
                 purged_rows=int(purged.sum()),
