@@ -33,6 +33,7 @@ from aurora_broker import DEFAULT_BROKER_KIND, BrokerConfig, broker_kinds
 from aurora_e2d.rundir.identity import identity_hash
 from aurora_safety import ConfigError, Limits, load_limits
 from aurora_safety.config import MAX_COUNT, MAX_NOTIONAL_USD
+from aurora_safety.env import FLAG_PREFIX, KILL_VAR, ROLLBACK_VAR
 
 __all__ = [
     "DEFAULT_SOURCE",
@@ -148,7 +149,7 @@ class BlessConfig(BaseModel):
 
 
 _ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
-_SAFETY_ENV = ("AURORA_KILL", "AURORA_ROLLBACK", "AURORA_FLAG_")  # aurora_safety's alone
+_SAFETY_ENV = (KILL_VAR, ROLLBACK_VAR, FLAG_PREFIX)  # aurora_safety's alone (KILL_VAR covers KILL_FILE_VAR)
 
 
 class AlertsConfig(BaseModel):
