@@ -16,8 +16,9 @@ Peak RSS is the run process's own (``wait4``'s ``ru_maxrss``) plus, for
 tree's RSS every 50 ms; each stage's peak is the highest sample inside that
 stage's trace span, which is the memory profile when a target is missed.
 
-Timing targets judge a quiet machine: every figure prints the 1-minute load
-average at its start and says UNFAIR when it was above half the cores.
+Timing targets judge a quiet machine: before each run the benchmark waits (up
+to 90 s) for the load its previous run left to decay, prints the 1-minute load
+average at the run's start and says UNFAIR when it was above half the cores.
 """
 
 from __future__ import annotations
@@ -51,6 +52,19 @@ SAMPLE_S = 0.05
 
 def _load() -> float:
     return os.getloadavg()[0]
+
+
+SETTLE_S = 90.0  # at most this long for the load the previous run left behind to decay
+
+
+def _settled_load() -> float:
+    """The 1-minute load once it is under half the cores, waiting up to ``SETTLE_S`` for the
+    benchmark's own previous run to fade from it (the average lags a minute); else the load then."""
+    limit, waited = (os.cpu_count() or 1) / 2, 0.0
+    while _load() > limit and waited < SETTLE_S:
+        time.sleep(5.0)
+        waited += 5.0
+    return _load()
 
 
 def _fair(load: float) -> str:
@@ -114,7 +128,7 @@ class Sampler(threading.Thread):
 
 def _run(cmd: list[str], cwd: Path, tree: bool) -> dict[str, Any]:
     """Run ``cmd``; wall, exit, peak RSS (own and children's), RSS samples, stderr's last line."""
-    load = _load()
+    load = _settled_load()
     start = time.perf_counter()
     with tempfile.TemporaryFile(mode="w+") as err:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, cwd=cwd, text=True)
