@@ -25,8 +25,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from aurora_e2d.cli.backup import backup, restore
 from aurora_e2d.cli.bless import bless as bless_command
 from aurora_e2d.cli.data import data_app
+from aurora_e2d.cli.levers import breaker_app, kill, unkill
 from aurora_e2d.cli.progress import stage_progress
 from aurora_e2d.core.errors import CheckFailedError
 from aurora_e2d.core.exitcodes import ExitCode
@@ -47,12 +49,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-RunDirOption = Annotated[
-    Path | None,
-    typer.Option("--run-dir", help="Run directory; its kill.flag is one of the kill files."),
-]
-
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="TOML config; the defaults need no file.")
@@ -296,58 +292,13 @@ def report(
     typer.echo(f"wrote {path}")
 
 
-@app.command()
-def backup(
-    run_dir: Annotated[Path, typer.Option("--run-dir", help="The run directory to back up (live or not).")],
-    out: Annotated[Path, typer.Option("--out", help="The archive to write (gzip tar), replaced atomically.")],
-) -> None:
-    """Verified backup of a run, consistent while it trades: the journal by SQLite's online backup,
-    plus artifacts, models, manifest, config and logs; every file's sha256 in the archive's index."""
-    from aurora_e2d.run.backup import create_backup
-
-    typer.echo(create_backup(run_dir, out).message)
-
-
-@app.command()
-def restore(
-    archive: Annotated[Path, typer.Argument(help="An archive written by `aurora backup`.")],
-    run_dir: Annotated[
-        Path, typer.Option("--run-dir", help="The new run directory (must not exist, or be empty).")
-    ],
-) -> None:
-    """Unpack a backup into a new run directory after checking every file and the journal.
-
-    Refused (exit 2, nothing written) for a non-empty target, a damaged archive, or a member
-    that would land outside the target."""
-    from aurora_e2d.run.backup import restore_backup
-
-    typer.echo(restore_backup(archive, run_dir).message)
-
-
-breaker_app = typer.Typer(
-    help="Circuit-breaker operator actions (logged in the run's journal).", no_args_is_help=True
-)
 app.add_typer(breaker_app, name="breaker")
+app.command()(backup)
+app.command()(restore)
+app.command()(kill)
+app.command()(unkill)
 app.add_typer(data_app, name="data")
 app.command(name="bless")(bless_command)
-
-
-@breaker_app.command("reset")
-def breaker_reset(
-    name: Annotated[str, typer.Argument(help="drawdown, daily_loss, consecutive_rejects or order_rate")],
-    reason: Annotated[str, typer.Option(help="Why it is safe to trade again (journaled).")],
-    run_dir: Annotated[Path, typer.Option("--run-dir", help="The halted run directory.")],
-) -> None:
-    """Clear a tripped breaker (an explicit, journaled operator action); then `aurora resume`.
-
-    Refused (exit 2) for a breaker that is not tripped, a completed run, or a run another process holds.
-    """
-    from aurora_e2d.run.levers import reset_breaker
-
-    event = reset_breaker(run_dir, name, reason)
-    typer.echo(
-        f"breaker {event.breaker} reset ({reason}); continue with: aurora resume --run-dir {quote(str(run_dir))}"
-    )
 
 
 def _watched_config(run_dir: Path) -> RunConfig | None:
@@ -395,53 +346,10 @@ def _date(option: str, value: str | None) -> date | None:
         raise ConfigError(option, "must be a date YYYY-MM-DD", value, "command line") from None
 
 
-@app.command()
-def kill(
-    reason: Annotated[
-        str, typer.Option(help="Why trading is being stopped (logged in the file).")
-    ] = "operator",
-    run_dir: RunDirOption = None,
-    arm: Annotated[
-        bool,
-        typer.Option(
-            "--arm", help="Arm the kill for a run directory that holds no run yet (it will not start)."
-        ),
-    ] = False,
-) -> None:
-    """Engage the kill switch: create the kill file ($AURORA_KILL_FILE, else <run-dir>/kill.flag, else ./kill.flag).
-
-    With --run-dir, the directory must hold a run (exit 2 otherwise, naming the live runs);
-    --arm says on purpose that it does not yet.
-    """
-    from aurora_e2d.run.levers import arm_kill
-
-    path = arm_kill(run_dir, reason, arm=arm)
-    typer.echo(f"kill switch engaged: {path}")
-
-
-@app.command()
-def unkill(run_dir: RunDirOption = None) -> None:
-    """Remove kill files. Trading does not restart by itself: resume explicitly."""
-    from aurora_e2d.run.levers import disarm_kill
-
-    removed, still = disarm_kill(run_dir)
-    for path in removed:
-        typer.echo(f"removed {path}")
-    if still is not None:
-        typer.echo(f"aurora: kill switch still active: {still}", err=True)
-        raise typer.Exit(ExitCode.KILLED)
-    if not removed:
-        typer.echo("no kill file to remove; kill switch clear")
-        return
-    target = f" --run-dir {quote(str(run_dir))}" if run_dir is not None else " --run-dir D"
-    typer.echo(f"kill switch clear; nothing restarts by itself (use `aurora resume{target}`).")
-
-
 def _second_signal(run_dir: Path | None, claimed: list[Path] | None = None) -> Callable[[int], str]:
     """The line a second signal leaves with: a resume hint only for a directory that can be resumed."""
 
     def message(signum: int) -> str:
-        from shlex import quote
 
         from aurora_e2d.run.phase import is_run_dir
 
