@@ -29,9 +29,9 @@ from _browser import chromium, console_problems
 from _runs import aurora
 from _snapshots import cut_snapshot
 from aurora_e2d.blessing import CHECKS
-from aurora_e2d.blessing.verdict import record_in_manifest
 from aurora_e2d.engine.catalog import ARTIFACTS
 from aurora_e2d.rundir.artifacts import write_parquet
+from aurora_e2d.rundir.manifest import record_in_manifest
 
 pytestmark = pytest.mark.l1  # nightly breadth (nox -s l1): real runs, minutes each
 

@@ -26,10 +26,10 @@ from aurora_e2d.blessing.inputs import (
     wasserstein_normed,
 )
 from aurora_e2d.blessing.performance import baselines_check, champion_check, slices_check, symbol_group
-from aurora_e2d.blessing.verdict import record_in_manifest
 from aurora_e2d.engine.catalog import ARTIFACTS
 from aurora_e2d.rundir.artifacts import write_parquet
 from aurora_e2d.rundir.config import BlessConfig
+from aurora_e2d.rundir.manifest import record_in_manifest
 
 pytestmark = pytest.mark.l1  # nightly breadth (nox -s l1): real runs, minutes each
 

@@ -8,7 +8,7 @@ import shlex
 from typing import Any
 
 from aurora_broker import JOURNAL_NAME, JournalError, JournalReader
-from aurora_e2d.rundir.manifest import MANIFEST
+from aurora_e2d.rundir.layout import MANIFEST_FILE
 from aurora_gates.registry import REGISTRY, CheckFailed, GateContext, Level
 
 
@@ -20,7 +20,7 @@ from aurora_gates.registry import REGISTRY, CheckFailed, GateContext, Level
 )
 def journal_chain(ctx: GateContext) -> dict[str, Any]:
     run_dir = ctx.require_run_dir()
-    path = run_dir / MANIFEST
+    path = run_dir / MANIFEST_FILE
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:

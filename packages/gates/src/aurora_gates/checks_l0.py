@@ -22,8 +22,7 @@ from aurora_e2d.data import DEFAULT_CALENDAR, load_lock, session_closes
 from aurora_e2d.engine.catalog import ARTIFACTS, ArtifactSpec
 from aurora_e2d.run import LOCK_FILE, load_run_config
 from aurora_e2d.rundir.artifacts import sha256_file
-from aurora_e2d.rundir.layout import STAGES_FILE, TRACE_FILE
-from aurora_e2d.rundir.manifest import MANIFEST
+from aurora_e2d.rundir.layout import MANIFEST_FILE, STAGES_FILE, TRACE_FILE
 from aurora_gates.registry import REGISTRY, CheckFailed, GateContext, Level
 from aurora_safety import KILL_FILE_NAME, ConfigError, effective_flags, load_declarations
 
@@ -31,7 +30,7 @@ from aurora_safety import KILL_FILE_NAME, ConfigError, effective_flags, load_dec
 # everything else must be listed (and hashed) in the manifest.
 UNHASHED = frozenset(
     {
-        MANIFEST,
+        MANIFEST_FILE,
         LOCK_FILE,
         TRACE_FILE,
         "alerts.jsonl",
@@ -47,7 +46,7 @@ SNAPSHOT_LOCK = Path("goldens") / "snapshot" / "snapshot.lock.json"
 
 
 def _manifest(run_dir: Path) -> dict[str, Any]:
-    path = run_dir / MANIFEST
+    path = run_dir / MANIFEST_FILE
     if not path.is_file():
         raise CheckFailed("manifest.json is missing", run_dir=str(run_dir))
     try:
@@ -128,7 +127,7 @@ def snapshot_integrity(ctx: GateContext) -> dict[str, Any]:
         "artifacts_verified": len(listed),
         "snapshot": pinned,
         "snapshot_dir": str(directory),
-        "calendar": identity.get("calendar", "XNYS"),
+        "calendar": identity.get("calendar", DEFAULT_CALENDAR),
     }
 
 

@@ -19,8 +19,7 @@ from aurora_e2d.core.paths import snapshot_dir as bundled_snapshot_dir
 from aurora_e2d.core.reference import GOLDENS_METRICS, GoldensLocation, locate_goldens
 from aurora_e2d.data.ingest import load_lock
 from aurora_e2d.rundir.config import RunConfig
-from aurora_e2d.rundir.layout import CONFIG_FILE
-from aurora_e2d.rundir.manifest import MANIFEST
+from aurora_e2d.rundir.layout import CONFIG_FILE, MANIFEST_FILE
 from aurora_gates.ratchet.goldens import Goldens, RatchetError, load_goldens
 
 __all__ = [
@@ -127,11 +126,11 @@ def load_reference(repo_root: Path) -> Reference:
 def run_snapshot_lock(run_dir: Path) -> str | None:
     """The lock hash of the snapshot a run read, from its manifest; None if not recorded."""
     try:
-        manifest = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads((run_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise RatchetError(f"{run_dir / MANIFEST}: does not exist (not a finished run)") from None
+        raise RatchetError(f"{run_dir / MANIFEST_FILE}: does not exist (not a finished run)") from None
     except (OSError, ValueError, UnicodeDecodeError) as error:
-        raise RatchetError(f"{run_dir / MANIFEST}: unreadable ({type(error).__name__})") from None
+        raise RatchetError(f"{run_dir / MANIFEST_FILE}: unreadable ({type(error).__name__})") from None
     identity = manifest.get("snapshot_identity") if isinstance(manifest, dict) else None
     lock = identity.get("lock_sha256") if isinstance(identity, dict) else None
     return lock if isinstance(lock, str) else None

@@ -22,12 +22,13 @@ from aurora_e2d.blessing.performance import baselines_check, champion_check, sli
 from aurora_e2d.blessing.sharpe import infer
 from aurora_e2d.blessing.skew import skew_check
 from aurora_e2d.blessing.trials import Trial, append_trial, read_trials, trial_sharpes
-from aurora_e2d.blessing.verdict import BLESSING_FILE, Blessing, CheckResult, record_in_manifest
+from aurora_e2d.blessing.verdict import BLESSING_FILE, Blessing, CheckResult
 from aurora_e2d.core.errors import InputError
 from aurora_e2d.report.page import REPORT, write_report
 from aurora_e2d.run.lock import RunLock
 from aurora_e2d.rundir.config import BlessConfig
 from aurora_e2d.rundir.layout import REPORT_ENTRY
+from aurora_e2d.rundir.manifest import record_in_manifest
 
 __all__ = ["CHECKS", "bless_runs"]
 

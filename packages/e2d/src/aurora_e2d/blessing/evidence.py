@@ -22,8 +22,7 @@ from aurora_e2d.run.job import load_run_config
 from aurora_e2d.run.phase import RunPhase, read_phase
 from aurora_e2d.rundir.artifacts import sha256_file
 from aurora_e2d.rundir.config import RunConfig
-from aurora_e2d.rundir.layout import SUMMARY_FILE
-from aurora_e2d.rundir.manifest import MANIFEST
+from aurora_e2d.rundir.layout import MANIFEST_FILE, SUMMARY_FILE
 
 __all__ = ["FINISHED", "RunEvidence", "load_run"]
 
@@ -132,7 +131,7 @@ def load_run(run_dir: Path, role: str) -> RunEvidence:
             subject,
             f"is not a finished run (it is {phase.phase}); finish it with: aurora resume --run-dir {run_dir}",
         )
-    manifest = _json(run_dir / MANIFEST, subject)
+    manifest = _json(run_dir / MANIFEST_FILE, subject)
     summary = _json(run_dir / SUMMARY_FILE, subject)
     _verify(run_dir, manifest, subject)
-    return RunEvidence(run_dir, role, config, manifest, summary, sha256_file(run_dir / MANIFEST))
+    return RunEvidence(run_dir, role, config, manifest, summary, sha256_file(run_dir / MANIFEST_FILE))

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aurora_e2d.rundir.artifacts import atomic_write_bytes, sha256_file
+from aurora_e2d.rundir.artifacts import atomic_write_bytes
 from aurora_e2d.rundir.layout import BLESSING_FILE
-from aurora_e2d.rundir.manifest import MANIFEST, read_manifest, rerecord
 
-__all__ = ["BLESSING_FILE", "FORMAT_VERSION", "Blessing", "CheckResult", "record_in_manifest"]
+__all__ = ["BLESSING_FILE", "FORMAT_VERSION", "Blessing", "CheckResult"]
 
 FORMAT_VERSION = 1
 
@@ -82,19 +81,3 @@ class Blessing:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(path, self.to_bytes())
         return path
-
-
-def record_in_manifest(run_dir: Path, name: str, rel_path: str) -> None:
-    """List (or re-hash) one file of ``run_dir`` in its manifest; every other record stays as it is."""
-    data = read_manifest(run_dir)
-    if name in data["artifacts"]:
-        rerecord(run_dir, name)
-        return
-    data["artifacts"][name] = {
-        "path": rel_path,
-        "sha256": sha256_file(run_dir / rel_path),
-        "rows": None,
-        "schema": None,
-    }
-    data["artifacts"] = dict(sorted(data["artifacts"].items()))
-    atomic_write_bytes(run_dir / MANIFEST, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())

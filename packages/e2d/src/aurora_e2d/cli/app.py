@@ -281,13 +281,13 @@ def report(
     from aurora_e2d.report.page import write_report
     from aurora_e2d.run.claim import load_run_config
     from aurora_e2d.run.lock import RunLock
-    from aurora_e2d.rundir.layout import REPORT_ENTRY
-    from aurora_e2d.rundir.manifest import MANIFEST, rerecord
+    from aurora_e2d.rundir.layout import MANIFEST_FILE, REPORT_ENTRY
+    from aurora_e2d.rundir.manifest import rerecord
 
     load_run_config(run_dir)  # a clear exit 2 for a directory that is not a run
     with RunLock(run_dir):
         path = write_report(run_dir)
-        if (run_dir / MANIFEST).is_file():
+        if (run_dir / MANIFEST_FILE).is_file():
             rerecord(run_dir, REPORT_ENTRY)
     typer.echo(f"wrote {path}")
 

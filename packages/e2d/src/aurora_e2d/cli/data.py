@@ -16,6 +16,7 @@ import typer
 
 from aurora_e2d.cli.progress import stage_progress
 from aurora_e2d.core.errors import InputError
+from aurora_e2d.data.calendar import DEFAULT_CALENDAR
 
 __all__ = ["data_app"]
 
@@ -51,7 +52,7 @@ def import_command(
         ),
     ],
     out: OutOption,
-    calendar: CalendarOption = "XNYS",
+    calendar: CalendarOption = DEFAULT_CALENDAR,
     price_basis: Annotated[
         str,
         typer.Option(
@@ -103,7 +104,7 @@ def synthetic_command(
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same arguments give the same bytes.")],
     out: OutOption,
     end: Annotated[str, typer.Option("--end", help="Last calendar day, YYYY-MM-DD.")] = "2019-12-31",
-    calendar: CalendarOption = "XNYS",
+    calendar: CalendarOption = DEFAULT_CALENDAR,
 ) -> None:
     """A SYNTHETIC snapshot (labelled so in its lock and PROVENANCE.md) for scale tests and benchmarks only."""
     from aurora_e2d.data.synthetic_snapshot import write_synthetic_snapshot

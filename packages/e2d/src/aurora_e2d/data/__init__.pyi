@@ -1,3 +1,4 @@
+from .calendar import DEFAULT_CALENDAR as DEFAULT_CALENDAR
 from .corpactions import BARS_SCHEMA as BARS_SCHEMA
 from .corpactions import Mode as Mode
 from .corpactions import normalise as normalise
@@ -16,9 +17,6 @@ from .ingest import load_snapshot as load_snapshot
 from .sanity import SanityMode as SanityMode
 from .sanity import SanityReport as SanityReport
 from .sanity import run_sanity as run_sanity
-from .sessions import (
-    DEFAULT_CALENDAR as DEFAULT_CALENDAR,
-)
 from .sessions import (
     SessionCloses as SessionCloses,
 )

@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from aurora_e2d.core.errors import InputError
+from aurora_e2d.data.calendar import DEFAULT_CALENDAR
 from aurora_e2d.data.snapshot import PRICES_SCHEMA
 
 __all__ = [
@@ -31,7 +32,6 @@ __all__ = [
     "session_closes",
 ]
 
-DEFAULT_CALENDAR = "XNYS"
 TS_TYPE = pa.timestamp("us", tz="UTC")
 
 SESSION_PRICES_SCHEMA = pa.schema(

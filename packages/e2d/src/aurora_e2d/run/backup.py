@@ -40,7 +40,8 @@ from aurora_e2d.run.lock import LOCK_FILE, holder
 from aurora_e2d.run.metrics_prom import METRICS_FILE
 from aurora_e2d.run.phase import CONFIG_FILE, is_run_dir
 from aurora_e2d.rundir.artifacts import fsync_dir
-from aurora_e2d.rundir.manifest import MANIFEST, read_manifest, rerecord
+from aurora_e2d.rundir.layout import MANIFEST_FILE
+from aurora_e2d.rundir.manifest import read_manifest, rerecord
 
 __all__ = ["BACKUP_FORMAT", "BACKUP_INDEX", "BackupResult", "create_backup", "restore_backup"]
 
@@ -111,7 +112,7 @@ def _stage(run_dir: Path, staging: Path) -> dict[str, Any]:
         except PermissionError as error:
             raise InputError(str(source), f"cannot be read for the backup ({error.strerror})") from None
     rerecorded = False
-    if (staging / MANIFEST).is_file() and JOURNAL_NAME in read_manifest(staging).get("artifacts", {}):
+    if (staging / MANIFEST_FILE).is_file() and JOURNAL_NAME in read_manifest(staging).get("artifacts", {}):
         rerecord(staging, JOURNAL_NAME)
         rerecorded = True
     with JournalReader.open(staging / JOURNAL_NAME) as reader:

@@ -16,10 +16,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from aurora_e2d.data.calendar import DEFAULT_CALENDAR  # not data.sessions: numpy and pyarrow
 from aurora_e2d.run.memo import remembered
-from aurora_e2d.rundir.layout import MANIFEST_FILE as MANIFEST  # light; rundir.manifest loads pyarrow
-
-DEFAULT_CALENDAR = "XNYS"  # data.sessions.DEFAULT_CALENDAR; not imported: that loads numpy and pyarrow
+from aurora_e2d.rundir.layout import MANIFEST_FILE  # light; rundir.manifest loads pyarrow
 
 __all__ = ["STALE_AFTER_SESSIONS", "daily_view", "sessions_between"]
 
@@ -29,7 +28,7 @@ STALE_AFTER_SESSIONS = 3  # sessions of the calendar the run may lag today befor
 
 def _calendar(run_dir: Path) -> str:
     try:
-        manifest = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads((run_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
         return str(manifest.get("snapshot_identity", {}).get("calendar") or DEFAULT_CALENDAR)
     except (OSError, ValueError):
         return DEFAULT_CALENDAR

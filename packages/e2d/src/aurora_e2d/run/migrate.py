@@ -12,15 +12,15 @@ the new hashes of the two files that changed -- nothing else in it moves.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from aurora_broker import JOURNAL_NAME
 from aurora_e2d.run.job import _history
 from aurora_e2d.run.lock import RunLock
 from aurora_e2d.run.phase import CONFIG_FILE
-from aurora_e2d.rundir.artifacts import atomic_write_bytes, sha256_file
-from aurora_e2d.rundir.manifest import MANIFEST, read_manifest
+from aurora_e2d.rundir.artifacts import sha256_file
+from aurora_e2d.rundir.layout import MANIFEST_FILE
+from aurora_e2d.rundir.manifest import read_manifest, write_manifest
 from aurora_e2d.rundir.readers import load_run_config, read_frozen
 from aurora_e2d.rundir.runformat import BACKUP_GLOB, RUN_FORMAT_VERSION, upgrade_run_dir
 
@@ -34,7 +34,7 @@ def migrate_run(run_dir: Path) -> str:
         upgrade = upgrade_run_dir(run_dir, read_frozen(run_dir / CONFIG_FILE), identity)
         if upgrade is None:
             return f"{run_dir} is already format {RUN_FORMAT_VERSION}; nothing to migrate"
-        if (run_dir / MANIFEST).is_file() and (run_dir / JOURNAL_NAME).is_file():
+        if (run_dir / MANIFEST_FILE).is_file() and (run_dir / JOURNAL_NAME).is_file():
             _rebind_manifest(run_dir)
     return f"migrated {run_dir}: {upgrade.describe()}"
 
@@ -55,5 +55,4 @@ def _rebind_manifest(run_dir: Path) -> None:
             "rows": None,
             "schema": None,
         }
-    text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
-    atomic_write_bytes(run_dir / MANIFEST, text.encode())
+    write_manifest(run_dir, manifest)

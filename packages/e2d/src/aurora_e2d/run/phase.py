@@ -116,11 +116,13 @@ def _summary(run_dir: Path) -> dict[str, Any] | None:
 def _final_manifest_written(run_dir: Path) -> bool:
     """A run's last write is the manifest that lists its report: a run killed after its summary
     but before that write is not finished (resume writes the rest; nothing else changes)."""
-    from aurora_e2d.rundir.layout import MANIFEST_FILE as MANIFEST  # light: not manifest.py (pyarrow)
-    from aurora_e2d.rundir.layout import REPORT_ENTRY
+    from aurora_e2d.rundir.layout import (
+        MANIFEST_FILE,  # light: not manifest.py (pyarrow)
+        REPORT_ENTRY,
+    )
 
     try:
-        loaded = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
+        loaded = json.loads((run_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     artifacts = loaded.get("artifacts") if isinstance(loaded, dict) else None

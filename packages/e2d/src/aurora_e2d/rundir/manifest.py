@@ -21,7 +21,6 @@ from aurora_e2d.rundir.artifacts import atomic_write_bytes, sha256_file
 from aurora_e2d.rundir.layout import MANIFEST_FILE
 from aurora_e2d.rundir.runformat import RUN_FORMAT_VERSION
 
-MANIFEST = MANIFEST_FILE
 AURORA_DISTRIBUTIONS = ("aurora-safety", "aurora-broker", "aurora-router", "aurora-e2d", "aurora-gates")
 THIRD_PARTY = (
     "polars",
@@ -114,14 +113,18 @@ class Manifest:
         }
 
     def write(self, run_dir: Path) -> Path:
-        path = run_dir / MANIFEST
-        data = json.dumps(self.as_dict(), indent=2, sort_keys=True) + "\n"
-        atomic_write_bytes(path, data.encode())
-        return path
+        return write_manifest(run_dir, self.as_dict())
 
 
 def read_manifest(run_dir: Path) -> dict[str, Any]:
-    return json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
+    return json.loads((run_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+
+
+def write_manifest(run_dir: Path, data: Mapping[str, Any]) -> Path:
+    """``data`` as ``run_dir``'s manifest: sorted, indented JSON, replaced atomically (every writer's form)."""
+    path = run_dir / MANIFEST_FILE
+    atomic_write_bytes(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
+    return path
 
 
 def rerecord(run_dir: Path, name: str) -> None:
@@ -129,4 +132,20 @@ def rerecord(run_dir: Path, name: str) -> None:
     data = read_manifest(run_dir)
     record = data["artifacts"][name]
     record["sha256"] = sha256_file(run_dir / record["path"])
-    atomic_write_bytes(run_dir / MANIFEST, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
+    write_manifest(run_dir, data)
+
+
+def record_in_manifest(run_dir: Path, name: str, rel_path: str) -> None:
+    """List (or re-hash) one file of ``run_dir`` in its manifest; every other record stays as it is."""
+    data = read_manifest(run_dir)
+    if name in data["artifacts"]:
+        rerecord(run_dir, name)
+        return
+    data["artifacts"][name] = {
+        "path": rel_path,
+        "sha256": sha256_file(run_dir / rel_path),
+        "rows": None,
+        "schema": None,
+    }
+    data["artifacts"] = dict(sorted(data["artifacts"].items()))
+    write_manifest(run_dir, data)

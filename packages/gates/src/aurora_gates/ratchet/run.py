@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from aurora_e2d.rundir.artifacts import sha256_file
-from aurora_e2d.rundir.layout import SUMMARY_FILE
-from aurora_e2d.rundir.manifest import MANIFEST
+from aurora_e2d.rundir.layout import MANIFEST_FILE, SUMMARY_FILE
 from aurora_gates.ratchet.compare import RatchetFinding, compare, describe_changes, update
 from aurora_gates.ratchet.goldens import Goldens, RatchetError
 
@@ -56,20 +55,20 @@ def load_summary(run_dir: Path) -> dict[str, Any]:
 
 def run_flags_on(run_dir: Path) -> list[str]:
     """Names of the flags the run's manifest records as on."""
-    flags = _load_json(run_dir / MANIFEST, MANIFEST).get("flags")
+    flags = _load_json(run_dir / MANIFEST_FILE, MANIFEST_FILE).get("flags")
     if not isinstance(flags, Mapping):
-        raise RatchetError(f"{run_dir / MANIFEST}: has no 'flags' object")
+        raise RatchetError(f"{run_dir / MANIFEST_FILE}: has no 'flags' object")
     return sorted(name for name, on in flags.items() if on is not False)
 
 
 def run_baseline_hashes(run_dir: Path, names: tuple[str, ...] = BASELINE_ARTIFACTS) -> dict[str, str]:
     """sha256 of the run's baseline artifacts, hashed from the files (not trusted from the manifest)."""
-    artifacts = _load_json(run_dir / MANIFEST, MANIFEST).get("artifacts", {})
+    artifacts = _load_json(run_dir / MANIFEST_FILE, MANIFEST_FILE).get("artifacts", {})
     hashes = {}
     for name in names:
         entry = artifacts.get(name) if isinstance(artifacts, Mapping) else None
         if not isinstance(entry, Mapping) or "path" not in entry:
-            raise RatchetError(f"{run_dir / MANIFEST}: artifact '{name}' is not listed")
+            raise RatchetError(f"{run_dir / MANIFEST_FILE}: artifact '{name}' is not listed")
         path = run_dir / entry["path"]
         if not path.is_file():
             raise RatchetError(f"{path}: artifact '{name}' is missing")

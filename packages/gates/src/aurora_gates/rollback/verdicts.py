@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from aurora_e2d.rundir.artifacts import sha256_file
-from aurora_e2d.rundir.manifest import MANIFEST
+from aurora_e2d.rundir.layout import MANIFEST_FILE
 from aurora_gates.ratchet import BASELINE_ARTIFACTS, GOLDENS
 from aurora_safety import AuroraError
 from aurora_safety.env import ROLLBACK_VAR
@@ -61,7 +61,7 @@ class Verdict:
 
 
 def _manifest(run_dir: Path) -> dict[str, Any]:
-    path = run_dir / MANIFEST
+    path = run_dir / MANIFEST_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -89,14 +89,14 @@ def parquet_hashes(run_dir: Path) -> dict[str, str]:
             raise RollbackError(f"{path}: artifact '{name}' is listed in manifest.json but missing")
         hashes[name] = sha256_file(path)
     if not hashes:
-        raise RollbackError(f"{run_dir / MANIFEST}: lists no Parquet artifact")
+        raise RollbackError(f"{run_dir / MANIFEST_FILE}: lists no Parquet artifact")
     return hashes
 
 
 def manifest_flags(run_dir: Path) -> dict[str, bool]:
     flags = _manifest(run_dir).get("flags")
     if not isinstance(flags, dict):
-        raise RollbackError(f"{run_dir / MANIFEST}: has no 'flags' object")
+        raise RollbackError(f"{run_dir / MANIFEST_FILE}: has no 'flags' object")
     return flags
 
 
