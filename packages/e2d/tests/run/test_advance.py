@@ -1,5 +1,10 @@
 """`aurora advance` on real runs: advancing equals batch, immutable history, idempotent repeats,
-reconciliation, and every safety rule of the runtime, with the real console script.
+reconciliation, and every safety rule of the runtime.
+
+The commands run in this interpreter (``_runs.aurora_here``): what is under test is what an evening
+computes and refuses, not the process around it; the console script's own `advance` (exit codes,
+start-up, signals) is exercised in subprocesses by tests/run/test_only_resume_lifts_a_halt.py and
+the daily-operation runbook test.
 
 Snapshots are the bundled real data cut at a date and imported (``_snapshots``).
 Runs start at 2012-09-04 so each pipeline run takes a few seconds.
@@ -17,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from _evening import content, evening_events, numbers
-from _runs import ALL_ARTIFACTS, artifact_hashes, aurora, cached_run, query, tree_hashes
+from _runs import ALL_ARTIFACTS, artifact_hashes, aurora_here, cached_run, query, tree_hashes
 from _snapshots import JANUARY_RUN, cut_snapshot, drop_session, restate, shared_cut
 from aurora_e2d.research.incremental import BASE_DIR
 
@@ -54,18 +59,18 @@ def cuts(tmp_path_factory: pytest.TempPathFactory) -> Cuts:
 def batch(cuts: Cuts, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One run over the final data: what every advanced run must end equal to."""
     run_dir = tmp_path_factory.mktemp("batch") / "run"
-    done = aurora("run", "--snapshot", cuts.at(FINAL), "--run-dir", run_dir, *START)
+    done = aurora_here("run", "--snapshot", cuts.at(FINAL), "--run-dir", run_dir, *START)
     assert done.returncode == 0, done.stderr[-3000:]
     return run_dir
 
 
 def advanced(cuts: Cuts, run_dir: Path, seams: list[dt.date], *args: str) -> list[int]:
     """Run on the first cut, then advance through the others to FINAL; the exit codes."""
-    first = aurora("run", "--snapshot", cuts.at(seams[0]), "--run-dir", run_dir, *START, *args)
+    first = aurora_here("run", "--snapshot", cuts.at(seams[0]), "--run-dir", run_dir, *START, *args)
     codes = [first.returncode]
     assert first.returncode in (0, 4), first.stderr[-3000:]
     for end in [*seams[1:], FINAL]:
-        step = aurora("advance", "--run-dir", run_dir, "--snapshot", cuts.at(end))
+        step = aurora_here("advance", "--run-dir", run_dir, "--snapshot", cuts.at(end))
         assert step.returncode in (0, 4), step.stderr[-3000:]
         assert "Traceback" not in step.stderr
         codes.append(step.returncode)
@@ -105,7 +110,7 @@ def test_advancing_across_a_breaker_trip_equals_batch_and_stays_tripped(cuts: Cu
     config = tmp_path / "tight.toml"
     config.write_text("[limits]\nmax_drawdown_pct = 2.0\n")
     whole = tmp_path / "batch"
-    tripped = aurora("run", "--snapshot", cuts.at(FINAL), "--config", config, "--run-dir", whole, *START)
+    tripped = aurora_here("run", "--snapshot", cuts.at(FINAL), "--config", config, "--run-dir", whole, *START)
     assert tripped.returncode == 4, tripped.stderr[-2000:]
     halted_at = D(query(whole, "SELECT MAX(session) FROM checkpoints")[0][0])
     seams = [halted_at - dt.timedelta(days=7), halted_at]
@@ -131,7 +136,7 @@ def up_to_january(cuts: Cuts, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_same_snapshot_again_is_a_no_op_that_says_so(cuts: Cuts, up_to_january: Path) -> None:
     before = tree_hashes(up_to_january)
-    again = aurora("advance", "--run-dir", up_to_january, "--snapshot", cuts.at(D("2013-01-15")))
+    again = aurora_here("advance", "--run-dir", up_to_january, "--snapshot", cuts.at(D("2013-01-15")))
     assert again.returncode == 0, again.stderr
     assert "nothing to advance" in again.stdout
     assert "has no session after 2013-01-15" in again.stdout
@@ -143,7 +148,7 @@ def test_a_restatement_is_refused_naming_symbol_and_date_and_changes_nothing(
 ) -> None:
     restated = cuts.at(FINAL, restate("AAPL", D("2012-10-01"), 1.01), name="restated")
     before = tree_hashes(up_to_january)
-    refused = aurora("advance", "--run-dir", up_to_january, "--snapshot", restated)
+    refused = aurora_here("advance", "--run-dir", up_to_january, "--snapshot", restated)
     assert refused.returncode == 2, refused.stderr
     line = refused.stderr.strip()
     assert line.count("\n") == 0
@@ -153,7 +158,7 @@ def test_a_restatement_is_refused_naming_symbol_and_date_and_changes_nothing(
     assert line.endswith("refused (accept it explicitly with --accept-restatement)")
     assert tree_hashes(up_to_january) == before
 
-    accepted = aurora("advance", "--run-dir", up_to_january, "--snapshot", restated, "--accept-restatement")
+    accepted = aurora_here("advance", "--run-dir", up_to_january, "--snapshot", restated, "--accept-restatement")
     assert accepted.returncode == 0, accepted.stderr[-3000:]
     kinds = [k for (k,) in query(up_to_january, "SELECT kind FROM run_events ORDER BY seq")]
     assert kinds == ["restatement_accepted", "advance"]
@@ -167,7 +172,7 @@ def test_a_restatement_is_refused_naming_symbol_and_date_and_changes_nothing(
 def test_a_snapshot_that_skips_a_session_is_refused_naming_it(cuts: Cuts, up_to_january: Path) -> None:
     gap = cuts.at(D("2013-01-25"), drop_session(D("2013-01-22")), name="gap")
     before = tree_hashes(up_to_january)
-    refused = aurora("advance", "--run-dir", up_to_january, "--snapshot", gap)
+    refused = aurora_here("advance", "--run-dir", up_to_january, "--snapshot", gap)
     assert refused.returncode == 2
     assert refused.stderr.strip() == (
         f"aurora: error: {gap}: skips 1 session(s) of XNYS after 2013-01-15: 2013-01-22"
@@ -184,7 +189,7 @@ def test_a_journal_that_disagrees_with_the_broker_halts_before_any_order(
         ).fetchone()
         conn.execute("UPDATE positions SET quantity = quantity + 7 WHERE symbol = ?", (symbol,))
     orders_before = query(up_to_january, "SELECT COUNT(*) FROM route_results")[0][0]
-    halted = aurora("advance", "--run-dir", up_to_january, "--snapshot", cuts.at(FINAL))
+    halted = aurora_here("advance", "--run-dir", up_to_january, "--snapshot", cuts.at(FINAL))
     assert halted.returncode == 4, halted.stderr[-3000:]
     assert (
         f"reconciliation mismatch: position {symbol}: journal {quantity}, broker {quantity + 7}"
@@ -199,8 +204,8 @@ def test_a_journal_that_disagrees_with_the_broker_halts_before_any_order(
 
 @pytest.mark.l1
 def test_a_kill_file_stops_an_advance(cuts: Cuts, up_to_january: Path) -> None:
-    assert aurora("kill", "--run-dir", up_to_january, "--reason", "hold").returncode == 0
-    stopped = aurora("advance", "--run-dir", up_to_january, "--snapshot", cuts.at(FINAL))
+    assert aurora_here("kill", "--run-dir", up_to_january, "--reason", "hold").returncode == 0
+    stopped = aurora_here("advance", "--run-dir", up_to_january, "--snapshot", cuts.at(FINAL))
     assert stopped.returncode == 3, stopped.stderr[-2000:]
     assert f"file:{up_to_january / 'kill.flag'}" in stopped.stderr
     assert query(up_to_january, "SELECT MAX(session) FROM checkpoints")[0][0] == "2013-01-15"
@@ -209,8 +214,8 @@ def test_a_kill_file_stops_an_advance(cuts: Cuts, up_to_january: Path) -> None:
 @pytest.mark.l1
 def test_a_run_with_a_fixed_end_cannot_be_advanced(cuts: Cuts, tmp_path: Path) -> None:
     run_dir = tmp_path / "fixed"
-    assert aurora("run", "--run-dir", run_dir, "--start", "2013-02-01", "--end", "2013-02-28").returncode == 0
-    refused = aurora("advance", "--run-dir", run_dir, "--snapshot", cuts.at(FINAL))
+    assert aurora_here("run", "--run-dir", run_dir, "--start", "2013-02-01", "--end", "2013-02-28").returncode == 0
+    refused = aurora_here("advance", "--run-dir", run_dir, "--snapshot", cuts.at(FINAL))
     assert refused.returncode == 2
     assert "was started with --end 2013-02-28; daily operation needs an open-ended run" in refused.stderr
 
@@ -220,7 +225,7 @@ def test_a_run_with_a_fixed_end_cannot_be_advanced(cuts: Cuts, tmp_path: Path) -
 def day_before_final(cuts: Cuts, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A completed open-ended run on data to the session before FINAL (copied by each test)."""
     run_dir = tmp_path_factory.mktemp("day-before") / "run"
-    done = aurora("run", "--snapshot", cuts.at(D("2013-02-28")), "--run-dir", run_dir, *START)
+    done = aurora_here("run", "--snapshot", cuts.at(D("2013-02-28")), "--run-dir", run_dir, *START)
     assert done.returncode == 0, done.stderr[-3000:]
     return run_dir
 
@@ -230,7 +235,7 @@ def test_one_evening_predicts_and_decides_only_its_session_and_equals_batch(
 ) -> None:
     run_dir = tmp_path / "run"
     shutil.copytree(day_before_final, run_dir)
-    step = aurora("advance", "--run-dir", run_dir, "--snapshot", cuts.at(FINAL))
+    step = aurora_here("advance", "--run-dir", run_dir, "--snapshot", cuts.at(FINAL))
     assert step.returncode == 0, step.stderr[-3000:]
     events = evening_events(run_dir)
     assert events["predictions"]["used"] is True, events
@@ -249,7 +254,7 @@ def test_an_evening_whose_previous_predictions_cannot_be_trusted_recomputes_them
     stages = json.loads((run_dir / "stages.json").read_text())
     stages["predictions"]["sha256"] = "0" * 64  # the record no longer vouches for the file
     (run_dir / "stages.json").write_text(json.dumps(stages))
-    step = aurora("advance", "--run-dir", run_dir, "--snapshot", cuts.at(FINAL))
+    step = aurora_here("advance", "--run-dir", run_dir, "--snapshot", cuts.at(FINAL))
     assert step.returncode == 0, step.stderr[-3000:]
     events = evening_events(run_dir)
     assert events["predictions"]["used"] is False
