@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from _runs import SHORT_WINDOW, aurora, cached_run
+from _runs import SHORT_WINDOW, aurora_here, cached_run
 from _runs import copy_run as copy_run
 from aurora_e2d.rundir.artifacts import sha256_file
 
@@ -22,7 +22,7 @@ def make_run(
     root: Path, name: str, *args: str, env: dict[str, str] | None = None, expect: int = EXIT_OK
 ) -> Path:
     run_dir = root / name
-    done = aurora("run", "--run-dir", run_dir, *SHORT_WINDOW, *args, env=env)
+    done = aurora_here("run", "--run-dir", run_dir, *SHORT_WINDOW, *args, env=env)
     assert done.returncode == expect, done.stderr[-3000:]
     return run_dir
 

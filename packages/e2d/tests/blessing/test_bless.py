@@ -26,7 +26,7 @@ from _bless_runs import (
     manifest_verifies,
 )
 from _browser import chromium, console_problems
-from _runs import aurora
+from _runs import aurora_here
 from _snapshots import cut_snapshot
 from aurora_e2d.blessing import CHECKS
 from aurora_e2d.engine.catalog import ARTIFACTS
@@ -39,7 +39,7 @@ CHECK_NAMES = [name for name, _ in CHECKS]
 
 
 def bless(candidate: Path, champion: Path, *extra: str | Path):
-    return aurora("bless", "--candidate-run", candidate, "--champion-run", champion, *extra)
+    return aurora_here("bless", "--candidate-run", candidate, "--champion-run", champion, *extra)
 
 
 def failed_lines(stderr: str) -> dict[str, str]:
@@ -180,7 +180,7 @@ class TestBadInput:
 
     def test_runs_over_different_windows(self, runs: dict[str, Path], tmp_path: Path) -> None:
         later = tmp_path / "later"
-        done = aurora("run", "--run-dir", later, "--start", "2012-09-04", "--end", "2013-03-01")
+        done = aurora_here("run", "--run-dir", later, "--start", "2012-09-04", "--end", "2013-03-01")
         assert done.returncode == 0, done.stderr
         refused = bless(runs["golden"], later)
         assert refused.returncode == EXIT_BAD_INPUT

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from _import_files import rows_by_symbol, write_text
-from _runs import aurora, query
+from _runs import aurora_here, query
 from aurora_e2d.data.ingest import load_snapshot
 
 WINDOW = (dt.date(2009, 1, 1), dt.date(2012, 12, 31))  # the model needs two years before it trades
@@ -48,10 +48,10 @@ def penny_files(directory: Path) -> list[Path]:
 def penny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("penny")
     files = penny_files(root)
-    imported = aurora("data", "import", *files, "--out", root / "snapshot", "--price-basis", "split_adjusted")
+    imported = aurora_here("data", "import", *files, "--out", root / "snapshot", "--price-basis", "split_adjusted")
     assert imported.returncode == 0, imported.stderr
     run_dir = root / "run"
-    done = aurora(
+    done = aurora_here(
         "run", "--snapshot", root / "snapshot", "--run-dir", run_dir, "--start", TRADED_FROM.isoformat()
     )
     assert done.returncode == 0, done.stderr[-2000:]

@@ -16,7 +16,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from _runs import DRAWDOWN_TOML, SHORT_WINDOW, aurora, cached_run, copy_run
+from _runs import DRAWDOWN_TOML, SHORT_WINDOW, aurora_here, cached_run, copy_run
 from aurora_e2d.report import _data as data
 from aurora_e2d.report import benchmarks, metrics, tearsheet
 from aurora_e2d.report._numbers import numbers
@@ -30,7 +30,7 @@ from aurora_e2d.rundir.readers import load_run_config
 
 def run(root: Path, name: str, *args: str, expect: int = 0) -> Path:
     run_dir = root / name
-    done = aurora("run", "--run-dir", run_dir, *args)
+    done = aurora_here("run", "--run-dir", run_dir, *args)
     assert done.returncode == expect, done.stderr[-3000:]
     return run_dir
 
@@ -53,7 +53,7 @@ def halted(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def wide(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SYNTHETIC 60-symbol universe held long enough to trade dozens of symbols."""
     root = tmp_path_factory.mktemp("tear-wide")
-    done = aurora(
+    done = aurora_here(
         "data", "synthetic", "--symbols", "60", "--years", "4", "--seed", "7", "--out", root / "syn"
     )
     assert done.returncode == 0, done.stderr

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pytest
 
 from _evening import content, evening_events
-from _runs import aurora
+from _runs import aurora_here
 from _snapshots import cut_snapshot
 from aurora_e2d.data import load_snapshot
 from aurora_e2d.data.snapshot_cut import cut_snapshot_dir
@@ -33,12 +33,12 @@ D = dt.date.fromisoformat
 
 
 def run(snapshot: Path, run_dir: Path, *args: str) -> None:
-    done = aurora("run", "--snapshot", snapshot, "--run-dir", run_dir, *args)
+    done = aurora_here("run", "--snapshot", snapshot, "--run-dir", run_dir, *args)
     assert done.returncode == 0, done.stderr[-3000:]
 
 
 def advance(run_dir: Path, snapshot: Path) -> None:
-    step = aurora("advance", "--run-dir", run_dir, "--snapshot", snapshot)
+    step = aurora_here("advance", "--run-dir", run_dir, "--snapshot", snapshot)
     assert step.returncode == 0, step.stderr[-3000:]
     assert "Traceback" not in step.stderr
 

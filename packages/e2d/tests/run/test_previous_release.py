@@ -25,7 +25,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from _runs import EXECUTION_ARTIFACTS, REPO_ROOT, artifact_hashes, aurora
+from _runs import EXECUTION_ARTIFACTS, REPO_ROOT, artifact_hashes, aurora, aurora_here
 from _snapshots import shared_cut
 from aurora_broker import JournalReader
 from aurora_e2d.data import load_snapshot
@@ -59,7 +59,7 @@ def _copy(cuts: dict[dt.date, Path], target: Path) -> Path:
 @pytest.fixture(scope="module")
 def advanced(cuts: dict[dt.date, Path], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     run_dir = _copy(cuts, tmp_path_factory.mktemp("release-advanced") / "run")
-    done = aurora("advance", "--run-dir", run_dir, "--snapshot", cuts[FINAL])
+    done = aurora_here("advance", "--run-dir", run_dir, "--snapshot", cuts[FINAL])
     assert done.returncode == 0, done.stderr[-3000:]
     return run_dir, done.stderr
 
@@ -93,7 +93,7 @@ def test_advance_migrates_then_equals_advancing_in_steps(
     assert manifest["journal"]["chain_head"] == {"session": FINAL.isoformat(), "sha256": chain.head}
     stepped = _copy(cuts, tmp_path / "stepped")
     for day in (MID, FINAL):
-        step = aurora("advance", "--run-dir", stepped, "--snapshot", cuts[day])
+        step = aurora_here("advance", "--run-dir", stepped, "--snapshot", cuts[day])
         assert step.returncode == 0, step.stderr[-3000:]
     assert artifact_hashes(run_dir) == artifact_hashes(stepped)
 
@@ -125,7 +125,7 @@ def test_the_advanced_directory_passes_gate_l0(advanced: tuple[Path, str]) -> No
 def test_migrate_upgrades_a_completed_directory_in_place(cuts: dict[dt.date, Path], tmp_path: Path) -> None:
     run_dir = _copy(cuts, tmp_path / "run")
     before = (run_dir / "config.json").read_bytes()
-    done = aurora("migrate", "--run-dir", run_dir)
+    done = aurora_here("migrate", "--run-dir", run_dir)
     assert done.returncode == 0, done.stderr
     assert "format 1 -> 2, journal v2 -> v3 (81 sessions chained" in done.stdout
     manifest = json.loads((run_dir / "manifest.json").read_text())
@@ -134,7 +134,7 @@ def test_migrate_upgrades_a_completed_directory_in_place(cuts: dict[dt.date, Pat
     assert manifest["artifacts"]["journal.sqlite.bak-v2"]["sha256"]
     assert (run_dir / "config.json.bak-v1").read_bytes() == before  # the way back to the release
     assert manifest["artifacts"]["config.json.bak-v1"]["sha256"]
-    again = aurora("migrate", "--run-dir", run_dir)
+    again = aurora_here("migrate", "--run-dir", run_dir)
     assert again.returncode == 0
     assert "nothing to migrate" in again.stdout
 
