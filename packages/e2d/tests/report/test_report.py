@@ -12,28 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from _runs import DRAWDOWN_TOML, SHORT_WINDOW, cached_run, copy_run
+from _runs import DRAWDOWN_TOML, SHORT_WINDOW, aurora_here, cached_run, copy_run
 from aurora_e2d.core.paths import repo_root
 from aurora_e2d.report.page import REPORT, format_metric, write_report
 from aurora_safety import load_declarations
 
-AURORA = shutil.which("aurora", path=str(Path(sys.executable).parent))
 WINDOW = ("--start", "2012-01-01", "--end", "2013-03-01")  # about 290 sessions: fast, still real
 MAX_BYTES = 2 * 1024 * 1024
 EXIT_KILLED, EXIT_HALTED = 3, 4
 
 
 def aurora_run(run_dir: Path, *extra: str, expect: int = 0) -> None:
-    assert AURORA is not None, "the aurora console script is not installed in this environment"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AURORA_")}
-    result = subprocess.run(
-        [AURORA, "run", "--run-dir", str(run_dir), *WINDOW, *extra],
-        cwd=repo_root(),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = aurora_here("run", "--run-dir", run_dir, *WINDOW, *extra, cwd=repo_root())
     assert result.returncode == expect, result.stderr
 
 
