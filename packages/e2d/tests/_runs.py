@@ -181,18 +181,16 @@ def sigkill(proc: subprocess.Popen[str]) -> None:
         os.kill(proc.pid, signal.SIGKILL)
 
 
-def resume_until_done(run_dir: Path, *, attempts: int = 5) -> list[int]:
-    """``aurora resume`` until it exits 0 (a SIGKILLed resume is resumed again); the return codes."""
-    codes: list[int] = []
-    for _ in range(attempts):
-        result = aurora("resume", "--run-dir", run_dir)
-        codes.append(result.returncode)
-        if result.returncode == 0:
-            return codes
-        assert result.returncode == -signal.SIGKILL, (
-            f"resume exited {result.returncode} (not 0, not SIGKILL):\n{result.stderr[-3000:]}"
-        )
-    pytest.fail(f"resume did not complete in {attempts} attempts: {codes}")
+def resume_until_done(run_dir: Path) -> list[int]:
+    """``aurora resume`` after a crash, a signal or a fault, to completion; its exit codes ([0]).
+
+    In this interpreter (``aurora_here``): the interruption before it is what such tests are about,
+    and it ran in its own process; the resume is what an operator types next, and its code is the
+    console script's. (It ran as a subprocess until the per-PR suite had to fit in three minutes.)
+    """
+    result = aurora_here("resume", "--run-dir", run_dir)
+    assert result.returncode == 0, f"resume exited {result.returncode}:\n{result.stderr[-3000:]}"
+    return [result.returncode]
 
 
 def wait_for(predicate, *, timeout: float, interval: float = 0.005, proc=None) -> bool:

@@ -21,6 +21,7 @@ from _runs import (
     assert_exactly_once,
     assert_manifest_holds,
     aurora,
+    aurora_here,
     cached_run,
     committed_sessions,
     decision_sessions,
@@ -130,7 +131,7 @@ def test_a_restored_live_backup_resumes_to_the_bytes_of_the_uninterrupted_run(tm
         code, _, err = finish(live)
     assert code == 0, err[-2000:]
     restore_backup(out, restored)
-    resumed = aurora("resume", "--run-dir", restored)
+    resumed = aurora_here("resume", "--run-dir", restored)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert artifact_hashes(restored, ALL_ARTIFACTS) == artifact_hashes(run_dir, ALL_ARTIFACTS)
 

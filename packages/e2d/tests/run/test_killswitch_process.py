@@ -29,6 +29,7 @@ from _runs import (
     artifact_hashes,
     assert_exactly_once,
     aurora,
+    aurora_here,
     committed_sessions,
     decision_sessions,
     finish,
@@ -93,7 +94,7 @@ def test_aurora_kill_env_status_then_resume_without_it_equals_the_uninterrupted_
     assert info["resume_needed"] is True
 
     # Resumed without the variable, the run is the uninterrupted run (nothing was traded).
-    resumed = aurora("resume", "--run-dir", run_dir)
+    resumed = aurora_here("resume", "--run-dir", run_dir)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     baseline = shared_run(tmp_path_factory, *SHORT_WINDOW).run_dir
     assert artifact_hashes(run_dir) == artifact_hashes(baseline)
@@ -221,7 +222,7 @@ def test_removing_the_kill_file_restarts_nothing_until_resume(tmp_path: Path) ->
     assert "halted" in human.stdout
 
     # The explicit operator action: resume completes the run, exactly once.
-    resumed = aurora("resume", "--run-dir", run_dir)
+    resumed = aurora_here("resume", "--run-dir", run_dir)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     sessions = decision_sessions(run_dir)
     assert_exactly_once(run_dir, sessions)
