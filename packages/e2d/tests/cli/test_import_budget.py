@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from _runs import AURORA, QUICK_TIMEOUT, REPO_ROOT, SHORT_WINDOW, aurora, child_env, shared_run
+from _runs import AURORA, QUICK_TIMEOUT, REPO_ROOT, SHORT_WINDOW, aurora, child_env, copy_run, shared_run
 
 HEAVY = ("pandas", "exchange_calendars", "pyarrow", "numpy", "polars", "sklearn", "onnxruntime")
 
@@ -105,3 +105,13 @@ def test_run_refuses_a_missing_snapshot_directory_at_once(tmp_path: Path, finish
     proc = aurora("run", "--snapshot", nowhere, "--run-dir", target)
     assert (proc.returncode, proc.stderr.strip()) == (2, line)
     assert not target.exists()
+
+
+def test_a_resume_that_refits_nothing_loads_no_model_toolkit(tmp_path: Path, finished: Path) -> None:
+    """Predicting needs onnxruntime alone: the `onnx` package (0.6 s with ml_dtypes), scikit-learn,
+    skl2onnx and skops load only when a fold is fitted (a resume after every stage finished fits none)."""
+    run_dir = copy_run(finished, tmp_path / "run")  # resume rewrites metrics.prom: never the shared run
+    names, out = imported(["resume", "--run-dir", str(run_dir)], tmp_path / "cache")
+    assert "nothing to resume" in out
+    toolkit = {"onnx", "ml_dtypes", "sklearn", "skl2onnx", "skops", "matplotlib"}
+    assert not names & toolkit, sorted(names & toolkit)
