@@ -48,7 +48,9 @@ def penny_files(directory: Path) -> list[Path]:
 def penny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("penny")
     files = penny_files(root)
-    imported = aurora_here("data", "import", *files, "--out", root / "snapshot", "--price-basis", "split_adjusted")
+    imported = aurora_here(
+        "data", "import", *files, "--out", root / "snapshot", "--price-basis", "split_adjusted"
+    )
     assert imported.returncode == 0, imported.stderr
     run_dir = root / "run"
     done = aurora_here(

@@ -158,7 +158,9 @@ def test_a_restatement_is_refused_naming_symbol_and_date_and_changes_nothing(
     assert line.endswith("refused (accept it explicitly with --accept-restatement)")
     assert tree_hashes(up_to_january) == before
 
-    accepted = aurora_here("advance", "--run-dir", up_to_january, "--snapshot", restated, "--accept-restatement")
+    accepted = aurora_here(
+        "advance", "--run-dir", up_to_january, "--snapshot", restated, "--accept-restatement"
+    )
     assert accepted.returncode == 0, accepted.stderr[-3000:]
     kinds = [k for (k,) in query(up_to_january, "SELECT kind FROM run_events ORDER BY seq")]
     assert kinds == ["restatement_accepted", "advance"]
@@ -214,7 +216,10 @@ def test_a_kill_file_stops_an_advance(cuts: Cuts, up_to_january: Path) -> None:
 @pytest.mark.l1
 def test_a_run_with_a_fixed_end_cannot_be_advanced(cuts: Cuts, tmp_path: Path) -> None:
     run_dir = tmp_path / "fixed"
-    assert aurora_here("run", "--run-dir", run_dir, "--start", "2013-02-01", "--end", "2013-02-28").returncode == 0
+    assert (
+        aurora_here("run", "--run-dir", run_dir, "--start", "2013-02-01", "--end", "2013-02-28").returncode
+        == 0
+    )
     refused = aurora_here("advance", "--run-dir", run_dir, "--snapshot", cuts.at(FINAL))
     assert refused.returncode == 2
     assert "was started with --end 2013-02-28; daily operation needs an open-ended run" in refused.stderr
