@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -38,7 +37,7 @@ import pytest
 from aurora_broker import JOURNAL_NAME, JOURNAL_TABLES
 from aurora_e2d.run import LOCK_FILE
 from aurora_e2d.run.metrics_prom import METRICS_FILE
-from aurora_e2d.testkit import cache_root
+from aurora_e2d.testkit import InProcessTimeout, cache_root, run_in_process
 from aurora_e2d.testkit import shared_run as testkit_shared_run
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -97,57 +96,24 @@ def aurora(
     )
 
 
-class _Overran(BaseException):
-    """An in-process command passed its timeout (raised from SIGALRM, so nothing catches it)."""
-
-
 def aurora_here(
     *args: str | Path,
     env: Mapping[str, str] | None = None,
     timeout: float = RUN_TIMEOUT,
     cwd: Path = REPO_ROOT,
 ) -> subprocess.CompletedProcess[str]:
-    """``aurora ARGS`` run by ``aurora_e2d.cli.app.main`` in this interpreter, with the same stripped
-    environment and working directory as ``aurora`` and its output captured the same way.
+    """``aurora ARGS`` in this interpreter (``aurora_e2d.testkit.run_in_process``), with the same
+    stripped environment, working directory and captured output as ``aurora``.
 
-    The command's code is the console script's code; what is skipped is a fresh interpreter and
-    its imports, about 3 s of a 2 s evening (measured: a 187-session run, 6.6 s as a subprocess,
-    2.0 s warm in-process). Use it where the process boundary is not what the test is about
-    (advancing equals batch, migration, refusals); signals, locks held by another process, SIGKILL,
-    fault injection and the console script's start-up stay with ``aurora``, in subprocesses.
+    Measured: a 187-session run takes 6.6 s as a subprocess and 2.0 s warm in-process. Use it where
+    the process boundary is not what the test is about (advancing equals batch, migration,
+    refusals, the resume after a crash); signals, locks held by another process, SIGKILL, fault
+    injection and the console script's start-up stay with ``aurora``.
     """
-    from aurora_e2d.cli.app import _builtin_command, main
-    from aurora_e2d.core.faults import FAULT_ENV
-
-    argv_ = [str(a) for a in args]
-    environ = child_env(env)
-    # fault points read their spec once per process and may SIGKILL it: never in the test's process
-    assert FAULT_ENV not in environ, "fault injection needs a subprocess: use aurora()"
-    # plugin commands (`gate`) register themselves on the shared app when loaded: once per process
-    assert _builtin_command(argv_), f"{argv_[:1]} is a plugin command: use aurora()"
-    saved_env, saved_cwd = dict(os.environ), Path.cwd()
-    out, err = io.StringIO(), io.StringIO()
-
-    def overran(signum: int, frame: object) -> None:
-        raise _Overran
-
-    previous = signal.signal(signal.SIGALRM, overran)
-    signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        os.environ.clear()
-        os.environ.update(environ)
-        os.chdir(cwd)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(argv_)
-    except _Overran:
-        pytest.fail(f"aurora {' '.join(argv_)} did not finish within {timeout} s (in-process)")
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        os.chdir(saved_cwd)
-        os.environ.clear()
-        os.environ.update(saved_env)
-    return subprocess.CompletedProcess(["aurora", *argv_], int(code), out.getvalue(), err.getvalue())
+        return run_in_process([str(a) for a in args], cwd=cwd, env=env, timeout=timeout)
+    except InProcessTimeout as overran:
+        pytest.fail(str(overran))
 
 
 def spawn(

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+from aurora_e2d.testkit import run_in_process
 from gates_helpers import REPO_ROOT, aurora_exe, clean_env
 
 SOURCE_NAMES = ["Ticker", "Date", "Open", "High", "Low", "Close", "Volume", "Adj Close"]
@@ -33,9 +34,23 @@ def imported_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     prices = pq.read_table(REPO_ROOT / "goldens" / "snapshot" / "stocks.parquet")
     prices = prices.filter(pc.less_equal(prices.column("date"), pa.scalar(dt.date(2013, 1, 31))))
     pq.write_table(prices.rename_columns(SOURCE_NAMES), root / "stocks-long.parquet")
-    imported = aurora("data", "import", root / "stocks-long.parquet", "--out", root / "snapshot")
+    # in this interpreter: the gate is under test here, not the import's or the run's process
+    imported = run_in_process(
+        ["data", "import", str(root / "stocks-long.parquet"), "--out", str(root / "snapshot")], cwd=REPO_ROOT
+    )
     assert imported.returncode == 0, imported.stderr
-    run = aurora("run", "--snapshot", root / "snapshot", "--run-dir", root / "run", "--start", "2012-10-01")
+    run = run_in_process(
+        [
+            "run",
+            "--snapshot",
+            str(root / "snapshot"),
+            "--run-dir",
+            str(root / "run"),
+            "--start",
+            "2012-10-01",
+        ],
+        cwd=REPO_ROOT,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     return root
 
@@ -64,12 +79,15 @@ def test_a_tampered_byte_in_the_runs_own_snapshot_fails_l0(imported_run: Path, t
 
 
 def test_gate_l0_uses_the_runs_own_calendar(tmp_path: Path) -> None:
-    made = aurora(
-        "data", "synthetic", "--symbols", "8", "--years", "4", "--seed", "3", "--calendar", "XLON",
-        "--out", tmp_path / "xlon",
+    made = run_in_process(
+        ["data", "synthetic", "--symbols", "8", "--years", "4", "--seed", "3", "--calendar", "XLON",
+         "--out", str(tmp_path / "xlon")],
+        cwd=REPO_ROOT,
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
-    run = aurora("run", "--snapshot", tmp_path / "xlon", "--run-dir", tmp_path / "run")
+    run = run_in_process(
+        ["run", "--snapshot", str(tmp_path / "xlon"), "--run-dir", str(tmp_path / "run")], cwd=REPO_ROOT
+    )
     assert run.returncode in (0, 4), run.stderr[-3000:]  # a synthetic market may trip the drawdown breaker
     gate = aurora("gate", "l0", "--run-dir", tmp_path / "run", "--json", tmp_path / "gate.json")
     assert gate.returncode == 0, gate.stdout[-3000:]

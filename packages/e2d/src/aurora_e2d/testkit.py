@@ -21,11 +21,14 @@ invocation, which is why the cache never outlives it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import hashlib
+import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -95,6 +98,54 @@ def _clean_env(extra: Mapping[str, str] | None) -> dict[str, str]:
     env["COLUMNS"] = "200"
     env.update(extra or {})
     return env
+
+
+class InProcessTimeout(BaseException):
+    """An in-process command passed its timeout (raised from SIGALRM: no ``except Exception`` stops it)."""
+
+
+def run_in_process(
+    args: Sequence[str], *, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = RUN_TIMEOUT
+) -> subprocess.CompletedProcess[str]:
+    """``aurora ARGS`` by ``aurora_e2d.cli.app.main`` in this interpreter: the environment stripped of
+    AURORA_* plus ``env``, ``cwd`` as the working directory, output captured, as a subprocess would be.
+
+    The command's code is the console script's; what is skipped is a fresh interpreter and its
+    imports (about 3 s per pipeline run on this 2-core machine). For tests where the process
+    boundary is not the point; signals, another process's locks, SIGKILL, fault injection (fault
+    points read their spec once per process) and the console script's own start-up need a real
+    process. Call it from the main thread (the timeout is SIGALRM).
+    """
+    from aurora_e2d.cli.app import _builtin_command, main
+    from aurora_e2d.core.faults import FAULT_ENV
+
+    argv = [str(a) for a in args]
+    environ = _clean_env(env)
+    if FAULT_ENV in environ:
+        raise ValueError("fault injection needs a process of its own: run the console script")
+    if not _builtin_command(argv):  # a plugin (`gate`) registers on the shared app when it loads
+        raise ValueError(f"{argv[:1]} is a plugin command: run the console script")
+    saved_env, saved_cwd = dict(os.environ), Path.cwd()
+    out, err = io.StringIO(), io.StringIO()
+
+    def overran(signum: int, frame: object) -> None:
+        raise InProcessTimeout(f"aurora {' '.join(argv)} did not finish within {timeout} s (in-process)")
+
+    previous = signal.signal(signal.SIGALRM, overran)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        os.environ.clear()
+        os.environ.update(environ)
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(argv)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(["aurora", *argv], int(code), out.getvalue(), err.getvalue())
 
 
 def timed_aurora_run(
