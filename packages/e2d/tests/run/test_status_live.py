@@ -13,7 +13,7 @@ import json
 import time
 from pathlib import Path
 
-from _runs import SHORT_WINDOW, aurora, finish, spawn, wait_for
+from _runs import SHORT_WINDOW, aurora, aurora_here, finish, spawn, wait_for
 
 KILLED_EXIT = 3
 
@@ -86,7 +86,7 @@ def test_arming_a_kill_for_a_run_not_started_is_explicit(tmp_path: Path) -> None
     flag = tmp_path / "runs" / "next" / "kill.flag"
     assert json.loads(flag.read_text())["reason"] == "hold"
     started = time.monotonic()
-    blocked = aurora("run", "--run-dir", "runs/next", "--start", "2013-02-01", cwd=tmp_path)
+    blocked = aurora_here("run", "--run-dir", "runs/next", "--start", "2013-02-01", cwd=tmp_path)
     assert blocked.returncode == KILLED_EXIT, blocked.stderr[-2000:]
     assert f"file:{flag}" in blocked.stderr
     assert time.monotonic() - started < 120

@@ -21,6 +21,7 @@ from _runs import (
     SHORT_WINDOW,
     artifact_hashes,
     aurora,
+    aurora_here,
     query,
     shared_run,
 )
@@ -98,7 +99,7 @@ def test_a_full_disk_mid_run_is_one_line_and_resume_gives_the_same_bytes(tmp_pat
         assert_one_fault_line(refused, "no space left on device", run_dir)
         assert _sessions(run_dir) >= 30  # what was committed before the fault is kept
         filler.unlink()
-        done = aurora("resume", "--run-dir", run_dir)
+        done = aurora_here("resume", "--run-dir", run_dir)  # the fault's line came from the real script
         assert done.returncode == 0, done.stderr[-3000:]
         assert artifact_hashes(run_dir, EXECUTION_ARTIFACTS) == baseline
 
@@ -163,7 +164,7 @@ def test_every_write_point_fails_with_one_named_line_and_resume_recovers(
     # Once the fault is gone: resume what was started, or (nothing was frozen yet) run it again.
     started = (run_dir / "config.json").is_file()
     again = ("resume", "--run-dir", run_dir) if started else ("run", "--run-dir", run_dir, *SHORT_WINDOW)
-    done = aurora(*again)
+    done = aurora_here(*again)  # the recovery, in-process; the fault's line came from the real script
     assert done.returncode == 0, done.stderr[-3000:]
     assert artifact_hashes(run_dir, EXECUTION_ARTIFACTS) == baseline
     assert not list(run_dir.rglob(".*.tmp")), "a torn temporary file was left behind"
