@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from _runs import JOURNAL_NAME, SHORT_WINDOW, aurora, finish, spawn, wait_for
+from _runs import JOURNAL_NAME, SHORT_WINDOW, aurora_here, finish, spawn, wait_for
 from aurora_e2d.run import LOCK_FILE, RunDirBusyError, RunLock, holder
 
 
@@ -25,7 +25,8 @@ def test_a_deleted_run_lock_admits_no_second_writer(tmp_path: Path):
         assert wait_for(lambda: (run_dir / JOURNAL_NAME).exists(), timeout=300, proc=first), "never started"
         os.kill(first.pid, signal.SIGSTOP)
         (run_dir / LOCK_FILE).unlink()
-        second = aurora("resume", "--run-dir", run_dir, timeout=120)
+        # the second writer is this test's own process: what matters is that it is another process
+        second = aurora_here("resume", "--run-dir", run_dir, timeout=120)
         assert second.returncode == 2, second.stderr[-2000:]
         assert f"pid {first.pid} " in second.stderr, second.stderr
         assert "one writer per run directory" in second.stderr
