@@ -195,7 +195,9 @@ def unit(session: nox.Session, package: str) -> None:
 @nox.session(requires=[f"unit(package='{name}')" for name in sorted(PACKAGES)])
 def l0(session: nox.Session) -> None:
     """Every PR: each package's unit tests (own envs), then the repo-level checks."""
-    install(session, "gates", "test", tools=("pytest", "pre-commit", "nox", "pyyaml", "uv"))
+    # the hook drills run the workflow hooks' tools from this environment (hashed, like everything)
+    tools = ("pytest", "pre-commit", "nox", "pyyaml", "uv", *requirements_lock.LINT_TOOLS)
+    install(session, "gates", "test", tools=tools)
     # gates' test extra brings pytest-xdist; the l1-marked runbook breadth runs nightly in `nox -s l1`.
     _pytest(session, *_spread(), "-m", "not l1", str(ROOT / "tests"))
     run_dir = _fresh_run_dir("l0")
@@ -386,7 +388,8 @@ def snapshot(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """`pre-commit run --all-files`: the same hooks a commit runs."""
-    install_tools(session, "pre-commit", "pre-commit-uv")
+    # the hooks run these from PATH (.pre-commit-config.yaml): hashed, from the lock, like everything else
+    install_tools(session, "pre-commit", *requirements_lock.LINT_TOOLS)
     session.run(
         "pre-commit",
         "run",
@@ -394,9 +397,7 @@ def lint(session: nox.Session) -> None:
         "--show-diff-on-failure",
         env={
             **SESSION_ENV,
-            # Inside this session's environment: pre-commit-uv installs the hooks' tools where nox's
-            # UV_PYTHON points (this environment), so hook environments cached beside a rebuilt
-            # session environment held no ruff (a second `nox -s lint` failed); now they go together.
+            # pre-commit's own cache (no hook environments any more) beside this session's environment
             "PRE_COMMIT_HOME": os.environ.get(
                 "PRE_COMMIT_HOME", str(Path(session.virtualenv.location) / "pre-commit")
             ),

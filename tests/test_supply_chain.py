@@ -91,6 +91,40 @@ def test_every_session_install_requires_hashes_or_takes_no_dependencies() -> Non
             )
 
 
+def test_no_pre_commit_hook_installs_its_own_tools() -> None:
+    """Every hook runs a tool from PATH (`language: unsupported`, no `additional_dependencies`, which
+    pre-commit would install by version, unhashed); each tool it runs is one `nox -s lint` installs
+    from the lock with hashes (LINT_TOOLS), or a script of this repository run by that Python."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
+    assert hooks
+    assert all(repo["repo"] == "local" for repo in config["repos"])
+    executables = {
+        "ruff": "ruff",
+        "check-jsonschema": "check-jsonschema",
+        "zizmor": "zizmor",
+    }
+    for hook in hooks:
+        assert hook["language"] == "unsupported", f"{hook['id']}: language {hook['language']}"
+        assert "additional_dependencies" not in hook, f"{hook['id']} installs its own, unhashed"
+        program, *rest = hook["entry"].split()
+        if program == "python":
+            script = ROOT / rest[0]
+            assert script.is_file(), hook["entry"]
+            assert script.parent.name == "tools", hook["entry"]
+        else:
+            assert executables.get(program) in requirements_lock.LINT_TOOLS, f"{hook['id']}: {program}"
+    pins = requirements_lock.parse(requirements_lock.LOCK.read_text())
+    for tool in requirements_lock.LINT_TOOLS:
+        assert tool in pins, f"{tool} is not in the lock"
+        assert "--hash=sha256:" in pins[tool].text, f"{tool} is not hashed"
+    imports = (ROOT / "tools" / "import_contracts.py").read_text()
+    assert "lint-imports" in imports
+    assert "import-linter" in requirements_lock.LINT_TOOLS
+
+
 def test_the_build_backend_comes_from_the_lock_hashed() -> None:
     """The local packages are built by the backend their pyprojects name, pinned and hashed in the lock."""
     pins = requirements_lock.parse(requirements_lock.LOCK.read_text())

@@ -96,13 +96,15 @@ def scratch(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _pre_commit(repo_root: Path, repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    # Hook environments kept across runs (`nox -s lint` keeps its own inside its session venv).
+    # The hooks run their tools from PATH (`language: unsupported`): the ones installed beside this
+    # interpreter from the hashed lock, as `nox -s lint` runs them from its environment.
     home = os.environ.get("PRE_COMMIT_HOME", str(repo_root / ".nox" / ".pre-commit-cache"))
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)  # pre-commit refuses an unstaged config
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", "run", *args],
         cwd=repo,
-        env={**os.environ, "PRE_COMMIT_HOME": home},
+        env={**os.environ, "PRE_COMMIT_HOME": home, "PATH": path},
         capture_output=True,
         text=True,
         check=False,

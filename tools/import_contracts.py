@@ -3,9 +3,9 @@
 Run by the `import-contracts` pre-commit hook, hence by `nox -s lint`. The
 packages' ``src`` folders go on ``PYTHONPATH`` so import-linter (grimp reads
 the source, it imports nothing) finds them as they are in the working tree.
-The hook's tool, ``lint-imports``, is whichever the hook environment put on
-PATH (pre-commit-uv installs it into the lint session's environment); this
-script itself needs only the standard library, whatever Python runs it.
+The hook's tool, ``lint-imports``, is the one on PATH: `nox -s lint` installs
+import-linter from the hashed lock into its environment (the hook builds no
+environment of its own); this script needs only the standard library.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def main() -> int:
     tool = shutil.which("lint-imports")
     if tool is None:
         print(
-            "import contracts: lint-imports is not installed (pip install import-linter==2.17)",
+            "import contracts: lint-imports is not on PATH (run the hooks with `nox -s lint`, which installs it)",
             file=sys.stderr,
         )
         return 2

@@ -35,11 +35,13 @@ REGENERATE = "nox -s lock"
 # nothing unpinned.
 BUILD_BACKEND = "hatchling"
 BUILD_REQUIREMENTS = (BUILD_BACKEND, "editables")
+# What the pre-commit hooks run (`language: unsupported`: from PATH, never an environment of their
+# own): `nox -s lint` installs them from the lock, hashed.
+LINT_TOOLS = ("ruff", "import-linter", "check-jsonschema", "zizmor")
 # Third-party tools nox sessions install beside the packages (each pinned in constraints.txt).
 TOOLS = (
     "pytest",
     "pre-commit",
-    "pre-commit-uv",
     "nox",
     "pyyaml",
     "mypy",
@@ -48,6 +50,7 @@ TOOLS = (
     "uv",
     "cyclonedx-bom",
     "pip-audit",
+    *LINT_TOOLS,
     # the router bench's NautilusTrader needs these at run time (it is installed without deps)
     "click",
     "fsspec",
