@@ -209,7 +209,7 @@ def shared_run(tmp_path_factory: pytest.TempPathFactory, *args: str) -> TimedRun
     """
     key = tuple(args)
     if key not in _SHARED:
-        run = cached_run(tmp_path_factory, *args)
+        run = cached_run(tmp_path_factory, *args, timed=True)
         facts = run.facts
         _SHARED[key] = TimedRun(
             run.run_dir, facts["t_config"], facts["t_journal"], facts["t_executed"], facts["t_end"]
@@ -234,17 +234,19 @@ def cached_run(
     env: Mapping[str, str] | None = None,
     expect: int | None = 0,
     name: str = "run",
+    timed: bool = False,
 ) -> CachedRun:
     """``aurora run --run-dir DIR ARGS`` (with ``--config`` holding ``config_toml``, ``env`` added),
     built once per test run however many modules, workers and suites ask; ``expect``: its exit code;
-    ``name``: the run directory's name (a run records it as its id).
+    ``name``: the run directory's name (a run records it as its id); ``timed``: built by the
+    console script in a subprocess with its timeline (``shared_run``), else in this interpreter.
 
     Read-only: copy the directory (``copy_run``) before changing anything in it.
     """
     assert AURORA is not None, "the aurora console script is not installed beside this interpreter"
     root = cache_root(tmp_path_factory.getbasetemp())
     run_dir, facts = testkit_shared_run(
-        root, AURORA, args, cwd=REPO_ROOT, env=env, config_toml=config_toml, name=name
+        root, AURORA, args, cwd=REPO_ROOT, env=env, config_toml=config_toml, name=name, timed=timed
     )
     run = CachedRun(run_dir, int(facts["returncode"]), str(facts["stderr"]), facts)
     if expect is not None:

@@ -33,7 +33,6 @@ from _runs import (
     copy_run,
     journal_content,
     query,
-    shared_run,
     tree_hashes,
 )
 
@@ -164,7 +163,7 @@ def test_an_empty_window_exits_2_and_trades_nothing(window: str, request: pytest
 
 # --------------------------------------------------- run directories gone bad
 def _copy_run(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    source = shared_run(tmp_path_factory, *SHORT_WINDOW).run_dir
+    source = cached_run(tmp_path_factory, *SHORT_WINDOW).run_dir
     target = tmp_path / "copy"
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("journal.sqlite-*"))
     return target
@@ -250,7 +249,7 @@ def test_resume_or_status_of_an_unknown_run_dir_exits_2(command: str, tmp_path: 
 
 # ----------------------------------------------------------------- status
 def test_status_of_a_finished_run(tmp_path_factory: pytest.TempPathFactory) -> None:
-    run_dir = shared_run(tmp_path_factory, *SHORT_WINDOW).run_dir
+    run_dir = cached_run(tmp_path_factory, *SHORT_WINDOW).run_dir
     before = {k: v for k, v in tree_hashes(run_dir).items() if not k.startswith("journal.sqlite-")}
     result = aurora("status", "--run-dir", run_dir, "--json", timeout=QUICK_TIMEOUT)
     assert result.returncode == 0, result.stderr

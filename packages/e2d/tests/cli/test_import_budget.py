@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from _runs import AURORA, QUICK_TIMEOUT, REPO_ROOT, SHORT_WINDOW, aurora, child_env, copy_run, shared_run
+from _runs import AURORA, QUICK_TIMEOUT, REPO_ROOT, SHORT_WINDOW, aurora, cached_run, child_env, copy_run
 
 HEAVY = ("pandas", "exchange_calendars", "pyarrow", "numpy", "polars", "sklearn", "onnxruntime")
 
@@ -62,7 +62,7 @@ def imported(args: list[str], cache: Path) -> tuple[set[str], str]:
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return shared_run(tmp_path_factory, *SHORT_WINDOW).run_dir
+    return cached_run(tmp_path_factory, *SHORT_WINDOW).run_dir
 
 
 def test_help_imports_no_heavy_library_nor_pydantic(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from _runs import decision_sessions, query, shared_run
+from _runs import cached_run, decision_sessions, query
 
 CENT = Decimal("0.01")
 TICK = Decimal("0.0001")
@@ -36,7 +36,7 @@ TICK = Decimal("0.0001")
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return shared_run(tmp_path_factory).run_dir  # the default config, the whole bundled data
+    return cached_run(tmp_path_factory).run_dir  # the default config, the whole bundled data
 
 
 @pytest.fixture(scope="module")

@@ -33,10 +33,10 @@ from _runs import (
     argv,
     artifact_hashes,
     aurora,
+    cached_run,
     child_env,
     finish,
     resume_until_done,
-    shared_run,
     wait_for,
 )
 from aurora_e2d.core.errors import InputError
@@ -237,7 +237,7 @@ def test_a_worker_that_dies_is_one_line_not_a_traceback() -> None:
 def test_cli_dask_run_gives_every_artifact_of_a_local_run(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    baseline = shared_run(tmp_path_factory, *SHORT_WINDOW).run_dir
+    baseline = cached_run(tmp_path_factory, *SHORT_WINDOW).run_dir
     run_dir, tmp = tmp_path / "run", tmp_path / "child-tmp"
     tmp.mkdir()
     result = aurora(
@@ -347,7 +347,7 @@ def test_cli_sigint_to_the_process_group_mid_map_stops_cleanly(synthetic: Path, 
 def test_cli_dask_run_interrupted_then_resumed_locally_gives_the_same_bytes(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    baseline = shared_run(tmp_path_factory, *SHORT_WINDOW).run_dir
+    baseline = cached_run(tmp_path_factory, *SHORT_WINDOW).run_dir
     run_dir = tmp_path / "run"
     proc = subprocess.Popen(
         argv(["run", "--run-dir", run_dir, *SHORT_WINDOW, "--executor", "dask", "--workers", "1"]),

@@ -19,9 +19,9 @@ from _runs import (
     RUN_TIMEOUT,
     SHORT_WINDOW,
     artifact_hashes,
+    cached_run,
     finish,
     journal_content,
-    shared_run,
     spawn,
 )
 
@@ -59,11 +59,12 @@ def _assert_identical(runs: list[Path]) -> None:
 def test_short_window_is_byte_identical_across_processes_seeds_and_threads(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    # The shared short run has the inherited environment (a random hash seed, default thread
-    # pools); this one a fixed seed and one thread everywhere, in a differently named directory.
+    # The shared short run was made inside a test worker's interpreter (whatever ran there before,
+    # its hash seed and default thread pools); this one by the console script in a process of its
+    # own, a fixed seed and one thread everywhere, in a differently named directory.
     run = tmp_path / "elsewhere" / "seed-1-threads-1"
     _run_concurrently([(run, ENVIRONMENTS[0])], SHORT_WINDOW)
-    _assert_identical([shared_run(tmp_path_factory, *SHORT_WINDOW).run_dir, run])
+    _assert_identical([cached_run(tmp_path_factory, *SHORT_WINDOW).run_dir, run])
 
 
 @pytest.mark.l1
@@ -72,4 +73,4 @@ def test_full_window_is_byte_identical_across_processes_seeds_and_threads(
 ) -> None:
     runs = [tmp_path / "full-seed-1", tmp_path / "full-seed-4242"]
     _run_concurrently(list(zip(runs, ENVIRONMENTS, strict=True)), ())
-    _assert_identical([shared_run(tmp_path_factory).run_dir, *runs])
+    _assert_identical([cached_run(tmp_path_factory).run_dir, *runs])

@@ -30,12 +30,12 @@ from _runs import (
     assert_exactly_once,
     aurora,
     aurora_here,
+    cached_run,
     committed_sessions,
     decision_sessions,
     finish,
     journal_content,
     query,
-    shared_run,
     spawn,
     wait_for,
 )
@@ -96,7 +96,7 @@ def test_aurora_kill_env_status_then_resume_without_it_equals_the_uninterrupted_
     # Resumed without the variable, the run is the uninterrupted run (nothing was traded).
     resumed = aurora_here("resume", "--run-dir", run_dir)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    baseline = shared_run(tmp_path_factory, *SHORT_WINDOW).run_dir
+    baseline = cached_run(tmp_path_factory, *SHORT_WINDOW).run_dir
     assert artifact_hashes(run_dir) == artifact_hashes(baseline)
     assert_exactly_once(run_dir, decision_sessions(baseline))
 

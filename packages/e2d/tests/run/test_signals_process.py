@@ -19,10 +19,10 @@ from _runs import (
     ALL_ARTIFACTS,
     SHORT_WINDOW,
     artifact_hashes,
+    cached_run,
     committed_sessions,
     finish,
     resume_until_done,
-    shared_run,
     spawn,
     wait_for,
 )
@@ -63,7 +63,7 @@ def _one_line(stderr: str) -> str:
 def test_a_signal_stops_at_a_boundary_and_resume_gives_the_same_bytes(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, signum: signal.Signals, after: int | None
 ) -> None:
-    baseline = shared_run(tmp_path_factory, *SHORT_WINDOW).run_dir
+    baseline = cached_run(tmp_path_factory, *SHORT_WINDOW).run_dir
     run_dir = tmp_path / "run"
     code, _, err = _interrupt(run_dir, signum, after_sessions=after)
     if code == 0:
@@ -93,7 +93,7 @@ def test_a_signal_stops_at_a_boundary_and_resume_gives_the_same_bytes(
 def test_signals_at_many_instants_resume_to_the_same_bytes(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, signum: signal.Signals, after: int
 ) -> None:
-    baseline = shared_run(tmp_path_factory, *SHORT_WINDOW).run_dir
+    baseline = cached_run(tmp_path_factory, *SHORT_WINDOW).run_dir
     run_dir = tmp_path / "run"
     code, _, err = _interrupt(run_dir, signum, after_sessions=after)
     assert code in (0, EXIT[signum]), err[-3000:]
@@ -107,7 +107,7 @@ def test_signals_at_many_instants_resume_to_the_same_bytes(
 def test_a_second_sigint_leaves_at_once_and_still_resumes_cleanly(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    baseline = shared_run(tmp_path_factory, *SHORT_WINDOW).run_dir
+    baseline = cached_run(tmp_path_factory, *SHORT_WINDOW).run_dir
     run_dir = tmp_path / "run"
     code, _, err = _interrupt(run_dir, signal.SIGINT, after_sessions=20, twice=True)
     assert code == 130, err[-3000:]

@@ -22,8 +22,8 @@ from _runs import (
     artifact_hashes,
     aurora,
     aurora_here,
+    cached_run,
     query,
-    shared_run,
 )
 from _tmpfs import fill, remount_read_only, small_tmpfs
 from aurora_broker import Journal
@@ -52,7 +52,7 @@ def assert_one_fault_line(result, cause: str, inside: Path) -> str:
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An uninterrupted run over the short window (shared with the other process-level tests)."""
-    return shared_run(tmp_path_factory, *SHORT_WINDOW).run_dir
+    return cached_run(tmp_path_factory, *SHORT_WINDOW).run_dir
 
 
 @pytest.fixture(scope="module")
