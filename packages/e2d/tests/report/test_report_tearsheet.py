@@ -20,11 +20,13 @@ from _runs import DRAWDOWN_TOML, SHORT_WINDOW, aurora_here, cached_run, copy_run
 from aurora_e2d.report import _data as data
 from aurora_e2d.report import benchmarks, metrics, tearsheet
 from aurora_e2d.report._numbers import numbers
+from aurora_e2d.report.exposure import binding_limits
 from aurora_e2d.report.page import write_report
 from aurora_e2d.report.portfolio import PositionCaps, simulate
 from aurora_e2d.report.summary import frictionless_metrics
 from aurora_e2d.report.trades import costs_by_year, round_trips
 from aurora_e2d.rundir.config import validate_config
+from aurora_e2d.rundir.layout import BINDING_MEMO_FILE
 from aurora_e2d.rundir.readers import load_run_config
 
 
@@ -168,6 +170,60 @@ class TestTearSheetNumbers:
         assert counts["daily notional"] == 0
         html = write_report(short).read_text()
         assert f'<span data-binding="position notional">{counts["position notional"]:,}</span>' in html
+
+
+class TestBindingMemo:
+    """The report remembers each session's binding limits with a digest of what its plans read."""
+
+    def _inputs(self, run_dir: Path) -> dict:
+        config = load_run_config(run_dir)
+        equity = data.read_artifact(run_dir, "equity")
+        return {
+            "decisions": data.read_artifact(run_dir, "decisions"),
+            "equity": equity,
+            "positions": data.read_artifact(run_dir, "positions"),
+            "bars": data.read_artifact(run_dir, "bars"),
+            "limits": config.limits,
+            "offset_bps": config.execution.limit_offset_bps,
+            "last_session": equity["date"].max(),
+        }
+
+    def test_a_remembered_answer_is_the_recomputed_one_and_only_its_own_inputs_reuse_it(
+        self, short: Path
+    ) -> None:
+        inputs = self._inputs(short)
+        fresh = binding_limits(**inputs)
+        assert len(fresh.memo) == len(fresh.dates)
+        # Poisoned answers under the right digests are used (that is what a memo is) ...
+        poisoned = {day: [digest, ["gross exposure"]] for day, (digest, _) in fresh.memo.items()}
+        assert set(binding_limits(**inputs, known=poisoned).binding) == {("gross exposure",)}
+        # ... and under any other limits, offset or code version, none is: every session is planned.
+        tighter = inputs["limits"].model_copy(update={"max_gross_exposure_usd": 60_000.0})
+        for changed in ({"limits": tighter}, {"offset_bps": inputs["offset_bps"] + 1}):
+            again = binding_limits(**{**inputs, **changed}, known=poisoned)
+            assert again.binding == binding_limits(**{**inputs, **changed}).binding
+        assert binding_limits(**inputs, known=poisoned, code_version="next").binding == fresh.binding
+        # One session's equity changed: that session alone is planned again.
+        day = fresh.dates[len(fresh.dates) // 2]
+        equity = inputs["equity"].with_columns(
+            pl.when(pl.col("date") == day).then(pl.col("equity") * 1.5).otherwise(pl.col("equity"))
+        )
+        moved = binding_limits(**{**inputs, "equity": equity}, known=poisoned)
+        redone = [
+            d for d, names in zip(moved.dates, moved.binding, strict=True) if names != ("gross exposure",)
+        ]
+        assert redone == [day]
+
+    def test_the_report_writes_the_memo_and_the_next_report_uses_it_unchanged(self, short: Path) -> None:
+        memo = short / BINDING_MEMO_FILE
+        memo.unlink(missing_ok=True)
+        first = write_report(short).read_bytes()
+        remembered = json.loads(memo.read_text())
+        assert len(remembered) == len(numbers(short, series_of(short), load_run_config(short)).binding.dates)
+        assert write_report(short).read_bytes() == first
+        memo.write_text("{not json")  # a damaged memo only costs the planning
+        assert write_report(short).read_bytes() == first
+        assert json.loads(memo.read_text()) == remembered
 
 
 @pytest.mark.l1

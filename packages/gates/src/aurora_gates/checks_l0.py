@@ -22,7 +22,7 @@ from aurora_e2d.data import DEFAULT_CALENDAR, load_lock, session_closes
 from aurora_e2d.engine.catalog import ARTIFACTS, ArtifactSpec
 from aurora_e2d.run import LOCK_FILE, load_run_config
 from aurora_e2d.rundir.artifacts import sha256_file
-from aurora_e2d.rundir.layout import MANIFEST_FILE, STAGES_FILE, TRACE_FILE
+from aurora_e2d.rundir.layout import BINDING_MEMO_FILE, MANIFEST_FILE, STAGES_FILE, TRACE_FILE
 from aurora_gates.registry import REGISTRY, CheckFailed, GateContext, Level
 from aurora_safety import KILL_FILE_NAME, ConfigError, effective_flags, load_declarations
 
@@ -37,6 +37,7 @@ UNHASHED = frozenset(
         "log.jsonl",
         KILL_FILE_NAME,
         STAGES_FILE,
+        BINDING_MEMO_FILE,  # the report's memo of each session's binding limits (a cache)
         "gate-l0.json",
         "metrics.prom",  # node_exporter textfile: wall times, rewritten by every command (issue 22)
     }

@@ -8,19 +8,24 @@ without the parts that need it.
 
 from __future__ import annotations
 
+import contextlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from aurora_e2d import __version__
 from aurora_e2d.report import _data as data
 from aurora_e2d.report import benchmarks as bench
 from aurora_e2d.report import metrics, tearsheet
 from aurora_e2d.report.exposure import Binding, binding_limits
 from aurora_e2d.report.portfolio import PositionCaps, simulate
 from aurora_e2d.report.trades import CostYear, Trade, costs_by_year, round_trips
+from aurora_e2d.rundir.artifacts import atomic_write_bytes
 from aurora_e2d.rundir.config import RunConfig
+from aurora_e2d.rundir.layout import BINDING_MEMO_FILE
 
 __all__ = ["Numbers", "numbers"]
 
@@ -116,7 +121,12 @@ def _binding(
         return None
     # the last committed session places no orders: the window's end, or where a halt stopped the run
     last = equity["date"].max() if equity.height else None
-    return binding_limits(
+    memo_file = run_dir / BINDING_MEMO_FILE
+    try:
+        known = json.loads(memo_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = None  # no memo (or an unreadable one) only costs planning every session again
+    binding = binding_limits(
         decisions=decisions,
         equity=equity,
         positions=positions,
@@ -124,4 +134,12 @@ def _binding(
         limits=config.limits,
         offset_bps=config.execution.limit_offset_bps,
         last_session=last,  # type: ignore[arg-type]
+        known=known if isinstance(known, dict) else None,
+        code_version=__version__,
     )
+    if binding.memo != known:
+        # A cache, never an answer: a directory that cannot take it (read-only, full) still gets
+        # its report, or the report's own write names the fault.
+        with contextlib.suppress(OSError):
+            atomic_write_bytes(memo_file, json.dumps(binding.memo, separators=(",", ":")).encode())
+    return binding

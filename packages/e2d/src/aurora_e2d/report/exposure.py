@@ -8,13 +8,21 @@ closes -- once with the run's limits and once with each limit relaxed in
 turn: a limit binds when relaxing it alone changes the planned quantities.
 Using the planner itself (never a copy of its rules) keeps the answer true
 when the planner changes.
+
+Planning every session four times is most of a report's cost at scale (half
+of it at 500 symbols), and an evening adds one session to a history whose
+answers are known: each session's answer is remembered with a digest of
+everything its plans read (targets, positions, closes, equity, the limits,
+the offset, the code version), and reused only while that digest holds.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
@@ -27,7 +35,7 @@ __all__ = ["LIMITS", "Binding", "binding_limits"]
 
 # The limits that size the book (per-order limits only clip one order), in the planner's order:
 # declared once, in aurora_safety, with the names people read.
-LIMITS = tuple((limit_label(field), field) for field in BOOK_LIMITS)
+LIMITS = tuple((limit_label(limit), limit) for limit in BOOK_LIMITS)
 _RELAXED_USD = 1e15  # "no limit" for the what-if plan only; a run's limits are always finite
 
 
@@ -38,6 +46,8 @@ class Binding:
     dates: list[date]
     binding: list[tuple[str, ...]]
     limits: dict[str, float]  # field -> USD, as configured
+    # per session (ISO date): [digest of what its plans read, the binding names]; see the module doc
+    memo: dict[str, list] = field(default_factory=dict, compare=False)
 
     def counts(self) -> dict[str, int]:
         found = Counter(name for names in self.binding for name in names)
@@ -55,6 +65,12 @@ def _quantities(orders: Sequence) -> dict[str, int]:
     return dict(totals)
 
 
+def _digest(common: str, targets: Sequence[Target], closes: Mapping, held: Mapping, equity: float) -> str:
+    payload = [common, [(t.symbol, t.weight) for t in targets], sorted(closes.items()), sorted(held.items())]
+    blob = json.dumps([*payload, equity], separators=(",", ":")).encode()
+    return hashlib.sha256(blob).hexdigest()[:32]
+
+
 def binding_limits(
     *,
     decisions: pl.DataFrame,
@@ -64,8 +80,11 @@ def binding_limits(
     limits: Limits,
     offset_bps: float,
     last_session: date | None = None,
+    known: Mapping[str, Sequence] | None = None,
+    code_version: str = "",
 ) -> Binding:
-    """Every committed session but ``last_session`` (it places no orders), planned again."""
+    """Every committed session but ``last_session`` (it places no orders), planned again -- or
+    taken from ``known`` (a previous ``Binding.memo``) where the session's digest is unchanged."""
     days = [d for d in equity.sort("date")["date"].to_list() if d != last_session]
     targets: dict[date, list[Target]] = defaultdict(list)
     for day, symbol, weight in (
@@ -90,7 +109,7 @@ def binding_limits(
     ):
         closes[day][symbol] = float(close)
     equity_by_day = dict(equity.select("date", "equity").iter_rows())
-    configured = {field: float(getattr(limits, field)) for _, field in LIMITS}
+    configured = {limit: float(getattr(limits, limit)) for _, limit in LIMITS}
 
     def plan(day: date, with_limits: Limits) -> dict[str, int]:
         return _quantities(
@@ -106,9 +125,19 @@ def binding_limits(
             )
         )
 
-    relaxed = [(name, limits.model_copy(update={field: _RELAXED_USD})) for name, field in LIMITS]
-    binding = []
+    relaxed = [(name, limits.model_copy(update={limit: _RELAXED_USD})) for name, limit in LIMITS]
+    common = json.dumps([code_version, limits.model_dump(mode="json"), offset_bps], sort_keys=True)
+    binding, memo = [], {}
     for day in days:
-        actual = plan(day, limits)
-        binding.append(tuple(name for name, loose in relaxed if plan(day, loose) != actual))
-    return Binding(days, binding, configured)
+        digest = _digest(
+            common, targets.get(day, []), closes.get(day, {}), held.get(day, {}), equity_by_day[day]
+        )
+        remembered = (known or {}).get(day.isoformat())
+        if remembered is not None and len(remembered) == 2 and remembered[0] == digest:
+            names = tuple(str(n) for n in remembered[1])
+        else:
+            actual = plan(day, limits)
+            names = tuple(name for name, loose in relaxed if plan(day, loose) != actual)
+        binding.append(names)
+        memo[day.isoformat()] = [digest, list(names)]
+    return Binding(days, binding, configured, memo)
