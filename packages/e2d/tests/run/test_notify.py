@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from _runs import assert_manifest_holds, aurora
+from _runs import assert_manifest_holds, aurora, aurora_here
 from aurora_e2d.engine.alerts import FORWARDERS, AlertSink
 from aurora_e2d.run.notify import Notification, Notifier
 from aurora_e2d.run.watch import watched
@@ -270,7 +270,9 @@ def test_a_halted_run_pushes_its_trip_and_summary_and_writes_metrics(desk, tmp_p
         f'[alerts]\nwebhook_url_env = "{SECRET_URL_VAR}"\nbackoff_secs = 0.05\n'
     )
     run_dir = tmp_path / "paper"
-    halted = aurora("run", "--config", config, "--run-dir", run_dir, env={SECRET_URL_VAR: url})
+    # in-process: what is under test is what the run pushes and writes (the summary is sent before
+    # the command returns); the webhook that never answers, below, keeps its own process
+    halted = aurora_here("run", "--config", config, "--run-dir", run_dir, env={SECRET_URL_VAR: url})
     assert halted.returncode == 4, halted.stderr[-2000:]
     texts = [body["text"] for body in state.bodies]
     assert any(": BREAKER_TRIP: " in t and "drawdown" in t for t in texts), texts
