@@ -168,7 +168,6 @@ def run_model_stages(
     incremental path (research/incremental.py): the same bytes, or a traced
     fall-back to the full recompute.
     """
-    features = runner.outputs.frames["features"]
     model_params = {
         "kind": model_kind.value,
         "ridge_alpha": config.model.ridge_alpha,
@@ -178,6 +177,7 @@ def run_model_stages(
     }
 
     def predictions() -> pl.DataFrame:
+        features = runner.outputs.frames["features"]
         if base is not None:
             evening = base.predictions(
                 runner.trace,
@@ -204,6 +204,7 @@ def run_model_stages(
         return result.predictions
 
     predicted = runner.run("predictions", model_params, ("features",), predictions)
+    runner.outputs.frames.pop("features")  # read by the model alone: its rows need not outlive it
     if not (runner.run_dir / MODELS_DIR / "folds.json").is_file():
         raise InputError(str(runner.run_dir / MODELS_DIR), "model exports missing while predictions exist")
     decision_params = {
@@ -243,6 +244,7 @@ def run_model_stages(
         return pl.concat([old, made.select(old.columns).cast(old.schema)])
 
     runner.run("decisions", decision_params, ("predictions", "bars"), decisions)
+    runner.outputs.frames.pop("predictions")  # read by the decisions alone (the summary reads the file)
 
 
 def _write_model_exports(

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from shlex import quote
+from typing import TYPE_CHECKING
 
 from aurora_broker import JOURNAL_NAME, JournalReader
 from aurora_e2d.core.errors import InputError
@@ -45,6 +46,7 @@ from aurora_e2d.research.pipeline import (
     run_data_stages,
     run_model_stages,
 )
+from aurora_e2d.research.stagecache import STAGE_ARTIFACTS
 from aurora_e2d.run.claim import (
     CONFIG_FILE,
     RunClaim,
@@ -55,7 +57,7 @@ from aurora_e2d.run.claim import (
 )
 from aurora_e2d.run.lock import RunDirBusyError, holder
 from aurora_e2d.run.phase import RunPhase, read_phase
-from aurora_e2d.rundir.artifacts import write_parquet
+from aurora_e2d.rundir.artifacts import read_parquet, write_parquet
 from aurora_e2d.rundir.config import RunConfig, load_config
 from aurora_e2d.rundir.layout import REPORT_ENTRY, SUMMARY_FILE, TRACE_FILE
 from aurora_e2d.rundir.manifest import Manifest, git_revision
@@ -63,6 +65,9 @@ from aurora_e2d.rundir.runformat import (
     BACKUP_GLOB,
 )
 from aurora_safety import effective_flags
+
+if TYPE_CHECKING:
+    import polars as pl
 
 _EXIT = {
     LoopStatus.COMPLETED: ExitCode.OK,
@@ -169,12 +174,10 @@ def execute_run(
             base.release()
 
     frames = runner.outputs.frames
-    # Past the model, features serve only the summary's IC (their labels): hold that, not 10 columns.
-    frames["features"] = frames["features"].select("symbol", "date", "label")
     sessions = build_sessions(frames["bars"], frames["decisions"], snapshot.actions)
     if not sessions:  # e.g. a weekend, or before the first walk-forward fold: nothing to trade
-        if frames["predictions"].height == 0:  # no walk-forward fold fits in the data at all
-            first = str(frames["features"]["date"].min())
+        if _stage_frame(runner, "predictions").height == 0:  # no walk-forward fold fits the data at all
+            first = str(_stage_frame(runner, "features", ["date"])["date"].min())
             raise InputError(
                 "'model.min_train_years'",
                 f"no walk-forward fold fits the data: features start {first} (after their warm-up) and a "
@@ -183,6 +186,9 @@ def execute_run(
             )
         raise InputError.bad_value("start", f"a window with a trading session (end {end})", str(start))
     symbols = sorted(frames["bars"]["symbol"].unique().to_list())
+    # The loop trades from `sessions`; the research frames are on disk and are read back for the
+    # summary after it: the execution holds the sessions, not the research history too.
+    del frames["decisions"]  # (features and predictions went when the stages that read them ended)
     clock = ReplayClock()
     stack = open_stack(
         run_dir,
@@ -251,8 +257,18 @@ def _derive_artifacts(runner: StageRunner, loop: ExecutionLoop) -> None:
         runner.outputs.rows[name] = frame.height
 
 
+def _stage_frame(runner: StageRunner, name: str, columns: list[str] | None = None) -> pl.DataFrame:
+    """A research stage's frame as the stage wrote it (released during execution, see execute_run)."""
+    spec = STAGE_ARTIFACTS[name]
+    frame = read_parquet(runner.run_dir / spec.file, spec.schema)
+    return frame if columns is None else frame.select(columns)
+
+
 def _write_summary(runner: StageRunner, run_id: str, outcome: LoopOutcome, config: RunConfig) -> None:
-    frames = runner.outputs.frames
+    frames = dict(runner.outputs.frames)
+    frames["features"] = _stage_frame(runner, "features", ["symbol", "date", "label"])
+    frames["predictions"] = _stage_frame(runner, "predictions")
+    frames["decisions"] = _stage_frame(runner, "decisions")
     payload = {
         "run_id": run_id,
         "status": str(outcome.status),
