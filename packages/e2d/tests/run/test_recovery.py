@@ -140,7 +140,7 @@ def assert_same_as_baseline(run_dir: Path, baseline: Baseline) -> None:
 # intended (if the pipeline's write order changes, these tell you which n to update).
 # mid_artifact counts every atomic write: 1 config.json, 2 bars, 3 stages.json, ...,
 # 29 predictions, 31 decisions, 33-36 orders/fills/positions/equity, 37 summary, 38 manifest,
-# 39 report.html, 40 manifest again.
+# 39 binding-memo.json, 40 report.html, 41 manifest again.
 LOOP_FAULTS = [
     ("after_fills", 1, 0),
     ("after_fills", 90, 89),
@@ -163,8 +163,9 @@ ARTIFACT_FAULTS = [
     ("mid_artifact", 36, "equity.parquet"),
     ("mid_artifact", 37, "summary.json"),
     ("mid_artifact", 38, "manifest.json"),  # first manifest, before the report
-    ("mid_artifact", 39, "report.html"),
-    ("mid_artifact", 40, "manifest.json"),  # the final manifest, listing the report
+    ("mid_artifact", 39, "binding-memo.json"),  # the report's memo (a cache), written while it renders
+    ("mid_artifact", 40, "report.html"),
+    ("mid_artifact", 41, "manifest.json"),  # the final manifest, listing the report
 ]
 
 
