@@ -43,7 +43,7 @@ class Baselines:
 def _closes(bars: pl.DataFrame, sessions: Sequence[date]) -> tuple[list[str], np.ndarray]:
     """A sessions x symbols matrix of close_tr (NaN where a symbol has no bar)."""
     frame = bars.select("date", "symbol", "close_tr").filter(pl.col("date").is_in(list(sessions)))
-    symbols = sorted(set(frame["symbol"].to_list()))
+    symbols = frame["symbol"].unique().sort().to_list()  # not a Python string per bar (5 M at 2,000 x 10 y)
     grid = np.full((len(sessions), len(symbols)), np.nan)
     if frame.height:
         row = pl.Series(list(sessions), dtype=pl.Date).search_sorted(frame["date"]).to_numpy()
