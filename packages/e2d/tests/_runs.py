@@ -37,7 +37,7 @@ import pytest
 from aurora_broker import JOURNAL_NAME, JOURNAL_TABLES
 from aurora_e2d.run import LOCK_FILE
 from aurora_e2d.run.metrics_prom import METRICS_FILE
-from aurora_e2d.testkit import InProcessTimeout, cache_root, run_in_process
+from aurora_e2d.testkit import InProcessTimeout, cache_root, clean_env, run_in_process
 from aurora_e2d.testkit import shared_run as testkit_shared_run
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -65,13 +65,9 @@ QUICK_TIMEOUT = 120  # s: commands that do not run the pipeline
 
 # ------------------------------------------------------------------ processes
 def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """This environment without AURORA_* (and byte-code suppression), plus ``extra``."""
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith("AURORA_") and k != "PYTHONDONTWRITEBYTECODE"
-    }
-    env["COLUMNS"] = "200"  # rich wraps tables/help to the terminal width
-    env.update(extra or {})
-    return env
+    """This environment without AURORA_* (and byte-code suppression), plus ``extra``: the one
+    ``aurora_e2d.testkit.clean_env`` that in-process commands get too."""
+    return clean_env(extra)
 
 
 def argv(args: Iterable[str]) -> list[str]:
@@ -147,8 +143,8 @@ def sigkill(proc: subprocess.Popen[str]) -> None:
         os.kill(proc.pid, signal.SIGKILL)
 
 
-def resume_until_done(run_dir: Path) -> list[int]:
-    """``aurora resume`` after a crash, a signal or a fault, to completion; its exit codes ([0]).
+def resume_to_the_end(run_dir: Path) -> None:
+    """``aurora resume`` after a crash, a signal or a fault; fails the test unless it exits 0.
 
     In this interpreter (``aurora_here``): the interruption before it is what such tests are about,
     and it ran in its own process; the resume is what an operator types next, and its code is the
@@ -156,7 +152,6 @@ def resume_until_done(run_dir: Path) -> list[int]:
     """
     result = aurora_here("resume", "--run-dir", run_dir)
     assert result.returncode == 0, f"resume exited {result.returncode}:\n{result.stderr[-3000:]}"
-    return [result.returncode]
 
 
 def wait_for(predicate, *, timeout: float, interval: float = 0.005, proc=None) -> bool:

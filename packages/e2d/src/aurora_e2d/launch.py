@@ -18,7 +18,7 @@ from pathlib import Path
 
 from aurora_e2d.core.exitcodes import ExitCode
 
-__all__ = ["entry", "guard_start_up"]
+__all__ = ["abandon_start_up_claim", "entry", "guard_start_up"]
 
 _CODES = {
     signal.SIGINT: (int(ExitCode.INTERRUPTED), "SIGINT"),
@@ -26,11 +26,18 @@ _CODES = {
 }
 
 
+def abandon_start_up_claim() -> None:
+    """Release (and remove, if this process made it and froze nothing there) the directory the
+    launcher locked for `aurora run --run-dir D`: a signal before the `run` command takes over
+    leaves nothing behind, whether it lands before the CLI loads or after."""
+    abandon = getattr(sys.modules.get("aurora_e2d.run.claim"), "abandon_early_claim", None)
+    if abandon is not None:  # loaded only when a directory was claimed (maybe half-imported now)
+        abandon()
+
+
 def _during_start_up(signum: int, frame: object) -> None:
     code, name = _CODES[signal.Signals(signum)]
-    abandon = getattr(sys.modules.get("aurora_e2d.run.claim"), "abandon_early_claim", None)
-    if abandon is not None:  # the module may be half-imported at this instant
-        abandon()
+    abandon_start_up_claim()
     os.write(2, f"aurora: interrupted by {name} during start-up; nothing was written\n".encode())
     os._exit(code)
 

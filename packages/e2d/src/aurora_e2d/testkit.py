@@ -90,12 +90,12 @@ def cached(root: Path, key: str, build: Callable[[Path], Mapping[str, Any]]) -> 
         return entry, facts
 
 
-def _clean_env(extra: Mapping[str, str] | None) -> dict[str, str]:
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """This environment without any AURORA_* variable (and byte-code suppression), plus ``extra``."""
     env = {
         k: v for k, v in os.environ.items() if not k.startswith("AURORA_") and k != "PYTHONDONTWRITEBYTECODE"
     }
-    env["COLUMNS"] = "200"
+    env["COLUMNS"] = "200"  # rich wraps tables and help to the terminal width
     env.update(extra or {})
     return env
 
@@ -120,7 +120,7 @@ def run_in_process(
     from aurora_e2d.core.faults import FAULT_ENV
 
     argv = [str(a) for a in args]
-    environ = _clean_env(env)
+    environ = clean_env(env)
     if FAULT_ENV in environ:
         raise ValueError("fault injection needs a process of its own: run the console script")
     if not _builtin_command(argv):  # a plugin (`gate`) registers on the shared app when it loads
@@ -161,7 +161,7 @@ def timed_aurora_run(
         proc = subprocess.Popen(
             [aurora, "run", "--run-dir", str(run_dir), *args],
             cwd=cwd,
-            env=_clean_env(env),
+            env=clean_env(env),
             stdout=subprocess.DEVNULL,
             stderr=err,
             text=True,

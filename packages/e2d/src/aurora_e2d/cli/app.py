@@ -33,6 +33,7 @@ from aurora_e2d.cli.progress import stage_progress
 from aurora_e2d.core.errors import CheckFailedError
 from aurora_e2d.core.exitcodes import ExitCode
 from aurora_e2d.core.signals import EXIT_CODES, StopSignals
+from aurora_e2d.launch import abandon_start_up_claim
 from aurora_safety import AuroraError, ConfigError, StorageError
 
 if TYPE_CHECKING:
@@ -350,7 +351,6 @@ def _second_signal(run_dir: Path | None, claimed: list[Path] | None = None) -> C
     """The line a second signal leaves with: a resume hint only for a directory that can be resumed."""
 
     def message(signum: int) -> str:
-
         from aurora_e2d.run.phase import is_run_dir
 
         name = signal.Signals(signum).name
@@ -409,26 +409,17 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"aurora: check failed: {failed}", err=True)
         return ExitCode.CHECK_FAILED
     except KeyboardInterrupt:  # Ctrl-C outside a run's own handler (start-up, a read-only command)
-        _abandon_start_up_claim()
+        abandon_start_up_claim()  # the launcher's lock on `run --run-dir D` (the nightly hit this window)
         typer.echo("aurora: interrupted (SIGINT); nothing was left half-written", err=True)
         return ExitCode.INTERRUPTED
     except Terminated:  # SIGTERM outside a run's own handler (entry() installs it)
-        _abandon_start_up_claim()
+        abandon_start_up_claim()
         typer.echo("aurora: terminated (SIGTERM); nothing was left half-written", err=True)
         return EXIT_CODES[signal.SIGTERM]
     except SystemExit as done:  # typer's normal way out, with the command's code
         code = done.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     return ExitCode.OK
-
-
-def _abandon_start_up_claim() -> None:
-    """A signal between the CLI's start and `run`'s own handling: the directory the launcher locked
-    (and made) for `aurora run --run-dir D` is released and removed, as launch.py does before the CLI
-    loads -- the nightly caught a SIGINT 0.25 s into start-up leaving D with only run.lock in it."""
-    abandon = getattr(sys.modules.get("aurora_e2d.run.claim"), "abandon_early_claim", None)
-    if abandon is not None:  # loaded only when the launcher claimed a directory
-        abandon()
 
 
 class Terminated(BaseException):

@@ -14,9 +14,8 @@ REPORT_FILE = "report.html"
 BLESSING_FILE = "blessing.json"  # written by `aurora bless` into the candidate's run directory
 TRACE_FILE = "trace.jsonl"  # the structured log
 STAGES_FILE = "stages.json"  # stage checkpoints (operational state, not an artifact)
-BINDING_MEMO_FILE = (
-    "binding-memo.json"  # the report's per-session binding limits, for the next report (operational)
-)
+# the report's per-session binding limits, remembered for the next report (operational, a cache)
+BINDING_MEMO_FILE = "binding-memo.json"
 MODELS_DIR = "models"  # each fold's ONNX and skops exports and folds.json
 REPORT_ENTRY = (
     "report"  # report.html's manifest entry: the manifest that lists it is the last thing a run writes
