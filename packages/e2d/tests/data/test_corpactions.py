@@ -75,11 +75,12 @@ class TestModes:
 
     def test_split_adjusted_volume_and_price(self, session_bars, actions):
         out = normalise(session_bars, actions, "split_adjusted").filter(pl.col("symbol") == "AAPL")
-        row = out.filter(pl.col("date") == D(2000, 6, 20)).row(0, named=True)  # before both 2:1 splits
-        assert row["volume_adj"] == row["volume"] * 4
-        assert row["close_adj"] == row["close"] / 4
+        # anchored at the first bar: untouched before both 2:1 splits, x4 / 4 after them
+        row = out.filter(pl.col("date") == D(2000, 6, 20)).row(0, named=True)
+        assert (row["volume_adj"], row["close_adj"]) == (row["volume"], row["close"])
         after = out.filter(pl.col("date") == D(2005, 2, 28)).row(0, named=True)
-        assert (after["volume_adj"], after["close_adj"]) == (after["volume"], after["close"])
+        assert after["close_adj"] == after["close"] * 4
+        assert after["volume_adj"] == round(after["volume"] / 4)
         ibm = normalise(session_bars, actions, "split_adjusted").filter(pl.col("symbol") == "IBM")
         assert ibm["close_adj"].equals(ibm["close"], check_names=False)  # dividends only: untouched
 
@@ -189,6 +190,28 @@ class TestProperties:
         )
         assert normalise(bars, shuffled, mode).equals(once)
         assert once.select(RAW).equals(bars.select(RAW))
+
+    @settings(max_examples=60, deadline=None)
+    @given(closes_st, st.lists(event_st, max_size=6), st.integers(1, 39), st.sampled_from(list(Mode)))
+    def test_appending_sessions_never_changes_an_earlier_adjusted_row(self, closes, raw_events, cut, mode):
+        """The series features and labels read stand under appends, ex-dates included: an evening
+        must not rewrite history (ADR 0016). ``close_tr`` (back-adjusted) may; it is not read there."""
+        bars, events = _synthetic(closes), _to_events(raw_events, len(closes))
+        cut = 1 + cut % len(closes)
+        early = normalise(bars.head(cut), events, mode)
+        later = normalise(bars, events, mode).head(cut)
+        assert early.select(*RAW, "close_adj", "volume_adj").equals(
+            later.select(*RAW, "close_adj", "volume_adj")
+        )
+
+    @settings(max_examples=60, deadline=None)
+    @given(closes_st, st.lists(event_st, max_size=6))
+    def test_total_return_close_adj_has_the_returns_of_close_tr(self, closes, raw_events):
+        out = normalise(_synthetic(closes), _to_events(raw_events, len(closes)), "total_return")
+        np.testing.assert_allclose(
+            _returns(out, "close_adj").to_numpy()[1:], _returns(out, "close_tr").to_numpy()[1:], rtol=1e-12
+        )
+        assert out["close_adj"][0] == out["close"][0]  # anchored at the first bar
 
     def test_symbols_are_independent(self, session_bars, actions, bars):
         msft = normalise(session_bars.filter(pl.col("symbol") == "MSFT"), actions, "total_return")

@@ -4,8 +4,16 @@ Raw open/high/low/close/volume are kept untouched (orders, fills and cash use
 them); adjusted series are added beside them. ``close_tr`` is always the
 total-return close, back-adjusted with the source's own rule (a dividend D on
 ex-date e scales earlier prices by close_e / (close_e + D); a p:q split by
-q/p) and anchored so each symbol's last bar equals its raw close. The mode
-chooses what ``close_adj`` and ``volume_adj`` (the series features use) mean.
+q/p) and anchored so each symbol's last bar equals its raw close: the column
+the source's ``Adj Close`` checks, and the one returns are earned on.
+
+The mode chooses what ``close_adj`` and ``volume_adj`` (the series features
+and labels read) mean, and those are anchored at each symbol's *first* bar
+instead: later prices are multiplied (and volumes divided) by the events up to
+and including their bar. The ratios are the same as the back-adjusted ones;
+what differs is that a row never changes when later sessions (and their
+ex-dates) are appended, so an evening's new ex-date does not rewrite history
+and force every walk-forward fold to be refitted (ADR 0016).
 Every expression runs ``.over("symbol")``: symbols are independent.
 """
 
@@ -26,8 +34,12 @@ __all__ = ["BARS_ARTIFACT", "BARS_SCHEMA", "Mode", "event_multipliers", "normali
 
 class Mode(StrEnum):
     RAW = "raw"  # close_adj = close, volume_adj = volume
-    SPLIT_ADJUSTED = "split_adjusted"  # close_adj = close / later splits, volume_adj = volume * later splits
-    TOTAL_RETURN = "total_return"  # close_adj = close_tr, volume_adj split-adjusted
+    SPLIT_ADJUSTED = (
+        "split_adjusted"  # close_adj = close * splits so far, volume_adj = volume / splits so far
+    )
+    TOTAL_RETURN = (
+        "total_return"  # close_adj = close * events so far (total return), volume_adj as split_adjusted
+    )
 
     @classmethod
     def parse(cls, value: str | Mode) -> Mode:
@@ -46,8 +58,8 @@ BARS_SCHEMA = pa.schema(
             for n in ("symbol", "date", "ts", "open", "high", "low", "close", "volume")
         ),
         pa.field("close_tr", _F64, nullable=False),  # total-return adjusted close, last bar = raw close
-        pa.field("close_adj", _F64, nullable=False),  # close as the mode adjusts it (features use this)
-        pa.field("volume_adj", pa.int64(), nullable=False),  # volume as the mode adjusts it
+        pa.field("close_adj", _F64, nullable=False),  # close as the mode adjusts it, first bar = raw close
+        pa.field("volume_adj", pa.int64(), nullable=False),  # volume as the mode adjusts it, first bar = raw
     ]
 )
 BARS_ARTIFACT = ArtifactSpec(
@@ -127,28 +139,43 @@ def normalise(
     mode = Mode.parse(mode)
     raw = _frame(bars).select(_RAW).sort(_KEY)
     mult = event_multipliers(raw, _frame(actions))
-    later = {  # product of the multipliers of all later bars of the same symbol
-        name: pl.col(name).cum_prod(reverse=True).shift(-1, fill_value=1.0).over("symbol")
+    # close_tr: divided by the product of the multipliers of all later bars of the same symbol
+    tr_later = pl.col("m_tr").cum_prod(reverse=True).shift(-1, fill_value=1.0).over("symbol")
+    # ... and close_adj by those of this and every earlier bar but the first (an event on a symbol's
+    # first bar has no earlier price to join, as in close_tr): rows are sorted by (symbol, date)
+    first_bar = pl.col("symbol").is_first_distinct()
+    so_far = {
+        name: pl.when(first_bar).then(1.0).otherwise(pl.col(name)).cum_prod().over("symbol")
         for name in ("m_tr", "m_split")
     }
     frame = (
         raw.lazy()
         .join(mult.lazy(), on=_KEY, how="left", maintain_order="left")
         .with_columns(pl.col("m_tr", "m_split").fill_null(1.0))
-        .with_columns(tr_factor=later["m_tr"], split_factor=later["m_split"])
-        .with_columns(close_tr=pl.col("close") / pl.col("tr_factor"))
+        .with_columns(tr_later=tr_later, tr_so_far=so_far["m_tr"], split_so_far=so_far["m_split"])
+        .with_columns(close_tr=pl.col("close") / pl.col("tr_later"))
     )
-    split_volume = (pl.col("volume").cast(pl.Float64) * pl.col("split_factor")).round(0).cast(pl.Int64)
+    # A forward split divides later volumes; a bar that trades keeps at least one share, so the
+    # log of volume that features take stays finite (raw volume > 0 is sanity's rule).
+    split_volume = (
+        (pl.col("volume").cast(pl.Float64) / pl.col("split_so_far"))
+        .round(0)
+        .clip(lower_bound=1.0)
+        .cast(pl.Int64)
+    )
     match mode:
         case Mode.RAW:
             adjusted = [pl.col("close").alias("close_adj"), pl.col("volume").alias("volume_adj")]
         case Mode.SPLIT_ADJUSTED:
             adjusted = [
-                (pl.col("close") / pl.col("split_factor")).alias("close_adj"),
+                (pl.col("close") * pl.col("split_so_far")).alias("close_adj"),
                 split_volume.alias("volume_adj"),
             ]
         case Mode.TOTAL_RETURN:
-            adjusted = [pl.col("close_tr").alias("close_adj"), split_volume.alias("volume_adj")]
+            adjusted = [
+                (pl.col("close") * pl.col("tr_so_far")).alias("close_adj"),
+                split_volume.alias("volume_adj"),
+            ]
         case _:
             assert_never(mode)
     return frame.with_columns(adjusted).select(BARS_SCHEMA.names).collect()

@@ -145,6 +145,9 @@ def run_data_stages(
         "end": end.isoformat(),
         "sanity_mode": config.data.sanity_mode,
         "mode": CORPORATE_ACTION_MODE.value,
+        # close_adj/volume_adj anchored at each symbol's first bar (ADR 0016): a record of bars
+        # back-adjusted by an earlier release is never reused for them
+        "adjusted_anchor": "first_bar",
     }
     stages = PartitionedStages(prices, snapshot.actions, closes, config.data.sanity_mode, runner.trace)
     # The executor starts (a cluster, say) only if a stage must be computed.
