@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from aurora_e2d.data import ACTIONS_SCHEMA, PRICES_SCHEMA, Snapshot, session_closes
+from aurora_e2d.rundir.artifacts import sorted_by
 
 __all__ = ["Restatement", "first_restatement", "new_sessions", "skipped_sessions"]
 
@@ -36,9 +37,8 @@ class Restatement:
 
 
 def _upto(table: pa.Table, column: str, last: date) -> pa.Table:
-    return table.filter(pc.less_equal(table.column(column), pa.scalar(last))).sort_by(
-        [("symbol", "ascending"), (column, "ascending")]
-    )
+    # snapshots are stored in (symbol, date) order: the sort is a check there, not a gather of 5 M rows
+    return sorted_by(table.filter(pc.less_equal(table.column(column), pa.scalar(last))), ["symbol", column])
 
 
 def _first_difference(

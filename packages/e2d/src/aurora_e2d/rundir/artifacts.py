@@ -36,10 +36,12 @@ __all__ = [
     "atomic_write_bytes",
     "canonical_table",
     "fsync_dir",
+    "in_order",
     "read_parquet",
     "read_table",
     "sha256_bytes",
     "sha256_file",
+    "sorted_by",
     "validate_schema",
     "write_parquet",
 ]
@@ -154,6 +156,33 @@ def _to_arrow(table: pa.Table | pl.DataFrame) -> pa.Table:
     return to_arrow()
 
 
+def in_order(arrow: pa.Table, keys: Sequence[str], *, strict: bool = False) -> bool:
+    """Whether the rows already follow ``keys`` (strictly: no two rows share a key).
+
+    Stages mostly hand over frames in their canonical order; this check reads each key column once
+    where the sort gathers every column (a third of writing a large artifact). Arrow's sort is
+    stable, so a table in order sorts to itself: skipping it changes no byte (``sorted_by``). A
+    null key is never judged in order (the sort decides where it goes)."""
+    n = arrow.num_rows
+    if n < 2:
+        return True
+    later: pa.ChunkedArray | pa.Array | None = None  # row i+1 comes after row i on keys[j:]
+    for key in reversed(keys):
+        col = arrow.column(key)
+        head, tail = col.slice(0, n - 1), col.slice(1)
+        if later is None:
+            later = pc.greater(tail, head) if strict else pc.greater_equal(tail, head)
+        else:
+            later = pc.or_(pc.greater(tail, head), pc.and_(pc.equal(tail, head), later))
+    assert later is not None
+    return bool(pc.all(pc.fill_null(later, False)).as_py())
+
+
+def sorted_by(table: pa.Table, keys: Sequence[str]) -> pa.Table:
+    """``table.sort_by`` ascending on ``keys``, without the gather when it is already in order."""
+    return table if in_order(table, keys) else table.sort_by([(key, "ascending") for key in keys])
+
+
 def canonical_table(
     table: pa.Table | pl.DataFrame,
     schema: pa.Schema,
@@ -180,8 +209,10 @@ def canonical_table(
     schema = schema.remove_metadata()
     # Cast through an all-nullable schema; nulls in required columns are reported by validate_schema.
     arrow = arrow.cast(pa.schema([f.with_nullable(True) for f in schema]))
-    if sort_by:
+    if sort_by and not in_order(arrow, sort_by, strict=unique):
         arrow = arrow.sort_by([(key, "ascending") for key in sort_by])
+    elif unique:
+        sort_by = ()  # strictly increasing keys are unique: nothing left to check
     if unique and sort_by and arrow.num_rows > 1:
         same = None
         for key in sort_by:
