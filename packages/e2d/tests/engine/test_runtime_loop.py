@@ -268,6 +268,18 @@ def test_build_sessions_delists_on_the_first_session_without_a_bar() -> None:
     actions = {s.day: s.actions for s in sessions if s.actions}
     assert actions == {DAYS[3]: (Delisting(symbol="AAA", ex_date=DAYS[3]),)}
     assert isinstance(pa.table({"x": [1]}), pa.Table)
+    # What an evening builds (the sessions after the last committed one) is the tail of the whole
+    # window's, the delisting placed by the whole window's days included.
+    for after in DAYS:
+        tail = build_sessions(bars, decisions, ACTIONS_SCHEMA.empty_table(), after=after)
+        assert [_as_tuple(s) for s in tail] == [_as_tuple(s) for s in sessions if s.day > after]
+
+
+def _as_tuple(session):
+    return (
+        session.day, session.ts_ns, session.actions, session.targets, session.decisions_digest(),
+        sorted((symbol, bar.close, bar.volume) for symbol, bar in session.bars.items()),
+    )  # fmt: skip
 
 
 def test_a_trade_beyond_the_order_limit_is_one_clipped_order_a_session_journaled_with_its_decision(

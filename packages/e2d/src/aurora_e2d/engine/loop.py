@@ -118,8 +118,16 @@ class ExecutionLoop:
         return None if checkpoint is None else checkpoint.session
 
     # ---------------------------------------------------------------- the loop
-    def run(self, sessions: list[Session], progress: Callable[[int, int], None] | None = None) -> LoopOutcome:
+    def run(
+        self,
+        sessions: list[Session],
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        total: int | None = None,
+    ) -> LoopOutcome:
         """Process every session after the last committed one, stopping at a boundary on a signal.
+        ``total``: the window's sessions, when ``sessions`` holds only those after the last
+        committed one (``build_sessions(..., after=loop.last_session())``).
 
         Every session places its orders, the last one too: they fill at the next session's
         open when that session arrives (`aurora advance`), so a run advanced day by day and
@@ -127,7 +135,8 @@ class ExecutionLoop:
         """
         done_through = self.last_session()
         pending = [s for s in sessions if done_through is None or s.day > done_through]
-        total, done = len(sessions), len(sessions) - len(pending)
+        total = len(sessions) if total is None else total
+        done = total - len(pending)
         latencies: list[float] = []
         if pending:
             self.clock.set(pending[0].ts_ns)

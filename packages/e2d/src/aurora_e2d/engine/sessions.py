@@ -22,11 +22,12 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from aurora_broker import Bar, CashDividend, CorporateAction, Delisting, SessionBars, Split, session_closes
 from aurora_e2d.engine.orderplan import Target
 
-__all__ = ["DecisionRows", "Session", "build_sessions"]
+__all__ = ["DecisionRows", "Session", "build_sessions", "trading_days"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +124,19 @@ def _actions(actions: pa.Table, bars: pl.DataFrame, days: list[date]) -> dict[da
     return by_day
 
 
-def build_sessions(bars: pl.DataFrame, decisions: pl.DataFrame, actions: pa.Table) -> list[Session]:
-    """The trading window's sessions (the decision dates) with their bars, actions, targets and decisions."""
-    days = decisions["date"].unique().sort().to_list()
+def trading_days(decisions: pl.DataFrame) -> list[date]:
+    """The trading window's sessions: the decision dates, in order."""
+    return decisions["date"].unique().sort().to_list()  # type: ignore[no-any-return]
+
+
+def build_sessions(
+    bars: pl.DataFrame, decisions: pl.DataFrame, actions: pa.Table, *, after: date | None = None
+) -> list[Session]:
+    """The trading window's sessions (the decision dates) with their bars, actions, targets and
+    decisions; with ``after``, only the sessions after it (those the journal has committed are not
+    traded again, and an evening need not gather 5 M bars to trade one session)."""
+    window_days = trading_days(decisions)
+    days = window_days if after is None else [d for d in window_days if d > after]
     if not days:
         return []
     window = bars.filter(pl.col("date").is_between(days[0], days[-1])).sort("date", "symbol")
@@ -137,7 +148,9 @@ def build_sessions(bars: pl.DataFrame, decisions: pl.DataFrame, actions: pa.Tabl
     volume = window["volume"].to_numpy().astype(np.float64)
     ts = window["ts"].dt.epoch("ns").to_numpy()
 
-    ordered = decisions.sort("date", "symbol")
+    ordered = (decisions if after is None else decisions.filter(pl.col("date") > after)).sort(
+        "date", "symbol"
+    )
     decision_rows = _bounds(ordered["date"].to_numpy().astype("datetime64[D]"), keys)
     d_symbols = _shared_strings(ordered["symbol"])
     d_rank = ordered["rank"].to_numpy()
@@ -146,7 +159,9 @@ def build_sessions(bars: pl.DataFrame, decisions: pl.DataFrame, actions: pa.Tabl
     d_vetoed = ordered["vetoed"].to_numpy()
     d_reason = ordered["veto_reason"].to_list()
 
-    by_day = _actions(actions, bars, days)
+    if after is not None:  # an action applies on its own ex-date only
+        actions = actions.filter(pc.greater(actions.column("ex_date"), pa.scalar(after)))
+    by_day = _actions(actions, bars, window_days)
     sessions = []
     for day, key in zip(days, keys, strict=True):
         b0, b1 = bar_rows[key]

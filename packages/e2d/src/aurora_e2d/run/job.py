@@ -32,7 +32,7 @@ from aurora_e2d.engine.loop import (
     ReplayClock,
     peak_rss_mb,
 )
-from aurora_e2d.engine.sessions import build_sessions
+from aurora_e2d.engine.sessions import build_sessions, trading_days
 from aurora_e2d.engine.stack import open_stack
 from aurora_e2d.report.page import BLESSING, REPORT, write_report
 from aurora_e2d.report.summary import frictionless_metrics, performance, run_metrics, write_summary
@@ -174,8 +174,8 @@ def execute_run(
             base.release()
 
     frames = runner.outputs.frames
-    sessions = build_sessions(frames["bars"], frames["decisions"], snapshot.actions)
-    if not sessions:  # e.g. a weekend, or before the first walk-forward fold: nothing to trade
+    days = trading_days(frames["decisions"])
+    if not days:  # e.g. a weekend, or before the first walk-forward fold: nothing to trade
         if _stage_frame(runner, "predictions").height == 0:  # no walk-forward fold fits the data at all
             first = str(_stage_frame(runner, "features", ["date"])["date"].min())
             raise InputError(
@@ -186,9 +186,6 @@ def execute_run(
             )
         raise InputError.bad_value("start", f"a window with a trading session (end {end})", str(start))
     symbols = sorted(frames["bars"]["symbol"].unique().to_list())
-    # The loop trades from `sessions`; the research frames are on disk and are read back for the
-    # summary after it: the execution holds the sessions, not the research history too.
-    del frames["decisions"]  # (features and predictions went when the stages that read them ended)
     clock = ReplayClock()
     stack = open_stack(
         run_dir,
@@ -200,8 +197,15 @@ def execute_run(
     )
     loop = ExecutionLoop(stack, clock, trace, alerts, stop, operator_resume=operator_resume)
     try:
+        # Only the sessions the journal has not committed (an evening: one). The loop trades from
+        # them; the research frames are on disk and are read back for the summary after it: the
+        # execution holds the sessions, not the research history too.
+        sessions = build_sessions(
+            frames["bars"], frames["decisions"], snapshot.actions, after=loop.last_session()
+        )
+        del frames["decisions"]  # (features and predictions went when the stages that read them ended)
         with trace.span("stage:execution", stage="execution") as out:
-            outcome = loop.run(sessions, progress)
+            outcome = loop.run(sessions, progress, total=len(days))
             del sessions  # the trading window's columns: not needed past the loop
             out.update(
                 status=str(outcome.status), sessions_done=outcome.sessions_done, message=outcome.message
