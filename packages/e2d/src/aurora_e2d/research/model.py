@@ -206,7 +206,9 @@ def fit_walk_forward(
         train = frame.select(fitted_columns).filter(pl.Series(train_mask))
         X = guard.matrix(train.drop("label"))
         y_train = np.ascontiguousarray(train["label"].to_numpy(), dtype=np.float64)
+        del train  # the fit copies X again (scaling, centring): the frame copy goes first
         model = fit_estimator(kind, X, y_train, ridge_alpha=ridge_alpha)
+        del X, y_train  # not held while the next fold's rows are gathered
         test_dates = dates.filter(pl.Series(test_mask))
         folds.append(
             Fold(
