@@ -25,7 +25,9 @@ def exclusions(frame: pl.DataFrame, **overrides: float) -> dict[tuple[str, dt.da
     params = {"min_price": 0.01, "min_dollar_volume": 1_000.0, "dollar_volume_window_sessions": 3}
     params |= {"min_history_sessions": 2} | overrides
     out = universe_exclusions(frame, **params)  # type: ignore[arg-type]
-    return {(s, d): e for s, d, e in out.iter_rows()}
+    assert out["exclusion"].null_count() == 0  # only the excluded bars have a row
+    found = {(s, d): e for s, d, e in out.iter_rows()}
+    return {(s, d): found.get((s, d)) for s, d in frame.select("symbol", "date").iter_rows()}
 
 
 def test_each_reason_in_order_with_data_up_to_the_session_only() -> None:

@@ -146,11 +146,7 @@ def target_weights(
     if duplicate.any():
         i = int(np.flatnonzero(duplicate)[0])
         raise ValueError(f"duplicate decision key: session {k_sessions[i]}, symbol {str(k_symbols[i])!r}")
-    excluded = (
-        np.zeros(n, dtype=bool)
-        if exclusion is None
-        else np.asarray([e is not None for e in exclusion], dtype=bool)
-    )
+    excluded = np.zeros(n, dtype=bool) if exclusion is None else np.not_equal(exclusion, None).astype(bool)
     order = np.lexsort((symbols, -q, excluded, sessions))
     s_sorted = sessions[order]
     new_session = np.ones(n, dtype=bool)
@@ -206,7 +202,7 @@ def decide(
         joined = frame.join(
             exclusions.select("symbol", "date", "exclusion"), on=["symbol", "date"], how="left"
         )
-        exclusion = np.asarray(joined.sort("date", "symbol")["exclusion"].to_list(), dtype=object)
+        exclusion = joined.sort("date", "symbol")["exclusion"].to_numpy().astype(object, copy=False)
     dates = frame["date"].to_numpy()
     rank, weight, vetoed, reason = target_weights(
         dates,

@@ -36,7 +36,8 @@ def universe_exclusions(
     dollar_volume_window_sessions: int,
     min_history_sessions: int,
 ) -> pl.DataFrame:
-    """``symbol``, ``date``, ``exclusion`` (an ``ExclusionReason`` value, null when eligible) per bar."""
+    """``symbol``, ``date``, ``exclusion`` (an ``ExclusionReason`` value) of each bar whose name is
+    out of that session's universe; a bar without a row is eligible (5 M bars, most of them are)."""
     close, volume = pl.col("close"), pl.col("volume").cast(pl.Float64)
     dollar_volume = (close * volume).rolling_median(dollar_volume_window_sessions, min_samples=1)
     frame = (
@@ -56,4 +57,4 @@ def universe_exclusions(
         .then(pl.lit(ExclusionReason.MIN_DOLLAR_VOLUME.value))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
-    return frame.select("symbol", "date", exclusion=reason)
+    return frame.select("symbol", "date", exclusion=reason).filter(pl.col("exclusion").is_not_null())
