@@ -87,7 +87,7 @@ class Session:
         return self.decisions.digest() if isinstance(self.decisions, DecisionRows) else None
 
 
-def _bounds(days_column: np.ndarray, days: list[np.datetime64]) -> dict[np.datetime64, tuple[int, int]]:
+def _bounds(days_column: np.ndarray, days: Sequence[np.datetime64]) -> dict[np.datetime64, tuple[int, int]]:
     """Row ranges of each day in a date-sorted column."""
     starts = np.searchsorted(days_column, days, side="left")
     ends = np.searchsorted(days_column, days, side="right")
@@ -126,7 +126,7 @@ def _actions(actions: pa.Table, bars: pl.DataFrame, days: list[date]) -> dict[da
 
 def trading_days(decisions: pl.DataFrame) -> list[date]:
     """The trading window's sessions: the decision dates, in order."""
-    return decisions["date"].unique().sort().to_list()  # type: ignore[no-any-return]
+    return decisions["date"].unique().sort().to_list()
 
 
 def build_sessions(
