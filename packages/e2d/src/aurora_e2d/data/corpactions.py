@@ -33,13 +33,12 @@ __all__ = ["BARS_ARTIFACT", "BARS_SCHEMA", "Mode", "event_multipliers", "normali
 
 
 class Mode(StrEnum):
-    RAW = "raw"  # close_adj = close, volume_adj = volume
-    SPLIT_ADJUSTED = (
-        "split_adjusted"  # close_adj = close * splits so far, volume_adj = volume / splits so far
-    )
-    TOTAL_RETURN = (
-        "total_return"  # close_adj = close * events so far (total return), volume_adj as split_adjusted
-    )
+    # raw: close_adj = close, volume_adj = volume
+    # split_adjusted: close_adj = close * the splits so far, volume_adj = volume / the splits so far
+    # total_return: close_adj = close * every event so far, volume_adj as split_adjusted
+    RAW = "raw"
+    SPLIT_ADJUSTED = "split_adjusted"
+    TOTAL_RETURN = "total_return"
 
     @classmethod
     def parse(cls, value: str | Mode) -> Mode:
