@@ -146,7 +146,7 @@ def target_weights(
     if duplicate.any():
         i = int(np.flatnonzero(duplicate)[0])
         raise ValueError(f"duplicate decision key: session {k_sessions[i]}, symbol {str(k_symbols[i])!r}")
-    excluded = np.zeros(n, dtype=bool) if exclusion is None else np.not_equal(exclusion, None).astype(bool)
+    excluded = np.zeros(n, dtype=bool) if exclusion is None else np.not_equal(exclusion, None)
     order = np.lexsort((symbols, -q, excluded, sessions))
     s_sorted = sessions[order]
     new_session = np.ones(n, dtype=bool)

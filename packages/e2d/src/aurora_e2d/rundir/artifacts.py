@@ -36,7 +36,6 @@ __all__ = [
     "atomic_write_bytes",
     "canonical_table",
     "fsync_dir",
-    "in_order",
     "read_parquet",
     "read_table",
     "sha256_bytes",
@@ -156,8 +155,8 @@ def _to_arrow(table: pa.Table | pl.DataFrame) -> pa.Table:
     return to_arrow()
 
 
-def in_order(arrow: pa.Table, keys: Sequence[str], *, strict: bool = False) -> bool:
-    """Whether the rows already follow ``keys`` (strictly: no two rows share a key).
+def _in_order(arrow: pa.Table, keys: Sequence[str]) -> bool:
+    """Whether the rows already follow ``keys`` (ties allowed).
 
     Stages mostly hand over frames in their canonical order; this check reads each key column once
     where the sort gathers every column (a third of writing a large artifact). Arrow's sort is
@@ -171,7 +170,7 @@ def in_order(arrow: pa.Table, keys: Sequence[str], *, strict: bool = False) -> b
         col = arrow.column(key)
         head, tail = col.slice(0, n - 1), col.slice(1)
         if later is None:
-            later = pc.greater(tail, head) if strict else pc.greater_equal(tail, head)
+            later = pc.greater_equal(tail, head)
         else:
             later = pc.or_(pc.greater(tail, head), pc.and_(pc.equal(tail, head), later))
     assert later is not None
@@ -180,7 +179,7 @@ def in_order(arrow: pa.Table, keys: Sequence[str], *, strict: bool = False) -> b
 
 def sorted_by(table: pa.Table, keys: Sequence[str]) -> pa.Table:
     """``table.sort_by`` ascending on ``keys``, without the gather when it is already in order."""
-    return table if in_order(table, keys) else table.sort_by([(key, "ascending") for key in keys])
+    return table if _in_order(table, keys) else table.sort_by([(key, "ascending") for key in keys])
 
 
 def canonical_table(
@@ -209,10 +208,8 @@ def canonical_table(
     schema = schema.remove_metadata()
     # Cast through an all-nullable schema; nulls in required columns are reported by validate_schema.
     arrow = arrow.cast(pa.schema([f.with_nullable(True) for f in schema]))
-    if sort_by and not in_order(arrow, sort_by, strict=unique):
-        arrow = arrow.sort_by([(key, "ascending") for key in sort_by])
-    elif unique:
-        sort_by = ()  # strictly increasing keys are unique: nothing left to check
+    if sort_by:
+        arrow = sorted_by(arrow, sort_by)
     if unique and sort_by and arrow.num_rows > 1:
         same = None
         for key in sort_by:
