@@ -136,6 +136,23 @@ class TestWriteReportCompleted:
         subprocess.run([sys.executable, "-c", code, str(completed)], check=True, env=env, timeout=120)
         assert (completed / REPORT).read_bytes() == first
 
+    def test_the_runs_own_report_is_the_one_its_directory_gives(
+        self, tmp_path_factory: pytest.TempPathFactory
+    ) -> None:
+        """The job hands the report the idealised book it simulated for summary.json; the report
+        written from the run directory alone simulates it again and must be the same page, bar the
+        manifest's row for report.html itself (the job lists the report after writing it)."""
+        shared = cached_run(tmp_path_factory, *SHORT_WINDOW).run_dir
+        run_dir = copy_run(shared, tmp_path_factory.mktemp("rerendered") / "run")
+        own, again = html_of(shared), write_report(run_dir).read_text("utf-8")
+
+        def page(html: str) -> list[str]:
+            return [line for line in html.splitlines() if not line.startswith("<tr><td>report</td>")]
+
+        assert "<th>idealised close-to-close</th>" in own
+        assert page(own) == page(again)
+        assert own != again  # only that row: the comparison above saw the rest of both pages
+
     def test_symbol_pnl_sums_to_the_equity_change(self, completed: Path) -> None:
         found = re.search(
             r"Sum over symbols ([+-][\d,]+) USD; equity change ([+-][\d,]+) USD", html_of(completed)

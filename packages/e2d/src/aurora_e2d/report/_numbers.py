@@ -65,14 +65,17 @@ def _frictionless(
     return book["daily_return"].drop_nulls().to_numpy()
 
 
-def numbers(run_dir: Path, s: data.Series, config: RunConfig | None) -> Numbers:
+def numbers(
+    run_dir: Path, s: data.Series, config: RunConfig | None, *, frictionless: np.ndarray | None = None
+) -> Numbers:
+    """``frictionless``: the idealised book's daily returns when the caller has them (the job)."""
     bars = data.read_artifact(run_dir, "bars", BARS_COLUMNS)
     if bars is None:
         bars = pl.DataFrame(schema={"symbol": pl.String, "date": pl.Date, "close_tr": pl.Float64})
     decisions = data.read_artifact(run_dir, "decisions", DECISIONS_COLUMNS)
     base = bench.baselines(bars, s.dates)
     ew, bh = base.equal_weight, base.buy_and_hold
-    before = _frictionless(decisions, bars, s, config)
+    before = frictionless if frictionless is not None else _frictionless(decisions, bars, s, config)
     rows = [bench.figures(STRATEGY, s.returns, ew)]
     if before is not None and before.size == s.returns.size:
         rows.append(bench.figures(IDEALISED, before, ew))

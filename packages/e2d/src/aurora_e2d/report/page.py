@@ -14,6 +14,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from aurora_e2d.report import _data as data
 from aurora_e2d.report import _events as events_
 from aurora_e2d.report import _html as h
@@ -306,7 +308,13 @@ def _advances(run_dir: Path) -> list[str]:
     return ["<h2 id='advances'>Daily operation: advances</h2>", sections.advances(entries)]
 
 
-def render_report(run_dir: Path, repo_root: Path | None = None, *, config: RunConfig | None = None) -> str:
+def render_report(
+    run_dir: Path,
+    repo_root: Path | None = None,
+    *,
+    config: RunConfig | None = None,
+    frictionless: np.ndarray | None = None,
+) -> str:
     """The report's HTML text for ``run_dir`` (see ``write_report``)."""
     run_dir = Path(run_dir)
     config = load_run_config(run_dir) if config is None else config
@@ -314,7 +322,7 @@ def render_report(run_dir: Path, repo_root: Path | None = None, *, config: RunCo
     manifest = repo_files.read_json(run_dir / MANIFEST_FILE)
     summary = repo_files.read_json(run_dir / SUMMARY_FILE)
     s = data.series(run_dir)
-    n = None if s is None else nums.numbers(run_dir, s, config)
+    n = None if s is None else nums.numbers(run_dir, s, config, frictionless=frictionless)
     events = events_.timeline(run_dir)
     halt = events_.banner(run_dir, summary, events)
     current, stale = repo_files.gate_reports(repo, manifest.get("git_revision"))
@@ -375,15 +383,24 @@ def render_report(run_dir: Path, repo_root: Path | None = None, *, config: RunCo
     )
 
 
-def write_report(run_dir: Path, repo_root: Path | None = None, *, config: RunConfig | None = None) -> Path:
+def write_report(
+    run_dir: Path,
+    repo_root: Path | None = None,
+    *,
+    config: RunConfig | None = None,
+    frictionless: np.ndarray | None = None,
+) -> Path:
     """Write ``<run_dir>/report.html`` atomically and return its path.
 
     ``repo_root`` locates ``goldens/metrics.json`` and ``reports/gate-*.json``;
     by default the repository this package runs from (none outside it).
     ``config`` is the run's validated config when the caller holds it (the
     job does); otherwise it is read from the run directory, and an unreadable
-    one is an ``InputError``, never silently skipped.
+    one is an ``InputError``, never silently skipped. ``frictionless`` is the idealised book's
+    daily returns when the caller simulated them already (the job, for summary.json): the same
+    series this report would simulate from the run directory, not simulated twice.
     """
     path = Path(run_dir) / REPORT
-    atomic_write_bytes(path, render_report(Path(run_dir), repo_root, config=config).encode("utf-8"))
+    html = render_report(Path(run_dir), repo_root, config=config, frictionless=frictionless)
+    atomic_write_bytes(path, html.encode("utf-8"))
     return path

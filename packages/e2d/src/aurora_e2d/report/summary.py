@@ -56,18 +56,19 @@ def run_metrics(
     return values
 
 
-def frictionless_metrics(
+def frictionless_returns(
     decisions: pl.DataFrame,
     bars: pl.DataFrame,
     *,
     equity: pl.DataFrame | None = None,
     limits: Limits | None = None,
-) -> dict[str, float | None]:
-    """The same strategy without costs or order flow: the gap to `metrics` is implementation cost.
+) -> np.ndarray:
+    """Daily returns of the same strategy without costs or order flow (the idealised book).
 
     With the run's ``equity`` the reference covers the same sessions from the same starting equity
     (a run halted after 42 sessions is compared over those 42); with its ``limits`` it holds the same
-    position caps. Without them it is the uncapped book over every decision session.
+    position caps. Without them it is the uncapped book over every decision session. The report
+    plots this very series: the job hands it over rather than simulating the book twice.
     """
     sessions = None if equity is None else equity["date"].to_list()
     start = (
@@ -77,12 +78,27 @@ def frictionless_metrics(
     )
     caps = None if limits is None else PositionCaps.of(limits)
     book = simulate(decisions, bars, starting_equity_usd=start, sessions=sessions, caps=caps)
-    returns = book["daily_return"].drop_nulls().to_numpy()
+    return book["daily_return"].drop_nulls().to_numpy()
+
+
+def idealised_metrics(returns: np.ndarray) -> dict[str, float | None]:
+    """summary.json's ``frictionless`` block: the gap to ``metrics`` is implementation cost."""
     return {
         "annual_return": _finite(metrics.annual_return(returns)),
         "sharpe_ratio": _finite(metrics.sharpe_ratio(returns)),
         "max_drawdown": _finite(metrics.max_drawdown(returns)),
     }
+
+
+def frictionless_metrics(
+    decisions: pl.DataFrame,
+    bars: pl.DataFrame,
+    *,
+    equity: pl.DataFrame | None = None,
+    limits: Limits | None = None,
+) -> dict[str, float | None]:
+    """``idealised_metrics`` of ``frictionless_returns`` (same arguments)."""
+    return idealised_metrics(frictionless_returns(decisions, bars, equity=equity, limits=limits))
 
 
 def performance(latencies_ms: tuple[float, ...], peak_rss_mb: float) -> dict[str, float | None]:

@@ -14,6 +14,8 @@ from pathlib import Path
 from shlex import quote
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from aurora_broker import JOURNAL_NAME, JournalReader
 from aurora_e2d.core.errors import InputError
 from aurora_e2d.core.exitcodes import ExitCode
@@ -35,7 +37,13 @@ from aurora_e2d.engine.loop import (
 from aurora_e2d.engine.sessions import build_sessions, trading_days
 from aurora_e2d.engine.stack import open_stack
 from aurora_e2d.report.page import BLESSING, REPORT, write_report
-from aurora_e2d.report.summary import frictionless_metrics, performance, run_metrics, write_summary
+from aurora_e2d.report.summary import (
+    frictionless_returns,
+    idealised_metrics,
+    performance,
+    run_metrics,
+    write_summary,
+)
 from aurora_e2d.research.executors import ExecutorSpec
 from aurora_e2d.research.incremental import Base, discard_base
 from aurora_e2d.research.model import ModelKind
@@ -217,11 +225,12 @@ def execute_run(
         loop.close()
     if outcome.status is LoopStatus.HALTED:
         outcome = _explained(run_dir, outcome)
-    _write_summary(runner, run_id, outcome, config)
+    reference = _write_summary(runner, run_id, outcome, config)
     manifest = _write_manifest(runner, run_id, config, flags)
     runner.outputs.frames.clear()  # the report reads the artifacts it needs; the run's frames go first
     with trace.span("stage:report", stage="report"):
-        write_report(run_dir, config=config)  # reads the manifest, so it comes after it ...
+        # reads the manifest, so it comes after it ...
+        write_report(run_dir, config=config, frictionless=reference)
     manifest.record(run_dir, REPORT_ENTRY, REPORT, None, None)  # ... and is then listed in it
     manifest.write(run_dir)
     if outcome.status is LoopStatus.INTERRUPTED:
@@ -268,24 +277,30 @@ def _stage_frame(runner: StageRunner, name: str, columns: list[str] | None = Non
     return frame if columns is None else frame.select(columns)
 
 
-def _write_summary(runner: StageRunner, run_id: str, outcome: LoopOutcome, config: RunConfig) -> None:
+def _write_summary(
+    runner: StageRunner, run_id: str, outcome: LoopOutcome, config: RunConfig
+) -> np.ndarray | None:
+    """summary.json; returns the idealised book's daily returns for the report (None without
+    decisions: the report then has no idealised column, as when it reads the run alone)."""
     frames = dict(runner.outputs.frames)
     frames["features"] = _stage_frame(runner, "features", ["symbol", "date", "label"])
     frames["predictions"] = _stage_frame(runner, "predictions")
     frames["decisions"] = _stage_frame(runner, "decisions")
+    # the idealised close-to-close reference over the same sessions and with the position caps
+    reference = frictionless_returns(
+        frames["decisions"], frames["bars"], equity=frames["equity"], limits=config.limits
+    )
     payload = {
         "run_id": run_id,
         "status": str(outcome.status),
         "message": outcome.message,
         "sessions": {"done": outcome.sessions_done, "total": outcome.sessions_total},
         "metrics": run_metrics(frames["equity"], frames["orders"], frames["predictions"], frames["features"]),
-        # the idealised close-to-close reference over the same sessions and with the position caps
-        "frictionless": frictionless_metrics(
-            frames["decisions"], frames["bars"], equity=frames["equity"], limits=config.limits
-        ),
+        "frictionless": idealised_metrics(reference),
         "performance": performance(outcome.latencies_ms, peak_rss_mb()),
     }
     write_summary(runner.run_dir, payload)
+    return reference if frames["decisions"].height else None
 
 
 def _history(run_dir: Path) -> tuple[list[dict[str, object]], dict[str, object]]:
