@@ -79,6 +79,23 @@ class TestWriteParquet:
         assert back.schema.metadata is None or b"pandas" not in back.schema.metadata
         assert digest == sha256_file(tmp_path / "a.parquet")
 
+    def test_float32_columns_are_written_without_a_dictionary_and_the_rest_with_one(self, tmp_path):
+        """Near-unique float32 values (features, predictions) only cost a dictionary page Arrow
+        then abandons; strings, dates and float64 prices keep dictionary encoding."""
+        schema = pa.schema([*SCHEMA, pa.field("f", pa.float32())])
+        repeated = pa.concat_tables([_table()] * 200).append_column(
+            "f", pa.array([i / 7 for i in range(600)], pa.float32())
+        )
+        rows = repeated.num_rows
+        repeated = repeated.set_column(1, "ts", pa.array([dt.datetime(2020, 1, 2, tzinfo=UTC)] * rows))
+        repeated = repeated.set_column(0, "symbol", pa.array([f"S{i}" for i in range(rows)]))
+        write_parquet(repeated, tmp_path / "f.parquet", schema, ["symbol", "ts"])
+        group = pq.ParquetFile(tmp_path / "f.parquet").metadata.row_group(0)
+        encodings = {group.column(i).path_in_schema: group.column(i).encodings for i in range(4)}
+        assert not any("DICTIONARY" in e for e in encodings["f"]), encodings
+        for name in ("symbol", "ts", "x"):
+            assert any("DICTIONARY" in e for e in encodings[name]), (name, encodings)
+
     def test_input_order_and_chunking_do_not_change_bytes(self, tmp_path):
         a = write_parquet(_table((0, 1, 2)), tmp_path / "a.parquet", SCHEMA, ["symbol", "ts"])
         chunked = pa.concat_tables([_table((2, 0, 1)).slice(0, 1), _table((2, 0, 1)).slice(1)])

@@ -36,6 +36,7 @@ __all__ = [
     "atomic_write_bytes",
     "canonical_table",
     "fsync_dir",
+    "parquet_options",
     "read_parquet",
     "read_table",
     "sha256_bytes",
@@ -57,6 +58,19 @@ PARQUET_WRITE_OPTIONS: dict[str, object] = {
     "write_page_index": False,
     "store_schema": True,  # keeps tz='UTC' on read; deterministic for a fixed schema
 }
+
+
+def parquet_options(schema: pa.Schema) -> dict[str, object]:
+    """The writer options for ``schema``: ``PARQUET_WRITE_OPTIONS`` with dictionary encoding for
+    every column but float32 ones. Model features and predictions are float32 and nearly all
+    distinct: Arrow builds a dictionary page, finds it too big and falls back, which made the
+    features artifact 2.2x slower to write and 11% larger (SYNTHETIC 2,000 x 10 y: 1.7 s, 240 MB
+    with it, 0.8 s, 216 MB without). Other columns keep it: the bars' prices are smaller with it.
+    """
+    dictionary = [f.name for f in schema if not pa.types.is_float32(f.type)]
+    return {**PARQUET_WRITE_OPTIONS, "use_dictionary": dictionary}
+
+
 _CHUNK_BYTES = 1 << 20
 _FILE_MODE = 0o644
 
@@ -234,7 +248,7 @@ def write_parquet(
     """Write the canonical form of ``table`` atomically; return the file's sha256."""
     arrow = canonical_table(table, schema, sort_by, name=str(path), unique=unique)
     buffer = io.BytesIO()
-    pq.write_table(arrow, buffer, **PARQUET_WRITE_OPTIONS)
+    pq.write_table(arrow, buffer, **parquet_options(arrow.schema))
     data = buffer.getvalue()
     atomic_write_bytes(path, data)
     return sha256_bytes(data)
