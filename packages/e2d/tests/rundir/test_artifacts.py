@@ -220,6 +220,22 @@ class TestRead:
             == f"{tmp_path / 'a.parquet'}: column 'symbol': expected string, actual large_string"
         )
 
+    def test_a_column_subset_reads_those_columns_and_still_checks_the_whole_schema(self, tmp_path):
+        write_parquet(_table(), tmp_path / "a.parquet", SCHEMA, ["symbol", "ts"])
+        frame = read_parquet(tmp_path / "a.parquet", SCHEMA, ["x", "symbol"])
+        assert frame.columns == ["x", "symbol"]
+        assert frame["x"].to_list() == [2.5, None, 1.5]
+        # a column the reader does not ask for is still checked (its type, from the footer) ...
+        pq.write_table(_table(), tmp_path / "b.parquet")  # symbol as large_string
+        with pytest.raises(ArtifactError, match="column 'symbol': expected string, actual large_string"):
+            read_table(tmp_path / "b.parquet", SCHEMA, ["x"])
+        # ... and so are the nulls of the columns it reads
+        nulls = pa.schema([SCHEMA.field("symbol"), SCHEMA.field("ts"), pa.field("x", pa.float64(), False)])
+        with pytest.raises(ArtifactError, match="column 'x': expected no nulls, found 1"):
+            read_table(tmp_path / "a.parquet", nulls, ["x"])
+        with pytest.raises(ArtifactError, match=r"c\.parquet: missing"):
+            read_table(tmp_path / "c.parquet", SCHEMA, ["x"])
+
     def test_validate_schema_column_order(self):
         with pytest.raises(ArtifactError, match=r"bars: columns \['ts', 'symbol', 'x'\]"):
             validate_schema(_table().select(["ts", "symbol", "x"]), SCHEMA, "bars")

@@ -254,24 +254,32 @@ def write_parquet(
     return sha256_bytes(data)
 
 
-def read_table(path: Path | str, schema: pa.Schema) -> pa.Table:
-    """Read a Parquet artifact as pyarrow and check it is exactly ``schema``."""
+def read_table(path: Path | str, schema: pa.Schema, columns: Sequence[str] | None = None) -> pa.Table:
+    """Read a Parquet artifact as pyarrow and check it is exactly ``schema``.
+
+    With ``columns`` only those are read (a reader that needs three of fourteen columns does not
+    hold the other eleven); the file's whole schema is still checked, from its footer.
+    """
     path = Path(path)
+    expected = schema.remove_metadata()
     try:
-        table = pq.read_table(path)
+        if columns is not None:
+            validate_schema(pq.read_schema(path).remove_metadata().empty_table(), expected, str(path))
+            expected = pa.schema([expected.field(name) for name in columns])
+        table = pq.read_table(path, columns=None if columns is None else list(columns))
     except FileNotFoundError:
         raise ArtifactError(path, "missing") from None
     except (OSError, pa.ArrowException) as exc:
         raise ArtifactError(path, f"unreadable Parquet ({type(exc).__name__}: {exc})") from exc
     table = table.replace_schema_metadata(None)
-    validate_schema(table, schema.remove_metadata(), str(path))
+    validate_schema(table, expected, str(path))
     return table
 
 
-def read_parquet(path: Path | str, schema: pa.Schema) -> pl.DataFrame:
+def read_parquet(path: Path | str, schema: pa.Schema, columns: Sequence[str] | None = None) -> pl.DataFrame:
     """``read_table`` as a polars DataFrame (for stages 4 onwards)."""
     import polars as pl  # lazy: see module docstring
 
-    frame = pl.from_arrow(read_table(path, schema))
+    frame = pl.from_arrow(read_table(path, schema, columns))
     assert isinstance(frame, pl.DataFrame)  # a Table always gives a DataFrame
     return frame
