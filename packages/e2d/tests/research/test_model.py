@@ -22,6 +22,7 @@ from aurora_e2d.research.model import (
     ExportParityError,
     ModelKind,
     first_test_year,
+    fit_estimator,
     fit_walk_forward,
     make_estimator,
     predict_walk_forward,
@@ -72,6 +73,41 @@ class TestModelKind:
         hgb = make_estimator(ModelKind.HGB)
         assert (hgb.random_state, hgb.early_stopping, hgb.max_iter) == (0, False, 100)
         assert make_estimator(ModelKind.RIDGE, ridge_alpha=3.0)[-1].alpha == 3.0
+
+
+class TestConsumingFit:
+    """The walk-forward fit hands its training matrix over (``consume``): scaled and centred in
+    place, not copied twice. The model must be the one a copying fit gives, bit for bit."""
+
+    @pytest.mark.parametrize("seed", [0, 1])
+    def test_same_model_bits_and_the_callers_matrix_is_not_touched_afterwards(self, seed):
+        rng = np.random.default_rng(seed)
+        X = (rng.normal(size=(20_000, 10)) * rng.uniform(0.1, 50.0, 10)).astype(np.float32)
+        y = rng.normal(size=20_000)
+        copied = fit_estimator(ModelKind.RIDGE, X.copy(), y.copy())
+        given = X.copy()
+        consumed = fit_estimator(ModelKind.RIDGE, given, y.copy(), consume=True)
+        assert not np.array_equal(given, X)  # really worked in place
+        for step in ("scale", "ridge"):  # copying again, like any other fit
+            assert consumed[step].get_params() == copied[step].get_params()
+        for step, names in (
+            ("scale", ("mean_", "var_", "scale_", "n_samples_seen_")),
+            ("ridge", ("coef_", "intercept_")),
+        ):
+            for name in names:
+                a, b = getattr(copied[step], name), getattr(consumed[step], name)
+                assert np.asarray(a).tobytes() == np.asarray(b).tobytes(), (step, name)
+        probe = X[:500].copy()
+        assert consumed.predict(probe).tobytes() == copied.predict(probe).tobytes()
+        assert np.array_equal(probe, X[:500])  # predicting no longer writes into the caller's rows
+
+    def test_a_tree_model_is_fitted_as_before(self):
+        rng = np.random.default_rng(2)
+        X, y = rng.normal(size=(2_000, 10)).astype(np.float32), rng.normal(size=2_000)
+        given = X.copy()
+        model = fit_estimator(ModelKind.HGB, given, y, consume=True)
+        assert np.array_equal(given, X)  # nothing to do in place: the matrix is left as it was
+        assert model.predict(X[:50]).tobytes() == fit_estimator(ModelKind.HGB, X, y).predict(X[:50]).tobytes()
 
 
 class TestFolds:

@@ -95,11 +95,14 @@ def _bounds(days_column: np.ndarray, days: Sequence[np.datetime64]) -> dict[np.d
 
 
 def _shared_strings(column: pl.Series) -> list[str]:
-    """A string column as Python strings, one object per distinct value: 5 M bars name 2,000
-    symbols, and 5 M separate ``str`` objects would cost ~60 B each for the whole run."""
+    """A string column as Python strings (None for a null), one object per distinct value: 5 M bars
+    name 2,000 symbols, and 5 M separate ``str`` objects would cost ~60 B each for the whole run."""
     encoded = column.to_arrow().dictionary_encode()
-    names = np.array(encoded.dictionary.to_pylist(), dtype=object)
-    return names[encoded.indices.to_numpy(zero_copy_only=False)].tolist()
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    names = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)  # the last: a null
+    indices = encoded.indices.fill_null(len(names) - 1)
+    return names[indices.to_numpy(zero_copy_only=False)].tolist()
 
 
 def _actions(actions: pa.Table, bars: pl.DataFrame, days: list[date]) -> dict[date, list[CorporateAction]]:
@@ -139,7 +142,12 @@ def build_sessions(
     days = window_days if after is None else [d for d in window_days if d > after]
     if not days:
         return []
-    window = bars.filter(pl.col("date").is_between(days[0], days[-1])).sort("date", "symbol")
+    # only the columns a session trades on: the bars' adjusted series are not copied and sorted
+    window = (
+        bars.select("symbol", "date", "ts", "open", "high", "low", "close", "volume")
+        .filter(pl.col("date").is_between(days[0], days[-1]))
+        .sort("date", "symbol")
+    )
     bar_days = window["date"].to_numpy()
     keys = [np.datetime64(d, "D") for d in days]
     bar_rows = _bounds(bar_days.astype("datetime64[D]"), keys)
@@ -148,16 +156,17 @@ def build_sessions(
     volume = window["volume"].to_numpy().astype(np.float64)
     ts = window["ts"].dt.epoch("ns").to_numpy()
 
-    ordered = (decisions if after is None else decisions.filter(pl.col("date") > after)).sort(
-        "date", "symbol"
+    needed = decisions.select(
+        "date", "symbol", "rank", "prediction", "target_weight", "vetoed", "veto_reason"
     )
+    ordered = (needed if after is None else needed.filter(pl.col("date") > after)).sort("date", "symbol")
     decision_rows = _bounds(ordered["date"].to_numpy().astype("datetime64[D]"), keys)
     d_symbols = _shared_strings(ordered["symbol"])
     d_rank = ordered["rank"].to_numpy()
     d_prediction = ordered["prediction"].to_numpy()
     d_weight = ordered["target_weight"].to_numpy()
     d_vetoed = ordered["vetoed"].to_numpy()
-    d_reason = ordered["veto_reason"].to_list()
+    d_reason = _shared_strings(ordered["veto_reason"])
 
     if after is not None:  # an action applies on its own ex-date only
         actions = actions.filter(pc.greater(actions.column("ex_date"), pa.scalar(after)))

@@ -97,11 +97,29 @@ def make_estimator(kind: ModelKind | str, *, ridge_alpha: float = RIDGE_ALPHA) -
 
 
 def fit_estimator(
-    kind: ModelKind | str, X: np.ndarray, y: np.ndarray, *, ridge_alpha: float = RIDGE_ALPHA
+    kind: ModelKind | str,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    ridge_alpha: float = RIDGE_ALPHA,
+    consume: bool = False,
 ) -> Any:
-    """``make_estimator(kind).fit(X, y)`` with sklearn's OpenMP on one thread (see the module docstring)."""
+    """``make_estimator(kind).fit(X, y)`` with sklearn's OpenMP on one thread (see the module docstring).
+
+    ``consume``: the caller gives ``X`` up, so the ridge pipeline scales and centres it in place
+    instead of copying it twice (two copies of the training matrix fewer at the fit's peak). The
+    arithmetic is the same; the model is then set back to copying, so its parameters, its exports
+    and how it predicts on a caller's matrix are exactly those of a fit that copied.
+    """
+    model = make_estimator(kind, ridge_alpha=ridge_alpha)
+    in_place = consume and ModelKind.parse(kind) is ModelKind.RIDGE
+    if in_place:
+        model.set_params(scale__copy=False, ridge__copy_X=False)
     with threadpool_limits(limits=1, user_api="openmp"):
-        return make_estimator(kind, ridge_alpha=ridge_alpha).fit(X, y)
+        model.fit(X, y)
+    if in_place:
+        model.set_params(scale__copy=True, ridge__copy_X=True)
+    return model
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,8 +224,8 @@ def fit_walk_forward(
         train = frame.select(fitted_columns).filter(pl.Series(train_mask))
         X = guard.matrix(train.drop("label"))
         y_train = np.ascontiguousarray(train["label"].to_numpy(), dtype=np.float64)
-        del train  # the fit copies X again (scaling, centring): the frame copy goes first
-        model = fit_estimator(kind, X, y_train, ridge_alpha=ridge_alpha)
+        del train  # the frame copy goes before the fit
+        model = fit_estimator(kind, X, y_train, ridge_alpha=ridge_alpha, consume=True)
         del X, y_train  # not held while the next fold's rows are gathered
         test_dates = dates.filter(pl.Series(test_mask))
         folds.append(
