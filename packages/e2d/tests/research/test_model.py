@@ -21,6 +21,7 @@ from aurora_e2d.research.export import ModelInputError
 from aurora_e2d.research.model import (
     ExportParityError,
     ModelKind,
+    _sorted_frame,
     first_test_year,
     fit_estimator,
     fit_walk_forward,
@@ -192,6 +193,12 @@ class TestFolds:
     def test_duplicate_keys_refused(self, frame):
         with pytest.raises(ValueError, match=r"\(symbol, date\) must be unique"):
             fit(pl.concat([frame, frame.head(1)]))
+        ordered = frame.sort("symbol", "date")
+        # a repeated key in its sorted place is refused too (not taken for "already in order")
+        repeated = pl.concat([ordered.head(10), ordered.slice(9, 1), ordered.slice(10)])
+        with pytest.raises(ValueError, match=r"\(symbol, date\) must be unique"):
+            fit(repeated)
+        assert _sorted_frame(ordered) is ordered  # the artifact's order: proved in one pass, no copy
 
     @pytest.mark.parametrize("kw", [{"label_horizon": 0}, {"min_train_years": 0}])
     def test_bad_parameters(self, frame, kw):
