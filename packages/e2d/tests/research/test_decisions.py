@@ -225,6 +225,19 @@ class TestDecide:
         b = decide(predictions_frame(rows[::-1]))
         assert a.equals(b)
 
+    def test_ranks_by_symbol_order_on_ties_and_names_a_repeated_key(self):
+        """decide ranks through integer codes of the symbols: ties still go by the names' order
+        (which is not the rows' order here), and a repeated key is still named, not numbered."""
+        tied = [("ZZ", self.D1, 0.02), ("AB", self.D1, 0.02), ("M", self.D1, 0.02), ("AA", self.D1, 0.02)]
+        out = decide(predictions_frame(tied))
+        by_symbol = dict(zip(out["symbol"].to_list(), out["rank"].to_list(), strict=True))
+        assert by_symbol == {"AA": 1, "AB": 2, "M": 3, "ZZ": 4}
+        names = np.array([s for s, _, _ in tied])
+        rank = weights([0.02] * 4, list(names))[0]
+        assert dict(zip(names.tolist(), rank.tolist(), strict=True)) == by_symbol  # as with names
+        with pytest.raises(ValueError, match=rf"duplicate decision key: session {self.D1}, symbol 'M'"):
+            decide(predictions_frame([*tied, ("M", self.D1, -0.5)]))
+
     def test_veto_recorded_in_frame(self):
         out = decide(predictions_frame([("AAPL", self.D1, 0.1)]))
         assert out.row(0, named=True)["veto_reason"] == "max_weight"
