@@ -317,12 +317,22 @@ class KillOutcome:
         return self.exit_code == KILLED and 0 < self.committed_at_kill < SHORT_SESSIONS
 
 
-def _kill_randomly(run_dir: Path, anchor: str | None, delay: float) -> tuple[int, int]:
-    """Start a run, wait for the anchor file (or nothing), sleep ``delay``, SIGKILL it."""
+def _kill_randomly(
+    run_dir: Path, anchor: str | None, delay: float, after_sessions: int = 0
+) -> tuple[int, int]:
+    """Start a run, wait for the anchor file (or nothing) and for ``after_sessions`` committed
+    sessions, sleep ``delay``, SIGKILL it."""
     proc = spawn("run", "--run-dir", run_dir, *SHORT_WINDOW)
     try:
         if anchor is not None:
             wait_for(lambda: (run_dir / anchor).exists(), timeout=120, interval=0.002, proc=proc)
+        if after_sessions:
+            wait_for(
+                lambda: committed_sessions(run_dir, live=True) >= after_sessions,
+                timeout=120,
+                interval=0.002,
+                proc=proc,
+            )
         time.sleep(delay)
         sigkill(proc)
     finally:
@@ -331,30 +341,41 @@ def _kill_randomly(run_dir: Path, anchor: str | None, delay: float) -> tuple[int
     return code, committed_sessions(run_dir)
 
 
-def _random_plan(baseline: Baseline, seed: int, count: int) -> list[tuple[str, str | None, float]]:
-    """(label, anchor, delay): a few in start-up, the stages and the artifact tail; most in execution.
+# The kills in execution: after a random number of committed sessions, then a random instant
+# within the next few sessions (~1.5 ms each), so they land inside and between transactions. A
+# delay drawn over the whole journal-to-orders span measured once (the baseline) left too few
+# kills inside the loop when the baseline ran on a busier machine than the kills: the loop is
+# under half of that span (sessions to build before it, the derived artifacts after it).
+EXECUTION_INSTANT_S = 0.006
+
+
+def _random_plan(baseline: Baseline, seed: int, count: int) -> list[tuple[str, str | None, float, int]]:
+    """(label, anchor, delay, sessions): a few in start-up, the stages and the artifact tail;
+    most in execution (``sessions`` committed first, see ``EXECUTION_INSTANT_S``).
 
     Delays are drawn relative to an anchor file so that a slow, loaded machine still
     places the kill in the intended phase: `config.json` marks the start of the
-    stages, `journal.sqlite` the start of execution, `orders.parquet` its end (the
-    derived artifacts, summary, manifest and report follow).
+    stages, `orders.parquet` the end of execution (the derived artifacts, summary,
+    manifest and report follow).
     """
     rng = random.Random(seed)
     stages = max(baseline.t_journal - baseline.t_config, 0.05)
-    execution = max(baseline.t_executed - baseline.t_journal, 0.05)
     tail = max(baseline.t_end - baseline.t_executed, 0.05)
-    plan: list[tuple[str, str | None, float]] = []
-    plan += [("startup", None, rng.uniform(0.0, baseline.t_config)) for _ in range(max(1, count // 20))]
-    plan += [("stages", "config.json", rng.uniform(0.0, stages)) for _ in range(max(1, count // 5))]
-    plan += [("artifacts", "orders.parquet", rng.uniform(0.0, tail)) for _ in range(max(1, count // 7))]
+    plan: list[tuple[str, str | None, float, int]] = []
+    plan += [("startup", None, rng.uniform(0.0, baseline.t_config), 0) for _ in range(max(1, count // 20))]
+    plan += [("stages", "config.json", rng.uniform(0.0, stages), 0) for _ in range(max(1, count // 5))]
+    plan += [("artifacts", "orders.parquet", rng.uniform(0.0, tail), 0) for _ in range(max(1, count // 7))]
     while len(plan) < count:
-        plan.append(("execution", "journal.sqlite", rng.uniform(0.0, execution)))
+        sessions = rng.randint(1, SHORT_SESSIONS - 20)
+        plan.append(("execution", None, rng.uniform(0.0, EXECUTION_INSTANT_S), sessions))
     return plan
 
 
-def _random_kill_then_recover(tmp_path: Path, baseline: Baseline, label: str, anchor, delay) -> KillOutcome:
+def _random_kill_then_recover(
+    tmp_path: Path, baseline: Baseline, label: str, anchor: str | None, delay: float, sessions: int
+) -> KillOutcome:
     run_dir = tmp_path / "run"
-    code, committed = _kill_randomly(run_dir, anchor, delay)
+    code, committed = _kill_randomly(run_dir, anchor, delay, sessions)
     recovery = recover(run_dir) if code == KILLED else "-"
     assert_same_as_baseline(run_dir, baseline)
     return KillOutcome(label, delay, code, committed, recovery)
@@ -387,12 +408,12 @@ def test_twenty_random_sigkills_then_resume(
     plan = _random_plan(baseline, seed=1729, count=20)
     outcomes: list[KillOutcome] = []
     failures: list[str] = []
-    for index, (label, anchor, delay) in enumerate(plan):
+    for index, (label, anchor, delay, sessions) in enumerate(plan):
         tmp = tmp_path_factory.mktemp(f"random-kill-{index}")
         try:
-            outcomes.append(_random_kill_then_recover(tmp, baseline, label, anchor, delay))
+            outcomes.append(_random_kill_then_recover(tmp, baseline, label, anchor, delay, sessions))
         except AssertionError as error:
-            failures.append(f"#{index} {label} +{delay:.3f}s: {error}")
+            failures.append(f"#{index} {label} +{delay:.3f}s after {sessions} session(s): {error}")
     table = "\n".join(
         f"{o.label:9} +{o.delay_s:.3f}s exit={o.exit_code} committed_at_kill={o.committed_at_kill}"
         f" recovery={o.recovery}"
@@ -402,6 +423,6 @@ def test_twenty_random_sigkills_then_resume(
     assert failures == [], "\n".join(failures)
     killed = [o for o in outcomes if o.exit_code == KILLED]
     assert len(killed) >= 15, f"too few kills landed before the run finished:\n{table}"
-    planned = sum(label == "execution" for label, _, _ in plan)
+    planned = sum(label == "execution" for label, *_ in plan)
     landed = sum(o.mid_execution for o in outcomes)
     assert landed >= planned // 2, f"too few kills landed mid-execution:\n{table}"
