@@ -23,7 +23,7 @@ from aurora_e2d.report._numbers import numbers
 from aurora_e2d.report.exposure import binding_limits
 from aurora_e2d.report.page import write_report
 from aurora_e2d.report.portfolio import PositionCaps, simulate
-from aurora_e2d.report.summary import frictionless_metrics
+from aurora_e2d.report.summary import frictionless_returns, idealised_metrics
 from aurora_e2d.report.trades import costs_by_year, round_trips
 from aurora_e2d.rundir.config import validate_config
 from aurora_e2d.rundir.layout import BINDING_MEMO_FILE
@@ -233,7 +233,7 @@ class TestBeforeCosts:
         bars = pl.read_parquet(halted / "bars.parquet")
         equity = pl.read_parquet(halted / "equity.parquet").sort("date")
         config = validate_config(json.loads((halted / "config.json").read_text())["config"], "config.json")
-        found = frictionless_metrics(decisions, bars, equity=equity, limits=config.limits)
+        found = idealised_metrics(frictionless_returns(decisions, bars, equity=equity, limits=config.limits))
         book = simulate(
             decisions,
             bars,
@@ -244,7 +244,7 @@ class TestBeforeCosts:
         assert book.height == equity.height < decisions["date"].n_unique()
         returns = book["daily_return"].drop_nulls().to_numpy()
         assert found["sharpe_ratio"] == metrics.sharpe_ratio(returns)
-        assert found != frictionless_metrics(decisions, bars)  # the whole window, uncapped
+        assert found != idealised_metrics(frictionless_returns(decisions, bars))  # the whole window, uncapped
 
     def test_caps_hold_the_reference_to_the_runs_position_limits(self, short: Path) -> None:
         decisions, bars = (

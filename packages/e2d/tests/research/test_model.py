@@ -18,10 +18,10 @@ import pytest
 from _modelling_fixtures import FEATURES, LABEL_HORIZON, real_data, synthetic_features
 from aurora_e2d.research.decisions import PREDICTIONS_SCHEMA
 from aurora_e2d.research.export import ModelInputError
+from aurora_e2d.research.features import in_key_order
 from aurora_e2d.research.model import (
     ExportParityError,
     ModelKind,
-    _sorted_frame,
     first_test_year,
     fit_estimator,
     fit_walk_forward,
@@ -198,7 +198,8 @@ class TestFolds:
         repeated = pl.concat([ordered.head(10), ordered.slice(9, 1), ordered.slice(10)])
         with pytest.raises(ValueError, match=r"\(symbol, date\) must be unique"):
             fit(repeated)
-        assert _sorted_frame(ordered) is ordered  # the artifact's order: proved in one pass, no copy
+        assert in_key_order(ordered)  # one pass proves order and uniqueness: no sort, no copy
+        assert not in_key_order(repeated)
 
     @pytest.mark.parametrize("kw", [{"label_horizon": 0}, {"min_train_years": 0}])
     def test_bad_parameters(self, frame, kw):

@@ -97,9 +97,7 @@ def _bounds(days_column: np.ndarray, days: Sequence[np.datetime64]) -> dict[np.d
 def _shared_strings(column: pl.Series) -> list[str]:
     """A string column as Python strings (None for a null), one object per distinct value: 5 M bars
     name 2,000 symbols, and 5 M separate ``str`` objects would cost ~60 B each for the whole run."""
-    encoded = column.to_arrow().dictionary_encode()
-    if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.combine_chunks()
+    encoded = column.to_arrow().dictionary_encode()  # a Series gives one Array, however chunked
     names = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)  # the last: a null
     indices = encoded.indices.fill_null(len(names) - 1)
     return names[indices.to_numpy(zero_copy_only=False)].tolist()

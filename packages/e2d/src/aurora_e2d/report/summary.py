@@ -90,17 +90,6 @@ def idealised_metrics(returns: np.ndarray) -> dict[str, float | None]:
     }
 
 
-def frictionless_metrics(
-    decisions: pl.DataFrame,
-    bars: pl.DataFrame,
-    *,
-    equity: pl.DataFrame | None = None,
-    limits: Limits | None = None,
-) -> dict[str, float | None]:
-    """``idealised_metrics`` of ``frictionless_returns`` (same arguments)."""
-    return idealised_metrics(frictionless_returns(decisions, bars, equity=equity, limits=limits))
-
-
 def performance(latencies_ms: tuple[float, ...], peak_rss_mb: float) -> dict[str, float | None]:
     lat = np.asarray(latencies_ms, dtype=np.float64)
     return {

@@ -37,6 +37,7 @@ from aurora_e2d.research.export import (
     parity_report,
     skops_bytes,
 )
+from aurora_e2d.research.features import in_key_order
 
 __all__ = [
     "HGB_PARAMS",
@@ -172,13 +173,9 @@ def first_test_year(first_date: dt.date, min_train_years: int) -> int:
 
 
 def _sorted_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` sorted by (symbol, date), which must be unique. The features artifact is written
-    in that order, so one pass over adjacent keys usually proves both and the frame is not copied
-    (a sort and a hash of every key cost a second copy of the features at scale)."""
-    s, d = pl.col("symbol"), pl.col("date")
-    previous_s, previous_d = s.shift(1), d.shift(1)
-    ascending = (s > previous_s) | ((s == previous_s) & (d > previous_d)) | previous_s.is_null()
-    if frame.height < 2 or frame.select(ascending.fill_null(False).all()).item():
+    """``frame`` sorted by (symbol, date), which must be unique; the features artifact's own order
+    proves both without a copy (``in_key_order``)."""
+    if in_key_order(frame):
         return frame
     if frame.select(pl.struct("symbol", "date").is_duplicated().any()).item():
         raise ValueError("features: (symbol, date) must be unique")

@@ -184,9 +184,8 @@ def execute_run(
     frames = runner.outputs.frames
     days = trading_days(frames["decisions"])
     if not days:  # e.g. a weekend, or before the first walk-forward fold: nothing to trade
-        if (
-            _stage_frame(runner, "predictions", ["date"]).height == 0
-        ):  # no walk-forward fold fits the data at all
+        # no walk-forward fold fits the data at all
+        if _stage_frame(runner, "predictions", ["date"]).height == 0:
             first = str(_stage_frame(runner, "features", ["date"])["date"].min())
             raise InputError(
                 "'model.min_train_years'",
