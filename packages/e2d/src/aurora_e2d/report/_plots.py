@@ -47,6 +47,11 @@ _RC = {
     "legend.frameon": False,
     "path.simplify_threshold": 0.2,
 }
+# Room around the plots, in inches: tick labels such as "-$12.345M" and an axis label on the left;
+# the widest legend (outside, right of the plots) on the right; titles above; dates below.
+_MARGIN_IN = {"left": 1.05, "right": 2.25, "top": 0.32, "bottom": 0.36}
+_GAP_IN = 0.5  # between the plots of one figure: the lower plot's title
+_LEGEND_PT = 9.0
 _METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 # ten distinct colours: one per named (top) symbol; everything else is OTHERS_COLOR
 _PALETTE = (
@@ -87,11 +92,27 @@ def symbol_colors(symbols: Sequence[str]) -> dict[str, str]:
 
 
 def _new(rows: int, height_ratios: Sequence[float], height_in: float) -> tuple[Figure, list]:
+    """A figure whose plot area sits at the same fixed margins in every figure (inches, not a layout
+    engine): the axes of all figures line up, and the page pays no layout pass per figure."""
     # A bare Figure (no pyplot): no global figure registry, no GUI backend; Agg/SVG canvases only.
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(_WIDTH_IN, height_in), layout="constrained")
-    axes = fig.subplots(rows, 1, sharex=True, height_ratios=list(height_ratios), squeeze=False)
+    fig = Figure(figsize=(_WIDTH_IN, height_in))
+    plot_height = height_in - _MARGIN_IN["top"] - _MARGIN_IN["bottom"] - _GAP_IN * (rows - 1)
+    axes = fig.subplots(
+        rows,
+        1,
+        sharex=True,
+        squeeze=False,
+        gridspec_kw={
+            "height_ratios": list(height_ratios),
+            "left": _MARGIN_IN["left"] / _WIDTH_IN,
+            "right": 1.0 - _MARGIN_IN["right"] / _WIDTH_IN,
+            "top": 1.0 - _MARGIN_IN["top"] / height_in,
+            "bottom": _MARGIN_IN["bottom"] / height_in,
+            "hspace": _GAP_IN / (plot_height / rows),  # matplotlib: a fraction of the mean plot height
+        },
+    )
     return fig, [row[0] for row in axes]
 
 
@@ -123,10 +144,49 @@ def _svg(fig: Figure, prefix: str) -> str:
 
 
 def _legend(ax, handles: list | None = None, labels: list | None = None, offset: float = 1.01) -> None:
-    """Legends sit outside, right of the plot, so they never hide data; every figure shares the width."""
+    """Legends sit outside, right of the plot, so they never hide data; every figure shares the width.
+
+    The right margin is fixed, so a label longer than the room left of the figure's edge (a long
+    vendor symbol, say) is shortened with an ellipsis rather than cut off by the page."""
     if handles is None:
         handles, labels = ax.get_legend_handles_labels()
-    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(offset, 1.0), fontsize=9, borderaxespad=0.0)
+    room = _label_room_pt(ax, offset)
+    fitted = ["\n".join(_fit(line, room) for line in str(label).split("\n")) for label in labels or []]
+    ax.legend(
+        handles,
+        fitted,
+        loc="upper left",
+        bbox_to_anchor=(offset, 1.0),
+        fontsize=_LEGEND_PT,
+        borderaxespad=0.0,
+    )
+
+
+def _label_room_pt(ax, offset: float) -> float:
+    """Points from where a legend's text starts to the figure's right edge (no drawing needed: the
+    axes sit at fixed margins). Legend padding, handle and gap are matplotlib's defaults, in ems."""
+    figure_pt = ax.figure.get_figwidth() * 72.0
+    box = ax.get_position()
+    start = (box.x1 + (offset - 1.0) * box.width) * figure_pt + (0.4 + 2.0 + 0.8) * _LEGEND_PT
+    return figure_pt - start - 2.0  # 2 pt to spare
+
+
+def _fit(text: str, room_pt: float) -> str:
+    """``text`` as drawn at the legend's size, shortened with "…" until it is at most ``room_pt`` wide."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    font = FontProperties(family="sans-serif", size=_LEGEND_PT)
+
+    def width(candidate: str) -> float:
+        return float(text_to_path.get_text_width_height_descent(candidate, font, ismath=False)[0])
+
+    if width(text) <= room_pt:
+        return text
+    kept = text
+    while kept and width(kept + "…") > room_pt:
+        kept = kept[:-1]
+    return kept.rstrip() + "…"
 
 
 def _pct_axis(ax, decimals: int = 0) -> None:
