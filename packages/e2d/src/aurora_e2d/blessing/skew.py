@@ -5,7 +5,8 @@ computes the same features one session at a time (`aurora advance`). The
 check replays that path on the candidate's own data: it writes the
 candidate's snapshot cut ``skew_sessions`` sessions before its last session
 (through the snapshot writer, as `aurora data import` does), runs the
-candidate's config to the cut in a scratch directory, advances it with the
+candidate's config to the cut in a scratch directory (trading the cut's
+session only: the features do not depend on the window), advances it with the
 data up to the last session, and compares the features of the advanced
 sessions with the candidate's batch rows -- the same (symbol, session) keys,
 every float32 value bit for bit. A check that cannot run fails.
@@ -111,10 +112,14 @@ def compare_features(batch: pl.DataFrame, daily: pl.DataFrame, sessions: list[da
     return {"rows": left.height, "mismatches": mismatches}
 
 
-def _config_for_daily_path(candidate: RunEvidence, path: Path) -> Path:
-    """The candidate's config with no fixed end (daily operation needs an open-ended run)."""
+def _config_for_daily_path(candidate: RunEvidence, cut: date, path: Path) -> Path:
+    """The candidate's config with no fixed end (daily operation needs an open-ended run), trading
+    from the cut's session only: stages 2-5 read every bar up to the snapshot's end whatever the
+    window, so the features are the same, and the scratch run does not replay the candidate's whole
+    execution and report before its one evening (at 5 bundled symbols, 18 -> 11 s per blessing)."""
     config = candidate.config.model_dump(mode="json")
     config["end"] = None
+    config["start"] = cut.isoformat()
     config["data"]["snapshot"] = None
     path.write_text(json.dumps({"config": config}, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path
@@ -152,7 +157,7 @@ def skew_check(candidate: RunEvidence, bless: BlessConfig) -> CheckResult:
         root = Path(scratch)
         head = cut_snapshot(snapshot, cut, root / "head")
         final = cut_snapshot(snapshot, last, root / "final")
-        config = _config_for_daily_path(candidate, root / CONFIG_FILE)
+        config = _config_for_daily_path(candidate, cut, root / CONFIG_FILE)
         run_dir = root / "daily"
         steps = [
             ("run", ["run", "--config", str(config), "--snapshot", str(head), "--run-dir", str(run_dir)]),
