@@ -23,12 +23,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from aurora_e2d.core.arrow_memory import prefer_jemalloc
 from aurora_e2d.core.errors import ArtifactError
 from aurora_e2d.core.faults import fault_point
 from aurora_safety import StorageError
 
 if TYPE_CHECKING:
     import polars as pl
+
+prefer_jemalloc()  # every command that reads or writes artifacts imports this module first
 
 __all__ = [
     "PARQUET_WRITE_OPTIONS",
