@@ -18,6 +18,7 @@ from aurora_e2d.rundir.artifacts import (
     sha256_file,
     sorted_by,
     validate_schema,
+    write_canonical,
     write_parquet,
 )
 
@@ -101,6 +102,20 @@ class TestWriteParquet:
         chunked = pa.concat_tables([_table((2, 0, 1)).slice(0, 1), _table((2, 0, 1)).slice(1)])
         b = write_parquet(chunked, tmp_path / "b.parquet", SCHEMA, ["symbol", "ts"])
         assert a == b
+
+    def test_the_canonical_table_returned_is_what_reading_the_file_gives(self, tmp_path):
+        """A stage hands on the table it wrote instead of reading the file back: same schema
+        (nullability included), rows, order and values, and the same frame in polars."""
+        import polars as pl
+
+        chunked = pa.concat_tables([_table((2, 0, 1)).slice(0, 1), _table((2, 0, 1)).slice(1)])
+        sha, written = write_canonical(chunked, tmp_path / "a.parquet", SCHEMA, ["symbol", "ts"])
+        assert sha == sha256_file(tmp_path / "a.parquet")
+        read = read_table(tmp_path / "a.parquet", SCHEMA)
+        assert written.schema == read.schema
+        assert written.equals(read)
+        assert written.column("symbol").to_pylist() == ["A", "A", "B"]  # sorted, not input order
+        assert pl.from_arrow(written).equals(read_parquet(tmp_path / "a.parquet", SCHEMA))
 
     def test_polars_input_gives_same_bytes(self, tmp_path):
         import polars as pl

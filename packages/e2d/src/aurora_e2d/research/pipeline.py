@@ -41,7 +41,7 @@ from aurora_e2d.research.model import ModelKind, fit_walk_forward, predict_walk_
 from aurora_e2d.research.partitions import CORPORATE_ACTION_MODE, PartitionedStages
 from aurora_e2d.research.stagecache import STAGE_ARTIFACTS, StageCache, input_hash
 from aurora_e2d.research.universe import universe_exclusions
-from aurora_e2d.rundir.artifacts import atomic_write_bytes, read_parquet, write_parquet
+from aurora_e2d.rundir.artifacts import atomic_write_bytes, read_parquet, write_canonical
 from aurora_e2d.rundir.config import RunConfig
 from aurora_e2d.rundir.layout import MODELS_DIR as MODELS_DIR  # re-exported: research names where exports go
 
@@ -87,9 +87,11 @@ class StageRunner:
                 out["reused"] = True
             else:
                 table = compute()
-                sha = write_parquet(table, self.run_dir / spec.file, spec.schema, list(spec.sort_by))
-                del table  # freed before the artifact is read back: one copy of the stage's rows, not two
-                frame = read_parquet(self.run_dir / spec.file, spec.schema)
+                sha, written = write_canonical(
+                    table, self.run_dir / spec.file, spec.schema, list(spec.sort_by)
+                )
+                del table  # the computed rows are freed: one copy of the stage's rows, the artifact's
+                frame = _frame(written)
                 self.cache.record(name, inputs, sha)
                 out["reused"] = False
             out.update(sha256=sha, rows=frame.height)
@@ -97,6 +99,13 @@ class StageRunner:
         self.outputs.sha256[name] = sha
         self.outputs.rows[name] = frame.height
         return frame
+
+
+def _frame(written: pa.Table) -> pl.DataFrame:
+    """The written artifact's canonical table as the next stage's frame (as reading the file gives)."""
+    frame = pl.from_arrow(written)
+    assert isinstance(frame, pl.DataFrame)  # a Table always gives a DataFrame
+    return frame
 
 
 def data_window(snapshot: Snapshot, config: RunConfig) -> tuple[date, date]:

@@ -46,6 +46,7 @@ __all__ = [
     "sha256_file",
     "sorted_by",
     "validate_schema",
+    "write_canonical",
     "write_parquet",
 ]
 
@@ -249,12 +250,26 @@ def write_parquet(
     unique: bool = True,
 ) -> str:
     """Write the canonical form of ``table`` atomically; return the file's sha256."""
+    return write_canonical(table, path, schema, sort_by, unique=unique)[0]
+
+
+def write_canonical(
+    table: pa.Table | pl.DataFrame,
+    path: Path | str,
+    schema: pa.Schema,
+    sort_by: Sequence[str],
+    *,
+    unique: bool = True,
+) -> tuple[str, pa.Table]:
+    """``write_parquet``, also returning the canonical table it wrote: the file's rows, order and
+    schema exactly (what ``read_table`` of the file gives), so a stage hands its next stage the
+    artifact without reading 5 M rows back from disk."""
     arrow = canonical_table(table, schema, sort_by, name=str(path), unique=unique)
     buffer = io.BytesIO()
     pq.write_table(arrow, buffer, **parquet_options(arrow.schema))
     data = buffer.getvalue()
     atomic_write_bytes(path, data)
-    return sha256_bytes(data)
+    return sha256_bytes(data), arrow
 
 
 def read_table(path: Path | str, schema: pa.Schema, columns: Sequence[str] | None = None) -> pa.Table:
