@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from aurora_e2d.report._events import journal
+from aurora_e2d.report._grid import symbol_columns
 
 __all__ = ["OTHERS", "TOP_SYMBOLS", "Series", "read_artifact", "series"]
 
@@ -79,7 +80,7 @@ def _matrix(frame: pl.DataFrame, value: str, dates: list[date], symbols: list[st
         return grid
     summed = frame.group_by("date", "symbol").agg(pl.col(value).sum())
     row = pl.Series(dates, dtype=pl.Date).search_sorted(summed["date"]).to_numpy()
-    col = pl.Series(symbols, dtype=pl.String).search_sorted(summed["symbol"]).to_numpy()
+    col = symbol_columns(symbols, summed["symbol"])
     np.add.at(grid, (np.minimum(row, len(dates) - 1), col), summed[value].cast(pl.Float64).to_numpy())
     return grid
 

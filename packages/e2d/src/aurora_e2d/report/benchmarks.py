@@ -26,6 +26,7 @@ import polars as pl
 from numpy.typing import ArrayLike
 
 from aurora_e2d.report import metrics
+from aurora_e2d.report._grid import symbol_columns
 
 __all__ = ["Baselines", "Figures", "alpha", "baselines", "beta", "figures"]
 
@@ -47,7 +48,7 @@ def _closes(bars: pl.DataFrame, sessions: Sequence[date]) -> tuple[list[str], np
     grid = np.full((len(sessions), len(symbols)), np.nan)
     if frame.height:
         row = pl.Series(list(sessions), dtype=pl.Date).search_sorted(frame["date"]).to_numpy()
-        col = pl.Series(symbols, dtype=pl.String).search_sorted(frame["symbol"]).to_numpy()
+        col = symbol_columns(symbols, frame["symbol"])
         grid[row, col] = frame["close_tr"].to_numpy()
     return symbols, grid
 

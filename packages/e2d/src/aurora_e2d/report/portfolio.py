@@ -23,6 +23,7 @@ import polars as pl
 import pyarrow as pa
 
 from aurora_broker import BrokerConfig
+from aurora_e2d.report._grid import symbol_columns
 from aurora_safety import Limits
 
 __all__ = ["SIMULATED_EQUITY_SCHEMA", "STARTING_EQUITY_USD", "PositionCaps", "simulate"]
@@ -76,7 +77,7 @@ def _wide(frame: pl.DataFrame, value: str, dates: pl.Series, symbols: list[str],
     """A dates x symbols float64 matrix of ``value``, ``fill`` where a pair has no row."""
     grid = np.full((dates.len(), len(symbols)), fill)
     row = dates.search_sorted(frame["date"]).to_numpy()
-    col = pl.Series(symbols).search_sorted(frame["symbol"]).to_numpy()
+    col = symbol_columns(symbols, frame["symbol"])
     grid[row, col] = frame[value].cast(pl.Float64).to_numpy()
     return grid
 
@@ -104,7 +105,7 @@ def simulate(
         return empty
     per_date = decisions.group_by("date").agg(pl.col("ts").first()).sort("date")
     dates = per_date["date"]
-    symbols = sorted(set(decisions["symbol"].to_list()))
+    symbols = decisions["symbol"].unique().sort().to_list()  # not a Python string per decision
     weights = _wide(decisions, "target_weight", dates, symbols, 0.0)
     held_bars = bars.select("symbol", "date", "close_tr").filter(
         pl.col("date").is_in(dates.implode()) & pl.col("symbol").is_in(symbols)
