@@ -135,6 +135,22 @@ class TestConstraints:
             journal.record_decision("s", D0, "AAPL", {"w": 0.2})
         assert journal.read.decisions() == [("s", D0, "AAPL", {"w": 0.1})]
 
+    def test_sizing_clips_are_the_decisions_holding_a_sizing_object(self, journal: Journal) -> None:
+        clipped = {"reason": "max_order_notional_usd", "wanted_qty": 120, "ordered_qty": 80}
+        journal.record_decision("s", D1, "MSFT", {"w": 0.2, "sizing": clipped})
+        journal.record_decision("s", D0, "MSFT", {"w": 0.1})
+        journal.record_decision("s", D0, "AAPL", {"w": 0.1, "sizing": {"reason": "max_orders_per_session"}})
+        journal.record_decision("s", D1, "IBM", {"w": 0.0, "sizing": None})  # not an object: no clip
+        journal.record_decision("t", D0, "IBM", {"sizing": "clipped"})
+        expected = [
+            (day, symbol, payload["sizing"])
+            for _, day, symbol, payload in journal.read.decisions()
+            if isinstance(payload.get("sizing"), dict)
+        ]
+        assert journal.read.sizing_clips() == expected
+        assert [symbol for _, symbol, _ in expected] == ["AAPL", "MSFT"]  # decisions() order
+        assert expected[1][2] == clipped
+
 
 class TestTransactions:
     def test_rollback_leaves_nothing_half_written(self, journal: Journal, broker: PaperBroker) -> None:

@@ -378,6 +378,16 @@ class JournalReader:
         )
         return [(s, date.fromisoformat(d), sym, json.loads(p)) for s, d, sym, p in rows]
 
+    def sizing_clips(self) -> list[tuple[date, str, dict[str, Any]]]:
+        """``(session, symbol, payload["sizing"])`` of the decisions whose payload holds a sizing
+        object (an order a limit clipped or dropped), in ``decisions()`` order. SQLite selects and
+        extracts them, so a report over millions of decisions parses only the few that were clipped."""
+        rows = self._rows(
+            "SELECT session, symbol, json_extract(payload_json, '$.sizing') FROM decisions"
+            " WHERE json_type(payload_json, '$.sizing') = 'object' ORDER BY strategy, session, symbol"
+        )
+        return [(date.fromisoformat(d), sym, json.loads(sizing)) for d, sym, sizing in rows]
+
     def route_results(self) -> list[RouteRecord]:
         rows = self._rows(
             "SELECT seq, client_order_id, action, strategy, session, symbol, side, quantity, limit_price,"

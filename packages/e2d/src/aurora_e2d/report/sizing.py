@@ -42,11 +42,9 @@ def clip_rows(run_dir: Path) -> list[SizingRow]:
     """Orders cut to a limit (or dropped), per symbol and reason, from the journal."""
     groups: dict[tuple[str, str], list[tuple[date, int, int]]] = defaultdict(list)
     with journal(run_dir) as reader:
-        for _strategy, day, symbol, payload in [] if reader is None else reader.decisions():
-            clip = payload.get("sizing")
-            if isinstance(clip, dict):
-                key = (symbol, str(clip.get("reason")))
-                groups[key].append((day, int(clip.get("wanted_qty", 0)), int(clip.get("ordered_qty", 0))))
+        for day, symbol, clip in [] if reader is None else reader.sizing_clips():
+            key = (symbol, str(clip.get("reason")))
+            groups[key].append((day, int(clip.get("wanted_qty", 0)), int(clip.get("ordered_qty", 0))))
     return [
         SizingRow(
             symbol,
