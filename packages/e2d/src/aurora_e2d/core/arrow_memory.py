@@ -17,11 +17,10 @@ __all__ = ["ARROW_POOL_ENV", "prefer_jemalloc"]
 ARROW_POOL_ENV = "ARROW_DEFAULT_MEMORY_POOL"
 
 
-def prefer_jemalloc() -> str:
-    """Make jemalloc Arrow's default pool unless the environment names one; the pool's name."""
+def prefer_jemalloc() -> None:
+    """Make jemalloc Arrow's default pool unless the environment names one."""
     import pyarrow as pa
 
     if ARROW_POOL_ENV not in os.environ:
         with contextlib.suppress(NotImplementedError):  # built without jemalloc: the default stays
             pa.set_memory_pool(pa.jemalloc_memory_pool())
-    return pa.default_memory_pool().backend_name

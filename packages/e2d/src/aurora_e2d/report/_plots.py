@@ -164,10 +164,13 @@ def _legend(ax, handles: list | None = None, labels: list | None = None, offset:
 
 def _label_room_pt(ax, offset: float) -> float:
     """Points from where a legend's text starts to the figure's right edge (no drawing needed: the
-    axes sit at fixed margins). Legend padding, handle and gap are matplotlib's defaults, in ems."""
+    axes sit at fixed margins). The legend's padding, handle and gap are its rcParams, in ems."""
+    from matplotlib import rcParams
+
     figure_pt = ax.figure.get_figwidth() * 72.0
     box = ax.get_position()
-    start = (box.x1 + (offset - 1.0) * box.width) * figure_pt + (0.4 + 2.0 + 0.8) * _LEGEND_PT
+    ems = sum(float(rcParams[f"legend.{name}"]) for name in ("borderpad", "handlelength", "handletextpad"))
+    start = (box.x1 + (offset - 1.0) * box.width) * figure_pt + ems * _LEGEND_PT
     return figure_pt - start - 2.0  # 2 pt to spare
 
 

@@ -41,7 +41,7 @@ from aurora_e2d.research.model import ModelKind, fit_walk_forward, predict_walk_
 from aurora_e2d.research.partitions import CORPORATE_ACTION_MODE, PartitionedStages
 from aurora_e2d.research.stagecache import STAGE_ARTIFACTS, StageCache, input_hash
 from aurora_e2d.research.universe import universe_exclusions
-from aurora_e2d.rundir.artifacts import atomic_write_bytes, read_parquet, write_canonical
+from aurora_e2d.rundir.artifacts import as_frame, atomic_write_bytes, read_parquet, write_canonical
 from aurora_e2d.rundir.config import RunConfig
 from aurora_e2d.rundir.layout import MODELS_DIR as MODELS_DIR  # re-exported: research names where exports go
 
@@ -91,7 +91,7 @@ class StageRunner:
                     table, self.run_dir / spec.file, spec.schema, list(spec.sort_by)
                 )
                 del table  # the computed rows are freed: one copy of the stage's rows, the artifact's
-                frame = _frame(written)
+                frame = as_frame(written)  # what reading the file back would give
                 self.cache.record(name, inputs, sha)
                 out["reused"] = False
             out.update(sha256=sha, rows=frame.height)
@@ -99,13 +99,6 @@ class StageRunner:
         self.outputs.sha256[name] = sha
         self.outputs.rows[name] = frame.height
         return frame
-
-
-def _frame(written: pa.Table) -> pl.DataFrame:
-    """The written artifact's canonical table as the next stage's frame (as reading the file gives)."""
-    frame = pl.from_arrow(written)
-    assert isinstance(frame, pl.DataFrame)  # a Table always gives a DataFrame
-    return frame
 
 
 def data_window(snapshot: Snapshot, config: RunConfig) -> tuple[date, date]:

@@ -36,6 +36,7 @@ prefer_jemalloc()  # every command that reads or writes artifacts imports this m
 __all__ = [
     "PARQUET_WRITE_OPTIONS",
     "ArtifactError",
+    "as_frame",
     "atomic_write_bytes",
     "canonical_table",
     "fsync_dir",
@@ -296,8 +297,13 @@ def read_table(path: Path | str, schema: pa.Schema, columns: Sequence[str] | Non
 
 def read_parquet(path: Path | str, schema: pa.Schema, columns: Sequence[str] | None = None) -> pl.DataFrame:
     """``read_table`` as a polars DataFrame (for stages 4 onwards)."""
+    return as_frame(read_table(path, schema, columns))
+
+
+def as_frame(table: pa.Table) -> pl.DataFrame:
+    """An artifact's table (read, or the canonical one just written) as a polars DataFrame."""
     import polars as pl  # lazy: see module docstring
 
-    frame = pl.from_arrow(read_table(path, schema, columns))
+    frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)  # a Table always gives a DataFrame
     return frame
