@@ -188,6 +188,29 @@ def test_run_data_stages_local_partitions_write_identical_files(
     assert files[0] == files[1]
 
 
+def test_a_run_hands_its_prices_over_and_they_are_released_after_the_map(
+    universe: SyntheticUniverse, tmp_path: Path
+) -> None:
+    """``consume=True`` (what a run's job passes): the snapshot's raw prices are released once the
+    bars map has read them (the largest table a run loads); the artifacts are the same bytes, the
+    snapshot keeps its actions and hashes, and the bars the later stages get lack only the adjusted
+    series that fed the features. Without it the caller's snapshot is left as it was."""
+    written = {}
+    for consume in (False, True):
+        snapshot = Snapshot(universe.prices, universe.actions, "p", "a", "lock-synthetic-24")
+        run_dir = tmp_path / str(consume)
+        run_dir.mkdir()
+        runner = StageRunner(run_dir, Trace(run_dir / "trace.jsonl", "test"))
+        run_data_stages(runner, RunConfig(), snapshot, consume=consume)
+        written[consume] = {n: (run_dir / ARTIFACTS[n].file).read_bytes() for n in ("bars", "features")}
+        assert snapshot.prices.num_rows == (0 if consume else universe.prices.num_rows)
+        assert snapshot.prices.schema == universe.prices.schema
+        assert snapshot.actions.num_rows == universe.actions.num_rows
+        assert "close_adj" not in runner.outputs.frames["bars"].columns
+        assert runner.outputs.frames["bars"].height == runner.outputs.rows["bars"]
+    assert written[True] == written[False]
+
+
 def test_local_map_cuts_partitions_by_rows_so_its_working_memory_is_bounded() -> None:
     """Unpinned, the local map works on ~LOCAL_ROWS_PER_PARTITION rows at a time (never more parts
     than symbols); a pinned count wins. The bytes are the same for any count (tests above)."""

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from aurora_e2d.rundir.artifacts import (
     ArtifactError,
     atomic_write_bytes,
+    atomic_write_hashed,
     canonical_table,
     read_parquet,
     read_table,
@@ -56,6 +57,39 @@ class TestAtomicWrite:
         assert target.read_bytes() == b"two"
         assert [p.name for p in target.parent.iterdir()] == ["f.bin"]
         assert target.stat().st_mode & 0o777 == 0o644
+
+    def test_a_streamed_write_hashes_the_bytes_it_wrote_and_equals_an_in_memory_write(self, tmp_path):
+        """write_canonical streams Parquet to disk through a hashing sink instead of a BytesIO."""
+        import io
+
+        table = canonical_table(_table(), SCHEMA, ["symbol", "ts"])
+        buffer = io.BytesIO()
+        pq.write_table(table, buffer)
+        sha = atomic_write_hashed(tmp_path / "t.parquet", lambda sink: pq.write_table(table, sink))
+        assert (tmp_path / "t.parquet").read_bytes() == buffer.getvalue()
+        assert sha == sha256_file(tmp_path / "t.parquet")
+        assert (tmp_path / "t.parquet").stat().st_mode & 0o777 == 0o644
+
+    def test_a_streamed_write_that_fails_half_way_leaves_the_old_file_and_no_temp(self, tmp_path):
+        """A full disk in the middle of a Parquet write (ENOSPC from the sink) is a StorageError naming
+        the file; the old bytes stay and no temporary file is left (test_storage_faults fills a real
+        tmpfs; here the error is raised by the writer itself, after some bytes went out)."""
+        import errno
+
+        from aurora_safety import StorageError
+
+        target = tmp_path / "t.parquet"
+        atomic_write_bytes(target, b"old")
+
+        def half(sink) -> None:
+            sink.write(b"PAR1 partial")
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        with pytest.raises(StorageError) as fault:
+            atomic_write_hashed(target, half)
+        assert str(target) in str(fault.value)
+        assert target.read_bytes() == b"old"
+        assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]
 
     def test_sha256_file(self, tmp_path):
         (tmp_path / "f").write_bytes(b"abc")

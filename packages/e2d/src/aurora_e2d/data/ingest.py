@@ -22,9 +22,14 @@ from aurora_e2d.rundir.artifacts import ArtifactError, sha256_bytes, validate_sc
 __all__ = ["Snapshot", "load_lock", "load_snapshot"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Snapshot:
-    """The verified inputs: raw prices and the corporate-actions table, with their hashes."""
+    """The verified inputs: raw prices and the corporate-actions table, with their hashes.
+
+    Not frozen for one reason: ``release_prices``. The raw prices are read by stages 2-4 alone
+    and are the largest table a run loads (320 MB at 2,000 symbols x 10 years); whoever holds
+    the snapshot after the data stages (the caller, the manifest) needs its hashes and actions.
+    """
 
     prices: pa.Table
     actions: pa.Table
@@ -34,6 +39,11 @@ class Snapshot:
     directory: Path | None = None
     calendar: str = DEFAULT_CALENDAR  # the exchange-calendars code its dates are sessions of
     kind: str = "bundled"  # bundled | imported | synthetic (a synthetic one is labelled so)
+
+    def release_prices(self) -> None:
+        """Drop the raw prices (an empty table of the same schema stays): the data stages that
+        read them have ended, so every holder of this snapshot lets go of their memory at once."""
+        self.prices = self.prices.schema.empty_table()
 
 
 def load_lock(directory: Path) -> tuple[dict, str]:

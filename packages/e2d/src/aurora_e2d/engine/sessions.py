@@ -94,13 +94,23 @@ def _bounds(days_column: np.ndarray, days: Sequence[np.datetime64]) -> dict[np.d
     return {d: (int(s), int(e)) for d, s, e in zip(days, starts, ends, strict=True)}
 
 
-def _shared_strings(column: pl.Series) -> list[str]:
+def _shared_strings(column: pl.Series) -> tuple[str, ...]:
     """A string column as Python strings (None for a null), one object per distinct value: 5 M bars
-    name 2,000 symbols, and 5 M separate ``str`` objects would cost ~60 B each for the whole run."""
+    name 2,000 symbols, and 5 M separate ``str`` objects would cost ~60 B each for the whole run.
+    A tuple: a session's slice of it is the tuple ``SessionBars`` keeps, not a list copied again."""
     encoded = column.to_arrow().dictionary_encode()  # a Series gives one Array, however chunked
     names = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)  # the last: a null
     indices = encoded.indices.fill_null(len(names) - 1)
-    return names[indices.to_numpy(zero_copy_only=False)].tolist()
+    return tuple(names[indices.to_numpy(zero_copy_only=False)])
+
+
+def _has_bar(symbols: Sequence[str], b0: int, b1: int, symbol: str) -> bool:
+    """Whether ``symbol`` is among ``symbols[b0:b1]`` (a session's rows, sorted by symbol): a binary
+    search, so that filtering a day's actions does not build the session's symbol index (see
+    ``SessionBars``) before the loop trades it. Polars sorts strings by their UTF-8 bytes, which is
+    the order of Python's ``<`` on them."""
+    i = bisect.bisect_left(symbols, symbol, b0, b1)
+    return i < b1 and symbols[i] == symbol
 
 
 def _actions(actions: pa.Table, bars: pl.DataFrame, days: list[date]) -> dict[date, list[CorporateAction]]:
@@ -189,14 +199,17 @@ def build_sessions(
             d_vetoed[r0:r1],
             d_reason[r0:r1],
         )
-        targets = tuple(Target(d_symbols[i], float(d_weight[i])) for i in range(r0, r1) if d_weight[i] != 0.0)
+        held = np.flatnonzero(d_weight[r0:r1] != 0.0) + r0  # NaN is != 0.0 here as it was row by row
+        targets = tuple(Target(d_symbols[i], float(d_weight[i])) for i in held.tolist())
         sessions.append(
             Session(
                 day=day,
                 ts_ns=int(ts[b0]) if b1 > b0 else 0,
                 bars=day_bars,
                 actions=tuple(
-                    a for a in by_day.get(day, []) if a.symbol in day_bars or isinstance(a, Delisting)
+                    a
+                    for a in by_day.get(day, [])
+                    if isinstance(a, Delisting) or _has_bar(symbols, b0, b1, a.symbol)
                 ),
                 targets=targets,
                 decisions=rows,

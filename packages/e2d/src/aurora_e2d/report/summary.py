@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from aurora_e2d.report import metrics
+from aurora_e2d.report._grid import symbol_columns
 from aurora_e2d.report.portfolio import STARTING_EQUITY_USD, PositionCaps, simulate
 from aurora_e2d.rundir.artifacts import atomic_write_bytes
 from aurora_e2d.rundir.layout import SUMMARY_FILE
@@ -37,6 +38,36 @@ def fill_rate(orders: pl.DataFrame) -> float | None:
     return filled / accepted.height
 
 
+def scored_rows(
+    predictions: pl.DataFrame, features: pl.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The IC's rows: each prediction's session (days), value (float64) and its row's label, in the
+    predictions' order; a prediction without a features row is left out, as an inner join would.
+
+    Matched by one int64 key per row (the symbol's index among the sorted names, then the day) and
+    a binary search in the features' sorted keys, not a hash join on (string, date): at 2,000 x 10 y
+    the join's tables held ~770 MB over 3.5 M x 5 M rows, the summary stage's peak; these keys
+    ~100 MB. Both artifacts are unique by (symbol, date), so each prediction has at most one label.
+    """
+    names = pl.concat([predictions["symbol"].unique(), features["symbol"].unique()]).unique().sort()
+
+    def keys(frame: pl.DataFrame) -> np.ndarray:
+        code = symbol_columns(names.to_list(), frame["symbol"])
+        days = frame["date"].to_physical().to_numpy().astype(np.int64)
+        return (code << 32) + (days + 2**31)  # ordered as (symbol, date)
+
+    wanted, held = keys(predictions), keys(features)
+    labels = features["label"].to_numpy()
+    if held.size > 1 and not bool(np.all(held[1:] >= held[:-1])):  # canonical files are sorted already
+        order = np.argsort(held, kind="stable")
+        held, labels = held[order], labels[order]
+    at = np.minimum(np.searchsorted(held, wanted), max(held.size - 1, 0))
+    found = held[at] == wanted if held.size else np.zeros(wanted.size, dtype=bool)
+    sessions = predictions["date"].to_physical().to_numpy()[found]
+    predicted = predictions["prediction"].cast(pl.Float64).to_numpy()[found]
+    return sessions, predicted, labels[at[found]]
+
+
 def run_metrics(
     equity: pl.DataFrame,
     orders: pl.DataFrame,
@@ -44,13 +75,13 @@ def run_metrics(
     features: pl.DataFrame,
 ) -> dict[str, float | None]:
     returns = equity["daily_return"].drop_nulls().to_numpy()
-    scored = predictions.join(features.select("symbol", "date", "label"), on=["symbol", "date"], how="inner")
+    sessions, predicted, realised = scored_rows(predictions, features)
     values = metrics.summarise(
         returns,
         equity["turnover"].to_numpy()[1:],
-        ic_sessions=scored["date"].to_physical().to_numpy(),
-        ic_predictions=scored["prediction"].cast(pl.Float64).to_numpy(),
-        ic_realised=scored["label"].to_numpy(),
+        ic_sessions=sessions,
+        ic_predictions=predicted,
+        ic_realised=realised,
     )
     values["fill_rate"] = fill_rate(orders)
     return values

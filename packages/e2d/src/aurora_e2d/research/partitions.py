@@ -200,6 +200,10 @@ class PartitionedStages:
         self._features = [r.features for r in results if r.features is not None]
         return pa.concat_tables([r.bars for r in results if r.bars is not None])
 
+    def release_prices(self) -> None:
+        """Let go of the prices once ``bars`` has mapped them (``features`` reads the bars)."""
+        self._prices = self._prices.schema.empty_table()
+
     def features(self, executor: Executor, bars: pl.DataFrame) -> pa.Table:
         """Stage 5: what the `bars` map already computed, else a map over partitions of ``bars``."""
         if self._features is not None:

@@ -174,7 +174,7 @@ def execute_run(
     runner = StageRunner(run_dir, trace, stop)
     base = Base.capture(run_dir) if incremental else None
     try:
-        start, end = run_data_stages(runner, config, snapshot, executor)
+        start, end = run_data_stages(runner, config, snapshot, executor, consume=True)
         kind = ModelKind.from_flag(flags.get("hgb_model", False))
         run_model_stages(runner, config, kind, start, end, base)
     finally:
