@@ -299,3 +299,30 @@ def test_real_data_folds_and_parity():
         out = predict_walk_forward(result, features)
         assert out.predictions.height == features.filter(pl.col("date") >= dt.date(2003, 1, 1)).height
         assert all(e.parity["decisions_identical"] and e.parity["skops_bit_identical"] for e in out.exports)
+
+
+def test_a_ridge_fit_and_its_parity_do_not_depend_on_how_many_threads_blas_may_use():
+    """With 2 OpenBLAS threads the ridge's X'X over float32 rows comes out in other bits than
+    with 1 (measured at 200 k rows; at 2,000 symbols OMP_NUM_THREADS=1 -- what the cross-process check sets --
+    changed every fold and so every prediction). Fits and the parity's sklearn predictions run on
+    one thread whatever the caller allows (HGB's OpenMP already did). Can only fail on a machine
+    with 2 cores or more."""
+    from threadpoolctl import threadpool_limits
+
+    from aurora_e2d.research.export import parity_report
+    from aurora_e2d.research.features import FEATURE_COLUMNS
+    from aurora_e2d.research.model import fit_estimator
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(200_000, len(FEATURE_COLUMNS))).astype(np.float32)  # the model's width
+    y = (X[:, 0] * 0.01 + rng.normal(size=X.shape[0]) * 0.02).astype(np.float32)
+    coefficients, reports = [], []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="blas"):
+            model = fit_estimator("ridge", X.copy(), y.copy(), consume=True)
+            # ONNX given as zeros: the report's figures are those of the sklearn predictions themselves
+            reports.append(parity_report(model, np.zeros(X.shape[0], np.float32), model, X))
+        with threadpool_limits(limits=1):
+            coefficients.append(model.predict(X[:1000]).tobytes())
+    assert coefficients[0] == coefficients[1]
+    assert reports[0] == reports[1]

@@ -215,7 +215,10 @@ def _predict_any(model: Any, matrix: np.ndarray) -> np.ndarray:
         return np.asarray(model.run(None, {INPUT_NAME: matrix})[0], dtype=np.float64).reshape(-1)
     if matrix.shape[0] == 0:
         return np.zeros(0)
-    return np.asarray(model.predict(matrix), dtype=np.float64).reshape(-1)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):  # BLAS too: a threaded sgemv's bits depend on the core count
+        return np.asarray(model.predict(matrix), dtype=np.float64).reshape(-1)
 
 
 def _max_abs(a: np.ndarray, b: np.ndarray) -> float:

@@ -12,7 +12,12 @@ export and are checked against the in-memory model and the skops reload.
 
 sklearn's OpenMP runs single-threaded here: HGB is bit-identical with 1 and 2
 threads, but on a busy 2-core machine two spinning threads made the 11 yearly
-fits 10-20x slower (24 s against 1.2 s).
+fits 10-20x slower (24 s against 1.2 s). So does BLAS, for another reason:
+the ridge's normal equations (X'X over 1.4 M float32 rows at 2,000 symbols)
+come out in other bits with 2 OpenBLAS threads than with 1, so a fold's
+coefficients depended on the machine's core count and on OMP_NUM_THREADS
+(which the cross-process determinism check sets to 1); the bundled data is
+too small for OpenBLAS to split, so its bytes are the same either way.
 """
 
 from __future__ import annotations
@@ -116,7 +121,7 @@ def fit_estimator(
     in_place = consume and ModelKind.parse(kind) is ModelKind.RIDGE
     if in_place:
         model.set_params(scale__copy=False, ridge__copy_X=False)
-    with threadpool_limits(limits=1, user_api="openmp"):
+    with threadpool_limits(limits=1):  # OpenMP and BLAS (see the module docstring)
         model.fit(X, y)
     if in_place:
         model.set_params(scale__copy=True, ridge__copy_X=True)
@@ -289,7 +294,7 @@ def predict_walk_forward(
         session = OnnxModel(onnx_data, guard)
         dates = test["date"].to_numpy()
         prediction = session.predict_per_session(X, dates)
-        with threadpool_limits(limits=1, user_api="openmp"):
+        with threadpool_limits(limits=1):
             report = parity_report(
                 fold.model,
                 prediction,
