@@ -140,6 +140,21 @@ def trading_days(decisions: pl.DataFrame) -> list[date]:
     return decisions["date"].unique().sort().to_list()
 
 
+def _day_ordered(frame: pl.DataFrame, columns: Sequence[str], days: Sequence[date]) -> pl.DataFrame:
+    """``columns`` of the rows dated ``days[0]..days[-1]``, ordered by (date, symbol).
+
+    The order is found by sorting the two keys alone and the columns are gathered once: filtering
+    every column into a copy and sorting that into another held both copies at once, the run's
+    peak at 2,000 symbols x 10 years (the 3.5 M bars of the window and the 3.5 M decisions)."""
+    rows = (
+        frame.select("date", "symbol")
+        .with_row_index("__row")
+        .filter(pl.col("date").is_between(days[0], days[-1]))
+        .sort("date", "symbol")["__row"]
+    )
+    return frame.select(columns).select(pl.all().gather(rows))
+
+
 def build_sessions(
     bars: pl.DataFrame, decisions: pl.DataFrame, actions: pa.Table, *, after: date | None = None
 ) -> list[Session]:
@@ -151,11 +166,7 @@ def build_sessions(
     if not days:
         return []
     # only the columns a session trades on: the bars' adjusted series are not copied and sorted
-    window = (
-        bars.select("symbol", "date", "ts", "open", "high", "low", "close", "volume")
-        .filter(pl.col("date").is_between(days[0], days[-1]))
-        .sort("date", "symbol")
-    )
+    window = _day_ordered(bars, ("symbol", "date", "ts", "open", "high", "low", "close", "volume"), days)
     bar_days = window["date"].to_numpy()
     keys = [np.datetime64(d, "D") for d in days]
     bar_rows = _bounds(bar_days.astype("datetime64[D]"), keys)
@@ -164,10 +175,9 @@ def build_sessions(
     volume = window["volume"].to_numpy().astype(np.float64)
     ts = window["ts"].dt.epoch("ns").to_numpy()
 
-    needed = decisions.select(
-        "date", "symbol", "rank", "prediction", "target_weight", "vetoed", "veto_reason"
-    )
-    ordered = (needed if after is None else needed.filter(pl.col("date") > after)).sort("date", "symbol")
+    # (every decision date is a window day: the days' span is the sessions after ``after``)
+    needed = ("date", "symbol", "rank", "prediction", "target_weight", "vetoed", "veto_reason")
+    ordered = _day_ordered(decisions, needed, days)
     decision_rows = _bounds(ordered["date"].to_numpy().astype("datetime64[D]"), keys)
     d_symbols = _shared_strings(ordered["symbol"])
     d_rank = ordered["rank"].to_numpy()
