@@ -87,18 +87,7 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
     A full disk, an I/O error, a read-only or forbidden directory is a
     ``StorageError`` naming ``path`` (the old file, if any, is left as it was).
     """
-    path = Path(path)
-    try:
-        _atomic_write(path, data)
-    except OSError as exc:
-        fault = StorageError.from_os_error(exc, path, "writing")
-        if fault is None:
-            raise
-        raise fault from exc
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    _atomic_stream(path, lambda handle: handle.write(data))
+    _write_atomically(Path(path), lambda handle: handle.write(data))
 
 
 class _HashingSink(io.RawIOBase):
@@ -140,6 +129,12 @@ def atomic_write_hashed(path: Path | str, produce: Callable[[io.RawIOBase], obje
         sinks.append(sink)
         produce(sink)
 
+    _write_atomically(path, write)
+    return sinks[0].digest.hexdigest()
+
+
+def _write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """``_atomic_stream``, its storage faults named (a ``StorageError`` naming ``path``)."""
     try:
         _atomic_stream(path, write)
     except OSError as exc:
@@ -147,7 +142,6 @@ def atomic_write_hashed(path: Path | str, produce: Callable[[io.RawIOBase], obje
         if fault is None:
             raise
         raise fault from exc
-    return sinks[0].digest.hexdigest()
 
 
 def _atomic_stream(path: Path, write: Callable[[BinaryIO], object]) -> None:
