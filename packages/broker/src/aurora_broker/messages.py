@@ -244,7 +244,7 @@ class SessionBars(Mapping[str, Bar]):
         close: FloatColumn,
         volume: FloatColumn,
     ) -> None:
-        self._symbols = symbols if isinstance(symbols, tuple) else tuple(symbols)
+        self._symbols = symbols  # kept as given, not copied: a run's sessions share one column's slices
         self._index: dict[str, int] | None = None  # built on the first lookup (see ``_positions``)
         self._open, self._high, self._low, self._close, self._volume = open_, high, low, close, volume
 
