@@ -48,6 +48,25 @@ def test_each_reason_in_order_with_data_up_to_the_session_only() -> None:
     assert [got[("NEW", d)] for d in DAYS[4:]] == [history, None]
 
 
+def test_bars_in_key_order_are_not_sorted_again_and_give_what_any_order_gives() -> None:
+    """The bars artifact is sorted by (symbol, date), so the filter skips its sort (a copy of 5-25 M
+    rows); any other order is sorted first: the same exclusions, rows and order either way."""
+    frame = pl.concat(
+        [
+            bars("A", [10.0] * 6, [1_000] * 6),
+            bars("B", [0.009, 0.02, 0.02, 0.02, 0.02, 0.02], [10**6] * 6),
+            bars("C", [10.0] * 6, [1_000, 1_000, 1_000, 10, 10, 1_000]),
+        ]
+    )
+    params = {"min_price": 0.01, "min_dollar_volume": 1_000.0, "dollar_volume_window_sessions": 3}
+    params |= {"min_history_sessions": 2}
+    in_order = universe_exclusions(frame, **params)  # type: ignore[arg-type]
+    for seed in range(3):
+        shuffled = frame.sample(fraction=1.0, shuffle=True, seed=seed)
+        assert universe_exclusions(shuffled, **params).equals(in_order)  # type: ignore[arg-type]
+    assert in_order.height == 3 + 2  # each name's first bar (history; B's penny day too), C's 2 thin days
+
+
 def test_excluded_names_rank_after_eligible_ones_and_get_no_weight() -> None:
     sessions = np.array([1, 1, 1])
     symbols = np.array(["A", "B", "C"])

@@ -242,11 +242,9 @@ def run_model_stages(
     }
 
     def decisions() -> pl.DataFrame:
-        window = predicted.filter(pl.col("date").is_between(start, end))
-        bars = runner.outputs.frames["bars"].select(
-            "symbol", "date", "close", "volume"
-        )  # what the filter reads
-        bars = bars.filter(pl.col("date") <= end)
+        window = _dated(predicted, start, end)
+        # what the universe filter reads (up to `end`: nothing after it reaches a stage)
+        bars = _dated(runner.outputs.frames["bars"].select("symbol", "date", "close", "volume"), None, end)
         previous = None if base is None else base.decisions(runner.trace, decision_params, bars)
         universe = config.universe.model_dump()
         if previous is not None:  # the previous decisions stand; decide the new (and moved) sessions alone
@@ -270,6 +268,16 @@ def run_model_stages(
 
     runner.run("decisions", decision_params, ("predictions", "bars"), decisions)
     runner.outputs.frames.pop("predictions")  # read by the decisions alone (the summary reads the file)
+
+
+def _dated(frame: pl.DataFrame, first: date | None, last: date) -> pl.DataFrame:
+    """``frame``'s rows dated ``first..last``: the frame itself when no row falls outside, since a
+    filter copies every column even when it keeps every row (the 25 M bars of 5,000 x 20 y: ~0.9 GB)."""
+    dates = frame["date"]
+    if frame.height == 0 or (dates.max() <= last and (first is None or dates.min() >= first)):  # type: ignore[operator]
+        return frame
+    keep = pl.col("date") <= last if first is None else pl.col("date").is_between(first, last)
+    return frame.filter(keep)
 
 
 def _write_model_exports(
