@@ -49,10 +49,10 @@ def scored_rows(
     the join's tables held ~770 MB over 3.5 M x 5 M rows, the summary stage's peak; these keys
     ~100 MB. Both artifacts are unique by (symbol, date), so each prediction has at most one label.
     """
-    names = pl.concat([predictions["symbol"].unique(), features["symbol"].unique()]).unique().sort()
+    names = pl.concat([predictions["symbol"].unique(), features["symbol"].unique()]).unique().sort().to_list()
 
     def keys(frame: pl.DataFrame) -> np.ndarray:
-        code = symbol_columns(names.to_list(), frame["symbol"])
+        code = symbol_columns(names, frame["symbol"])
         days = frame["date"].to_physical().to_numpy().astype(np.int64)
         return (code << 32) + (days + 2**31)  # ordered as (symbol, date)
 

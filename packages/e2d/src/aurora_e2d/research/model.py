@@ -294,14 +294,13 @@ def predict_walk_forward(
         session = OnnxModel(onnx_data, guard)
         dates = test["date"].to_numpy()
         prediction = session.predict_per_session(X, dates)
-        with threadpool_limits(limits=1):
-            report = parity_report(
-                fold.model,
-                prediction,
-                load_skops(skops_data),
-                X,
-                keys=(dates, test["symbol"].to_numpy()),
-            )
+        report = parity_report(  # its sklearn predictions run on one thread (export._predict_any)
+            fold.model,
+            prediction,
+            load_skops(skops_data),
+            X,
+            keys=(dates, test["symbol"].to_numpy()),
+        )
         if check_parity and not report["ok"]:
             raise ExportParityError.from_report(fold.year, result.kind.value, report)
         exports.append(ExportedFold(fold.year, onnx_data, skops_data, {"year": fold.year, **report}))

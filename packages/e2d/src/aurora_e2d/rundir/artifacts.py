@@ -94,10 +94,10 @@ class _HashingSink(io.RawIOBase):
     """A write-only file that passes every byte to ``handle`` and into a sha256: the hash of
     exactly the bytes written, without holding the whole file in memory first."""
 
-    def __init__(self, handle: BinaryIO) -> None:
+    def __init__(self, handle: BinaryIO, digest: hashlib._Hash) -> None:
         super().__init__()
         self._handle = handle
-        self.digest = hashlib.sha256()
+        self._digest = digest
         self._written = 0
 
     def writable(self) -> bool:
@@ -106,7 +106,7 @@ class _HashingSink(io.RawIOBase):
     def write(self, data: Any) -> int:
         view = memoryview(data).cast("B")
         self._handle.write(view)
-        self.digest.update(view)
+        self._digest.update(view)
         self._written += len(view)
         return len(view)
 
@@ -121,16 +121,9 @@ def atomic_write_hashed(path: Path | str, produce: Callable[[io.RawIOBase], obje
     is 217 MB of Parquet, which the writer used to hold in memory twice (a BytesIO, then its copy).
     Storage faults are ``StorageError`` naming ``path``, as for ``atomic_write_bytes``.
     """
-    path = Path(path)
-    sinks: list[_HashingSink] = []
-
-    def write(handle: BinaryIO) -> None:
-        sink = _HashingSink(handle)
-        sinks.append(sink)
-        produce(sink)
-
-    _write_atomically(path, write)
-    return sinks[0].digest.hexdigest()
+    digest = hashlib.sha256()
+    _write_atomically(Path(path), lambda handle: produce(_HashingSink(handle, digest)))
+    return digest.hexdigest()
 
 
 def _write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
